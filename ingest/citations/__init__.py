@@ -1,0 +1,1 @@
+"""Find, resolve and link references in French legal text."""

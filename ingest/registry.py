@@ -1,0 +1,171 @@
+"""Readers by format: one registry, lazy imports, suffixes and sniffing in the registration.
+
+A reader is a module with ``read(name: str, data: bytes) -> Iterator[Article | LegalText]``.
+``register`` names it by format with the suffixes it owns and a sniff test on the first
+bytes; ``for_input`` picks one for a file (or archive member), ``--format`` forces one.
+Containers (folders, ``.tar.xz``/``.tar.gz``/``.tgz`` archives) are opened here and read
+member by member, in place: an archive is never unpacked to disk.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from santelex.errors import ReadError
+
+
+@dataclass(frozen=True)
+class Reader:
+    format: str
+    module: str
+    suffixes: tuple[str, ...]
+    sniff: Callable[[bytes], bool]
+    description: str
+
+    def read(self, name: str, data: bytes):
+        return importlib.import_module(self.module).read(name, data)
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def register(format: str, module: str, suffixes=(), sniff=lambda head: False, description=""):
+    _READERS[format] = Reader(format, module, tuple(suffixes), sniff, description)
+
+
+def formats() -> list[Reader]:
+    return list(_READERS.values())
+
+
+def get(format: str) -> Reader:
+    try:
+        return _READERS[format]
+    except KeyError:
+        known = ", ".join(sorted(_READERS))
+        raise ReadError(f"unknown format {format!r}; known formats: {known}") from None
+
+
+def for_input(name: str, head: bytes) -> Reader:
+    """The reader for a file: by sniffing its first bytes, then by its suffix."""
+    for reader in _READERS.values():
+        if reader.sniff(head):
+            return reader
+    lower = name.lower()
+    for reader in _READERS.values():
+        if any(lower.endswith(s) for s in reader.suffixes):
+            return reader
+    raise ReadError("unknown format: not a Markdown export, JO text, Legifrance page, "
+                    "LEGI/JORF XML or Legifrance API answer (use --format to force one)", name)
+
+
+_ARCHIVES = (".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
+_MEMBER_SUFFIXES = (".md", ".txt", ".html", ".htm", ".xml", ".json")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file to read: its display name (path, or archive!member) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def iter_inputs(path: str | os.PathLike) -> Iterator[Input]:
+    """Every readable file under ``path``: the file itself, a folder's files, an archive's members."""
+    p = Path(path)
+    if not p.exists():
+        raise ReadError("no such file or folder", str(path))
+    if p.is_dir():
+        for f in sorted(p.rglob("*")):
+            if f.is_file() and f.suffix.lower() in _MEMBER_SUFFIXES:
+                yield Input(str(f.relative_to(p.parent)), f.read_bytes())
+        return
+    if p.name.lower().endswith(_ARCHIVES):
+        yield from _iter_archive(p)
+        return
+    yield Input(str(path), p.read_bytes())
+
+
+def _iter_archive(p: Path) -> Iterator[Input]:
+    try:
+        with tarfile.open(p, mode="r|*") as tar:
+            for member in tar:
+                name = member.name
+                if name.startswith("/") or ".." in Path(name).parts:
+                    raise ReadError(f"archive member {name!r} has an unsafe path; refused", str(p))
+                if not member.isfile() or not name.lower().endswith(_MEMBER_SUFFIXES):
+                    continue
+                f = tar.extractfile(member)
+                yield Input(name[2:] if name.startswith("./") else name, f.read())
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise ReadError(f"broken archive: {e}", str(p)) from None
+    except Exception as e:  # lzma/zlib errors surface as their own classes
+        if type(e).__module__ in ("lzma", "zlib", "_lzma", "gzip", "_compression"):
+            raise ReadError(f"broken archive: {e}", str(p)) from None
+        raise
+
+
+def count_members(path: str | os.PathLike) -> int | None:
+    """How many readable files ``path`` holds, for a progress bar (None if costly to know)."""
+    p = Path(path)
+    if p.is_dir():
+        return sum(1 for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _MEMBER_SUFFIXES)
+    if p.is_file() and not p.name.lower().endswith(_ARCHIVES):
+        return 1
+    return None
+
+
+def read_input(item: Input, format: str | None = None):
+    """Parse one input with the forced or detected reader; errors name the file."""
+    if not item.data.strip():
+        raise ReadError("empty file", item.name)
+    if b"\x00" in item.data[:4096]:
+        raise ReadError("binary file, not a legal text", item.name)
+    reader = get(format) if format else for_input(item.name, item.data[:2048])
+    return reader.read(item.name, item.data)
+
+
+def _is_jo(head: bytes) -> bool:
+    h = head.decode("utf-8", "replace")
+    return ("NOR :" in h or "NOR:" in h) and ("Décret" in h or "Arrêté" in h or "Loi" in h
+                                               or "Ordonnance" in h or "décret" in h)
+
+
+def _is_markdown(head: bytes) -> bool:
+    return head.lstrip().startswith(b"# Article")
+
+
+def _is_html(head: bytes) -> bool:
+    h = head.lstrip()[:200].lower()
+    return h.startswith(b"<!doctype html") or h.startswith(b"<html")
+
+
+def _is_legi_xml(head: bytes) -> bool:
+    return (b"<ARTICLE" in head or b"<SECTION_TA" in head or b"<TEXTELR" in head
+            or b"<TEXTE_VERSION" in head) and b"<?xml" in head[:100] or head.lstrip().startswith(
+        (b"<ARTICLE", b"<SECTION_TA", b"<TEXTELR", b"<TEXTE_VERSION"))
+
+
+def _is_jorf_xml(head: bytes) -> bool:
+    return b"<JORFCONT" in head or (b"<TEXTE_VERSION" in head and b"JORFTEXT" in head)
+
+
+def _is_piste_json(head: bytes) -> bool:
+    h = head.lstrip()
+    return h.startswith(b"{") and (b'"article"' in head or b'"executionTime"' in head)
+
+
+register("markdown", "ingest.markdown_export", (".md",), _is_markdown,
+         "Markdown export of a code (one '# Article …' file per article)")
+register("jo-text", "ingest.jo_text", (".txt",), _is_jo,
+         "plain-text copy of a Journal officiel text (decree, ordinance, arrêté)")
+register("legifrance-html", "ingest.legifrance_html", (".html", ".htm"), _is_html,
+         "saved legifrance.gouv.fr page (article_lc, section_lc, affichTexte)")
+register("jorf-xml", "ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
+register("legi-xml", "ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
+register("piste-json", "ingest.piste_json", (".json",), _is_piste_json,
+         "Legifrance API (PISTE) answer, e.g. /consult/getArticle")

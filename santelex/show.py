@@ -1,0 +1,132 @@
+"""Look an article up in the store and render it as text (``santelex show``)."""
+from __future__ import annotations
+
+import difflib
+
+from pyoxigraph import Literal, NamedNode
+
+from ingest import uris
+from santelex.errors import UsageError
+
+P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX slx: <https://data.santelex.fr/ontology#>
+"""
+
+
+def find_article(store, text: str) -> str:
+    """The work URI of the article a user names; UsageError with near numbers if none."""
+    if text.startswith("http"):
+        return text
+    slug, number = uris.parse_article_id(text)
+    if slug:
+        uri = uris.article(slug, number)
+        if store.query(P + "ASK { ?w eli:is_realized_by ?v }", {"w": NamedNode(uri)}):
+            return uri
+    rows = list(store.query(P + "SELECT ?a WHERE { ?a eli:id_local ?n ; eli:is_realized_by ?v ; slx:code ?c }",
+                            {"n": Literal(number)}))
+    hits = sorted({r["a"].value for r in rows}, key=lambda u: (not u.startswith(uris.code("code-de-la-sante-publique")), u))
+    if slug:
+        hits = [h for h in hits if h.startswith(uris.code(slug) + "/")]
+    if hits:
+        return hits[0]
+    raise UsageError(f"no article {text!r} in the store{near(store, number)}")
+
+
+def near(store, number: str) -> str:
+    prefix = number[:2]
+    rows = store.query(P + "SELECT DISTINCT ?n WHERE { ?a slx:code ?c ; eli:id_local ?n . "
+                       "FILTER(STRSTARTS(?n, ?p)) }", {"p": Literal(prefix)})
+    numbers = [r["n"].value for r in rows]
+    close = difflib.get_close_matches(number, numbers, n=5, cutoff=0.6)
+    return f"; nearest: {', '.join(close)}" if close else ""
+
+
+def render(store, text: str) -> str:
+    work = find_article(store, text)
+    w = NamedNode(work)
+    lines: list[str] = []
+    number = _one(store, "SELECT ?n WHERE { ?w eli:number ?n }", w) or work
+    code = _one(store, "SELECT ?c WHERE { ?w slx:code ?c }", w)
+    lines.append(f"Article {number}" + (f" — {code.rsplit('/', 1)[-1]}" if code else ""))
+    lines.append(f"  {work}")
+    # hierarchy
+    chain = []
+    node = work
+    for _ in range(12):
+        parents = [r["p"].value for r in store.query(P + "SELECT ?p WHERE { ?s eli:is_part_of ?p }",
+                                                     {"s": NamedNode(node)}) if r["p"].value != node]
+        if not parents:
+            break
+        node = parents[0]
+        titles = [r["t"].value for r in store.query(P + "SELECT ?t WHERE { ?p eli:title ?t }",
+                                                    {"p": NamedNode(node)})]
+        chain.append(titles[0] if titles else node.rsplit("/", 1)[-1])
+    if chain:
+        lines.append("Plan: " + " > ".join(reversed(chain)))
+    # versions
+    versions = list(store.query(P + """SELECT ?v ?key ?start ?end ?status ?snap ?src WHERE {
+        ?w eli:is_realized_by ?v . ?v slx:versionKey ?key .
+        OPTIONAL { ?v eli:first_date_entry_in_force ?start } OPTIONAL { ?v eli:date_no_longer_in_force ?end }
+        OPTIONAL { ?v slx:status ?status } OPTIONAL { ?v slx:inForceInSnapshot ?snap }
+        OPTIONAL { ?v <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s <http://www.w3.org/2000/01/rdf-schema#label> ?src }
+    }""", {"w": w}))
+    current = _current(versions)
+    lines.append(f"Versions ({len(versions)}):")
+    for r in versions:
+        flag = "in force" if r["v"] == current else "not in force"
+        dates = " → ".join(r[x].value if r[x] else "?" for x in ("start", "end"))
+        status = r["status"].value if r["status"] else ""
+        lines.append(f"  [{flag}] {r['key'].value}  {dates}  {status}  from {r['src'].value if r['src'] else '?'}")
+    if current is not None:
+        lines.append("Text (version in force):")
+        lines.extend(_tree(store, current, 1))
+    changes = list(store.query(P + "SELECT DISTINCT ?t ?title WHERE { ?w eli:changed_by ?t . OPTIONAL { ?t eli:title ?title } }", {"w": w}))
+    if changes:
+        lines.append("Changed by:")
+        for r in changes:
+            lines.append(f"  {r['title'].value if r['title'] else r['t'].value}")
+    amend = list(store.query(P + "SELECT ?kind ?cond ?by WHERE { ?a slx:target ?w ; slx:amendmentKind ?kind ; slx:byArticle ?by . OPTIONAL { ?a slx:condition ?cond } }", {"w": w}))
+    for r in amend:
+        lines.append(f"  {r['kind'].value} by {r['by'].value.split('/jorf/')[-1]}"
+                     + (f": {r['cond'].value[:160]}…" if r["cond"] else ""))
+    cites = list(store.query(P + """SELECT ?surface ?target ?pin ?prov WHERE {
+        ?c slx:citingWork ?w ; slx:surface ?surface ; slx:provenance ?prov .
+        OPTIONAL { ?c slx:cited ?target } OPTIONAL { ?c slx:pinpoint ?pin } } ORDER BY ?surface""", {"w": w}))
+    lines.append(f"Cites ({len(cites)}):")
+    for r in cites:
+        tgt = r["target"].value.split("/code/")[-1] if r["target"] else "unresolved"
+        pin = f" [{r['pin'].value}]" if r["pin"] else ""
+        lines.append(f"  → {tgt}{pin}  «{r['surface'].value}»  ({r['prov'].value})")
+    cited_by = list(store.query(P + """SELECT DISTINCT ?src ?surface WHERE {
+        ?c slx:cited ?w ; slx:citingWork ?src ; slx:surface ?surface } ORDER BY ?src""", {"w": w}))
+    lines.append(f"Cited by ({len(cited_by)}):")
+    for r in cited_by:
+        lines.append(f"  ← {r['src'].value.split('/code/')[-1].split('/jorf/')[-1]}  «{r['surface'].value}»")
+    return "\n".join(lines)
+
+
+def _current(versions):
+    if not versions:
+        return None
+    for r in versions:
+        if r["snap"] is not None and r["snap"].value == "true":
+            return r["v"]
+    dated = [r for r in versions if r["end"] is None]
+    return (dated or versions)[-1]["v"]
+
+
+def _tree(store, node, depth):
+    rows = store.query(P + """SELECT ?c ?text ?order WHERE { ?p eli:has_part ?c . ?c slx:text ?text ; slx:order ?order }
+        ORDER BY ?order""", {"p": node})
+    lines = []
+    for r in rows:
+        lines.append("  " * depth + r["text"].value)
+        lines.extend(_tree(store, r["c"], depth + 1))
+    return lines
+
+
+def _one(store, query, w):
+    rows = list(store.query(P + query, {"w": w}))
+    if rows:
+        return next(iter(rows[0])).value
+    return None

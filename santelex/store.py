@@ -1,0 +1,220 @@
+"""The embedded store: an on-disk Oxigraph store, written all-or-nothing.
+
+A build never writes into the live store.  It copies it (Oxigraph's ``backup``, a cheap
+checkpoint of hard links) into a staging folder beside it, loads there, and only when
+everything has been read and written swaps the staging folder in.  A crash, an error or a
+Ctrl-C before the swap leaves the live store exactly as it was.
+
+Each source file's triples live in their own named graph; loading a file again first
+drops that graph, so a re-build of the same input gives the same store.  Queries see the
+union of all graphs as their default graph.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from santelex.errors import QueryError, StoreError
+
+UNION = {"use_default_graph_as_union": True}
+
+
+def _open(path: Path, read_only: bool = False) -> ox.Store:
+    try:
+        if read_only:
+            return ox.Store.read_only(str(path))
+        return ox.Store(str(path))
+    except OSError as e:
+        msg = str(e)
+        if "LOCK" in msg or "Resource temporarily unavailable" in msg:
+            raise StoreError("the store is being written by another santelex process; "
+                             "wait for it to finish", str(path)) from None
+        raise StoreError(f"cannot open the store: {msg}", str(path)) from None
+
+
+def _recover(path: Path) -> None:
+    """Finish or undo a swap interrupted between its two renames."""
+    old = path.with_name(path.name + ".old")
+    if not path.exists() and old.exists():
+        old.rename(path)
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in path.parent.glob(f".{path.name}.staging-*"):
+        try:
+            pid = int(stale.name.rsplit("-", 2)[-2])
+        except ValueError:
+            pid = 0
+        if pid and pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def bind_values(sparql: str, bindings: dict) -> str:
+    """Bind variables to RDF terms with a VALUES block inside the WHERE clause.
+
+    The values are pyoxigraph terms, written in their N-Triples form (escaped by Oxigraph),
+    never user text pasted into the query: a value can only ever match or not match.
+    """
+    import re as _re
+    for k, v in bindings.items():
+        if not isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+            raise QueryError(f"parameter {k!r} must be an RDF term")
+    block = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in bindings.items())
+    m = _re.search(r"\bWHERE\s*\{", sparql, _re.I)
+    if m is None:
+        m = _re.search(r"\{", sparql)
+    if m is None:
+        raise QueryError("query has no WHERE clause to bind parameters in")
+    return sparql[:m.end()] + " " + block + " " + sparql[m.end():]
+
+
+class Store:
+    """A santelex store at ``path`` (created on first write)."""
+
+    def __init__(self, path: str | os.PathLike, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._store: ox.Store | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists() and any(self.path.iterdir())
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        if self._store is None:
+            if not self.exists:
+                if self.read_only:
+                    raise StoreError("no store here yet: run 'santelex build' first", str(self.path))
+                self.path.mkdir(parents=True, exist_ok=True)
+            _recover(self.path)
+            self._store = _open(self.path, self.read_only)
+        return self._store
+
+    def close(self):
+        """Drop the handle; Oxigraph closes the database when the last reference goes."""
+        self._store = None
+        gc.collect()
+
+    # -- reading -------------------------------------------------------------------------
+    def query(self, sparql: str, substitutions: dict | None = None, **kw):
+        try:
+            if substitutions:
+                sparql = bind_values(sparql, substitutions)
+            return self.oxigraph.query(sparql, **UNION, **kw)
+        except SyntaxError as e:
+            raise QueryError(f"malformed SPARQL: {e}") from None
+        except OSError as e:
+            raise StoreError(f"store read failed: {e}", str(self.path)) from None
+
+    def count(self) -> int:
+        res = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(next(iter(res))["n"].value)
+
+    def count_quads(self) -> int:
+        return len(self.oxigraph)
+
+    def named_graphs(self) -> list[str]:
+        return [g.value for g in self.oxigraph.named_graphs()]
+
+    def dump(self, output, format: str):
+        fmt = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+               "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[format]
+        if format in ("nquads", "trig"):
+            self.oxigraph.dump(output, fmt)
+            return
+        triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **UNION)
+        ox.serialize(triples, output, fmt, prefixes=PREFIXES)
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self):
+        """Yield a Loader on a staging copy; swap it in only if the block completes."""
+        if self.read_only:
+            raise StoreError("the store is open read-only", str(self.path))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _recover(self.path)
+        staging = self.path.with_name(f".{self.path.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            if self.exists:
+                self.oxigraph.flush()
+                self.oxigraph.backup(str(staging))
+                self.close()
+            loader = Loader(_open(staging))
+            try:
+                yield loader
+                loader.flush()
+                loader.store.flush()
+            finally:
+                loader.close()
+            self.close()
+            old = self.path.with_name(self.path.name + ".old")
+            if self.path.exists():
+                self.path.rename(old)
+            staging.rename(self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+class Loader:
+    """Writes documents' quads into the staging store, one named graph per source."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+        self._pending: list[ox.Quad] = []
+        self._graphs: set[str] = set()
+        self.quads_written = 0
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]):
+        if graph not in self._graphs:
+            self._graphs.add(graph)
+            node = ox.NamedNode(graph)
+            if self.store.contains_named_graph(node):
+                self.flush()
+                self.store.remove_graph(node)
+        self._pending.extend(quads)
+        if len(self._pending) > 200_000:
+            self.flush()
+
+    def close(self):
+        self._pending = []
+        self.store = None
+        gc.collect()
+
+    def flush(self):
+        if self._pending:
+            try:
+                self.store.bulk_extend(self._pending)
+            except OSError as e:
+                raise StoreError(f"store write failed: {e}") from None
+            self.quads_written += len(self._pending)
+            self._pending = []
+
+
+PREFIXES = {
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "slx": "https://data.santelex.fr/ontology#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}

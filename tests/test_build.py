@@ -1,0 +1,122 @@
+"""Building the store: idempotent, all or nothing, graph shape (issue 2)."""
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from pyoxigraph import NamedNode
+
+from santelex import api, paths
+from santelex.cli import main
+from santelex.errors import ReadError
+
+SEEDS = [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"]
+CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
+ELI = "http://data.europa.eu/eli/ontology#"
+
+
+def triples(store):
+    return sorted(str(t) for t in store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
+
+
+def test_second_build_adds_nothing(tmp_path):
+    path = tmp_path / "store"
+    first = api.build(SEEDS, path)
+    store = api.open_store(path)
+    before = triples(store)
+    store.close()
+    second = api.build(SEEDS, path)
+    store = api.open_store(path)
+    assert triples(store) == before
+    assert second.triples == first.triples and second.quads == first.quads
+
+
+def test_build_from_another_directory_gives_same_graph(tmp_path, monkeypatch):
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, copy / s.name)
+    a = api.build(SEEDS, tmp_path / "a")
+    b = api.build([copy / s.name for s in SEEDS], tmp_path / "b")
+    assert a.triples == b.triples
+
+
+def test_failed_build_leaves_store_untouched(tmp_path):
+    path = tmp_path / "store"
+    api.build(SEEDS[:1], path)
+    store = api.open_store(path)
+    before = triples(store)
+    store.close()
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("Décret n° 2099-1 du 1 janvier 2099\nNOR : XXXX0000000X\n".encode())
+    with pytest.raises(ReadError):
+        api.build([SEEDS[1], bad], path)
+    store = api.open_store(path)
+    assert triples(store) == before
+    assert not list(tmp_path.glob(".store.staging-*"))
+
+
+def test_interrupted_build_leaves_store_untouched(tmp_path):
+    path = tmp_path / "store"
+    api.build(SEEDS[:1], path)
+    store = api.open_store(path)
+    before = triples(store)
+    store.close()
+
+    def interrupt(name, total):
+        if not name.startswith("start:"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        api.build(SEEDS, path, progress=interrupt)
+    store = api.open_store(path)
+    assert triples(store) == before
+
+
+def test_graph_uses_eli(seed_store):
+    d2 = NamedNode(CSP + "D712-2")
+    q = f"""PREFIX eli: <{ELI}>
+    SELECT ?v WHERE {{ ?a a eli:LegalResourceSubdivision ; eli:is_realized_by ?v ; eli:number "D712-2" .
+                       ?v eli:has_part/eli:has_part/eli:has_part ?sub . ?sub eli:realizes ?abstract .
+                       FILTER(?a = ?art) }}"""
+    rows = list(seed_store.query(q, {"art": d2}))
+    assert rows
+    ask = f"""PREFIX eli: <{ELI}> ASK {{ <{CSP}D712-2/I/3/a> eli:is_part_of <{CSP}D712-2> .
+        ?v eli:realizes <{CSP}D712-2/I/3/a> . ?v <https://data.santelex.fr/ontology#text> ?t .
+        FILTER(STRSTARTS(?t, "a) Activité de médecine")) }}"""
+    assert seed_store.query(ask)
+
+
+def test_citation_with_pinpoint_points_at_subdivision(seed_store):
+    ask = f"""PREFIX eli: <{ELI}> ASK {{
+        <{CSP}R1434-4> eli:cites <https://data.santelex.fr/code/code-de-la-securite-sociale/article/L162-14-1> .
+        ?sub eli:cites <https://data.santelex.fr/code/code-de-la-securite-sociale/article/L162-14-1/I/1> .
+        ?c <https://data.santelex.fr/ontology#provenance> "legifrance-link" ;
+           <http://www.w3.org/ns/prov#wasDerivedFrom> ?file .
+        ?file <http://www.w3.org/2000/01/rdf-schema#label> "seeds/r1434-4-sros-version.md" }}"""
+    assert seed_store.query(ask)
+
+
+def test_decree_amends_code(seed_store):
+    ask = f"""PREFIX eli: <{ELI}> ASK {{
+        <https://data.santelex.fr/jorf/decret/2005-76> eli:changes <{CSP}D712-2> ;
+            eli:date_document "2005-01-31"^^<http://www.w3.org/2001/XMLSchema#date> ;
+            eli:id_local "SANH0424194D" .
+        <{CSP}D712-2> eli:changed_by <https://data.santelex.fr/jorf/decret/2005-76/article/2> }}"""
+    assert seed_store.query(ask)
+
+
+def test_cli_build_show_export(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    res = runner.invoke(main, ["build", "--store", store, "--quiet", *map(str, SEEDS)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["show", "--store", store, "D. 712-2"])
+    assert res.exit_code == 0
+    assert "Sous-section 1 : Objectifs quantifiés de l'offre de soins" in res.output
+    assert "      a) Activité de médecine" in res.output
+    res = runner.invoke(main, ["show", "--store", store, "CSP R1434-4"])
+    assert "[I, 1°]" in res.output and "[alinéa 5]" in res.output
+    res = runner.invoke(main, ["export", "--store", store, "--format", "nquads"])
+    assert res.exit_code == 0 and "<http://data.europa.eu/eli/ontology#cites>" in res.output
+    res = runner.invoke(main, ["show", "--store", store, "D. 712-9"])
+    assert res.exit_code == 2 and "nearest: D712-3" in res.output
