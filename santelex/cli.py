@@ -104,5 +104,22 @@ def export(format, output, store):
         st.dump(sys.stdout.buffer, format)
 
 
+# Commands of the other services live in their own modules (santelex/cli_*.py), each
+# defining one click command or group named ``command``; they are added here if present.
+_COMMAND_MODULES = ("validate", "cite", "query", "serve", "fetch", "update")
+
+
+def _add_commands():
+    import importlib
+    import importlib.util
+
+    for name in _COMMAND_MODULES:
+        module = f"santelex.cli_{name}"
+        if importlib.util.find_spec(module) is not None:
+            main.add_command(importlib.import_module(module).command)
+
+
+_add_commands()
+
 if __name__ == "__main__":
     main()
