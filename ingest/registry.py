@@ -151,7 +151,9 @@ def _is_legi_xml(head: bytes) -> bool:
 
 
 def _is_jorf_xml(head: bytes) -> bool:
-    return b"<JORFCONT" in head or (b"<TEXTE_VERSION" in head and b"JORFTEXT" in head)
+    # JORF files say <ORIGINE>JORF</ORIGINE> (LEGI files: LEGI); a LEGI file may *link* to a JORFTEXT
+    return (b"<ORIGINE>JORF</ORIGINE>" in head or b"<JORFCONT" in head
+            or (b"<TEXTE_VERSION" in head and b"<ID>JORFTEXT" in head))
 
 
 def _is_piste_json(head: bytes) -> bool:

@@ -203,6 +203,14 @@ def article_quads(art: Article, out: _Emitter, source: NamedNode, text_uri: str 
         out.add(x, S("nota"), fr(art.nota))
     if in_force is not None:
         out.add(x, S("inForceInSnapshot"), lit(in_force))
+    for ref in art.changed_by:
+        if not ref.target_text:
+            continue
+        by_text = uris.target_of(ref.target_text)
+        for by in ([by_text, uris.text_article(by_text, ref.target_article)]
+                   if ref.target_article else [by_text]):
+            out.add(w, E("changed_by"), NamedNode(by))
+            out.add(NamedNode(by), E("changes"), w)
     counter = [0]
     for ref in art.references:
         counter[0] += 1

@@ -114,6 +114,9 @@ class Article:
     title: str | None = None
     text_id: str | None = None
     nota: str | None = None
+    #: texts (``target_text``, and ``target_article`` when the source names one) that created,
+    #: modified, repealed or moved this article, from Legifrance's modification links
+    changed_by: tuple[Reference, ...] = ()
 
     @property
     def text(self) -> str:
