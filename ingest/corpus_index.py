@@ -1,47 +1,141 @@
 """The index of every article of every code in the corpus (``articles-index.tsv.xz``).
 
 Answers: which article is at this corpus path, which articles a code has (for ranges such
-as ``D. 712-1 à D. 712-3`` and for "does this article exist"), and which code a Legifrance
-``LEGITEXT`` identifier names.
+as ``D. 712-1 à D. 712-3`` and for "does this article exist"), how the corpus writes an
+article number (``R712-8`` is ``R* 712-8`` in the code de commerce), which code a Legifrance
+``LEGITEXT`` identifier names, and which code a name written in a text means (``code de la
+sécurité sociale``, ``code général des impôts``, ``code rural``: every code of the index plus
+the names texts use for them).
 """
 from __future__ import annotations
 
 import lzma
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from santelex.paths import ARTICLES_INDEX
 
-#: LEGITEXT identifiers of codes, as they appear in Legifrance's links
+
+@lru_cache(maxsize=1 << 16)
+def slugify(text: str) -> str:
+    """The corpus slug of a word or name (cached: code names are made of few words)."""
+    from ingest.html_text import slugify as _slugify
+    return _slugify(text)
+
+#: LEGITEXT identifiers of codes, as they appear in Legifrance's links.  Mined from the
+#: corpus: every ``affichCodeArticle.do?cidTexte=LEGITEXT…`` link whose ``title`` names the
+#: code ("Code de la santé publique - art. …") or which is followed by "du code …" (titles are
+#: cut at their first apostrophe).  Codes absent from the index keep their slugged title.
 LEGITEXT = {
+    "LEGITEXT000005627819": "code-des-marches-publics",
+    "LEGITEXT000005634379": "code-de-commerce",
+    "LEGITEXT000006069414": "code-de-la-propriete-intellectuelle",
+    "LEGITEXT000006069565": "code-de-la-consommation",
+    "LEGITEXT000006069568": "code-general-des-impots-annexe-i-cgiani",
+    "LEGITEXT000006069569": "code-general-des-impots-annexe-ii-cgianii",
+    "LEGITEXT000006069574": "code-general-des-impots-annexe-iii-cgianiii",
+    "LEGITEXT000006069576": "code-general-des-impots-annexe-iv-cgianiv",
+    "LEGITEXT000006069577": "code-general-des-impots-cgi",
+    "LEGITEXT000006070158": "code-de-lentree-et-du-sejour-des-etrangers-et-du-droit-dasile",
+    "LEGITEXT000006070162": "code-des-communes",
+    "LEGITEXT000006070239": "code-electoral",
+    "LEGITEXT000006070249": "code-des-juridictions-financieres",
+    "LEGITEXT000006070299": "code-general-de-la-propriete-des-personnes-publiques",
+    "LEGITEXT000006070300": "code-des-communes-de-la-nouvelle-caledonie",
+    "LEGITEXT000006070302": "code-des-pensions-civiles-et-militaires-de-retraite",
+    "LEGITEXT000006070633": "code-general-des-collectivites-territoriales",
+    "LEGITEXT000006070667": "code-de-la-voirie-routiere",
+    "LEGITEXT000006070716": "code-de-procedure-civile",
+    "LEGITEXT000006070719": "code-penal",
+    "LEGITEXT000006070721": "code-civil",
+    "LEGITEXT000006070882": "code-de-lindustrie-cinematographique",
+    "LEGITEXT000006070884": "code-de-justice-militaire",
+    "LEGITEXT000006070933": "code-de-justice-administrative",
+    "LEGITEXT000006070987": "code-des-postes-et-des-communications-electroniques",
+    "LEGITEXT000006071154": "code-de-procedure-penale",
+    "LEGITEXT000006071164": "code-de-lorganisation-judiciaire",
+    "LEGITEXT000006071188": "code-disciplinaire-et-penal-de-la-marine-marchande",
+    "LEGITEXT000006071190": "code-de-la-recherche",
+    "LEGITEXT000006071191": "code-de-leducation",
+    "LEGITEXT000006071307": "code-de-la-defense",
+    "LEGITEXT000006071318": "code-du-sport",
+    "LEGITEXT000006071335": "code-du-service-national",
+    "LEGITEXT000006071360": "code-de-justice-militaire",
+    "LEGITEXT000006071366": "code-rural-ancien",
+    "LEGITEXT000006071367": "code-rural-et-de-la-peche-maritime",
+    "LEGITEXT000006071514": "code-forestier",
+    "LEGITEXT000006071570": "code-des-douanes",
+    "LEGITEXT000006071645": "code-des-douanes-de-mayotte",
+    "LEGITEXT000006071785": "code-minier",
+    "LEGITEXT000006072026": "code-monetaire-et-financier",
+    "LEGITEXT000006072050": "code-du-travail",
     "LEGITEXT000006072665": "code-de-la-sante-publique",
     "LEGITEXT000006073189": "code-de-la-securite-sociale",
-    "LEGITEXT000006074069": "code-de-laction-sociale-et-des-familles",
-    "LEGITEXT000006070721": "code-civil",
-    "LEGITEXT000006070719": "code-penal",
-    "LEGITEXT000006071154": "code-de-procedure-penale",
-    "LEGITEXT000006072050": "code-du-travail",
-    "LEGITEXT000006070633": "code-general-des-collectivites-territoriales",
-    "LEGITEXT000006074220": "code-de-lenvironnement",
-    "LEGITEXT000006074075": "code-de-lurbanisme",
-    "LEGITEXT000006071191": "code-de-leducation",
-    "LEGITEXT000005634379": "code-de-commerce",
-    "LEGITEXT000006069577": "code-general-des-impots",
-    "LEGITEXT000006072026": "code-monetaire-et-financier",
-    "LEGITEXT000006069565": "code-de-la-consommation",
-    "LEGITEXT000006074096": "code-de-la-construction-et-de-lhabitation",
-    "LEGITEXT000006071366": "code-de-la-mutualite",
     "LEGITEXT000006073984": "code-des-assurances",
-    "LEGITEXT000006070158": "code-de-justice-administrative",
-    "LEGITEXT000006070716": "code-de-procedure-civile",
-    "LEGITEXT000006071164": "code-electoral",
-    "LEGITEXT000006071029": "code-de-la-defense",
-    "LEGITEXT000006070667": "code-rural-et-de-la-peche-maritime",
-    "LEGITEXT000006071335": "code-des-communes",
-    "LEGITEXT000006074224": "code-de-la-route",
-    "LEGITEXT000006070162": "code-de-lentree-et-du-sejour-des-etrangers-et-du-droit-dasile",
-    "LEGITEXT000006072052": "code-de-la-propriete-intellectuelle",
-    "LEGITEXT000006070933": "code-des-juridictions-financieres",
+    "LEGITEXT000006074066": "code-des-pensions-de-retraite-des-marins-francais-du-commerce-de-peche-ou-de-plaisance",
+    "LEGITEXT000006074067": "code-de-la-mutualite",
+    "LEGITEXT000006074069": "code-de-laction-sociale-et-des-familles",
+    "LEGITEXT000006074073": "code-du-tourisme",
+    "LEGITEXT000006074075": "code-de-lurbanisme",
+    "LEGITEXT000006074096": "code-de-la-construction-et-de-lhabitation",
+    "LEGITEXT000006074220": "code-de-lenvironnement",
+    "LEGITEXT000006074224": "code-de-lexpropriation-pour-cause-dutilite-publique",
+    "LEGITEXT000006074228": "code-de-la-route",
+    "LEGITEXT000006074233": "code-des-ports-maritimes",
+    "LEGITEXT000006074234": "code-de-laviation-civile",
+    "LEGITEXT000006074236": "code-du-patrimoine",
+    "LEGITEXT000006074237": "code-du-domaine-public-fluvial-et-de-la-navigation-interieure",
+    "LEGITEXT000006074947": "code-de-la-route",
+    "LEGITEXT000020908868": "code-du-cinema-et-de-limage-animee",
+    "LEGITEXT000023086525": "code-des-transports",
+    "LEGITEXT000023501962": "code-minier-nouveau",
+    "LEGITEXT000023983208": "code-de-lenergie",
+    "LEGITEXT000025024948": "code-des-procedures-civiles-dexecution",
+    "LEGITEXT000025244092": "code-forestier-nouveau",
+    "LEGITEXT000025503132": "code-de-la-securite-interieure",
+    "LEGITEXT000031366350": "code-des-relations-entre-le-public-et-ladministration",
+    "LEGITEXT000037701019": "code-de-la-commande-publique",
+    "LEGITEXT000039086952": "code-de-la-justice-penale-des-mineurs",
+    "LEGITEXT000044416551": "code-general-de-la-fonction-publique",
+    "LEGITEXT000044595989": "code-des-impositions-sur-les-biens-et-services",
+    "LEGITEXT000045476241": "code-penitentiaire",
+}
+
+#: names a text gives a code (slugged) that are not, or not only, its corpus folder name:
+#: the candidates in order of preference; the first that has the article wins
+CODE_NAMES = {
+    "code-general-des-impots": ("code-general-des-impots-cgi",),
+    "code-general-des-impots-annexe-i": ("code-general-des-impots-annexe-i-cgiani",),
+    "code-general-des-impots-annexe-ii": ("code-general-des-impots-annexe-ii-cgianii",),
+    "code-general-des-impots-annexe-iii": ("code-general-des-impots-annexe-iii-cgianiii",),
+    "code-general-des-impots-annexe-iv": ("code-general-des-impots-annexe-iv-cgianiv",),
+    "code-general-des-impots-annexe-1": ("code-general-des-impots-annexe-i-cgiani",),
+    "code-general-des-impots-annexe-2": ("code-general-des-impots-annexe-ii-cgianii",),
+    "code-general-des-impots-annexe-3": ("code-general-des-impots-annexe-iii-cgianiii",),
+    "code-general-des-impots-annexe-4": ("code-general-des-impots-annexe-iv-cgianiv",),
+    "code-forestier": ("code-forestier-nouveau",),
+    "code-minier": ("code-minier-nouveau", "code-minier"),
+    "code-rural": ("code-rural-et-de-la-peche-maritime", "code-rural-ancien"),
+    "code-rural-et-de-la-peche-maritime": ("code-rural-et-de-la-peche-maritime", "code-rural-ancien"),
+    "code-du-commerce": ("code-de-commerce",),
+    "code-des-postes-et-communications-electroniques": ("code-des-postes-et-des-communications-electroniques",),
+    "code-des-postes-et-telecommunications": ("code-des-postes-et-des-communications-electroniques",),
+    "code-de-la-legion-dhonneur": (
+        "code-de-la-legion-dhonneur-de-la-medaille-militaire-et-de-lordre-national-du-merite",),
+    "code-des-pensions-civiles-et-militaires": ("code-des-pensions-civiles-et-militaires-de-retraite",),
+    "code-des-pensions-militaires-dinvalidite-et-des-victimes-de-guerre": (
+        "code-des-pensions-militaires-dinvalidite-et-des-victimes-de-guerre",
+        "code-des-pensions-militaires-dinvalidite-et-des-victimes-de-la-guerre"),
+    "code-des-pensions-militaires-dinvalidite-et-des-victimes-de-la-guerre": (
+        "code-des-pensions-militaires-dinvalidite-et-des-victimes-de-la-guerre",
+        "code-des-pensions-militaires-dinvalidite-et-des-victimes-de-guerre"),
+    "code-de-lentree-et-du-sejour-des-etrangers": (
+        "code-de-lentree-et-du-sejour-des-etrangers-et-du-droit-dasile",),
+    "code-des-relations-entre-le-public-et-les-administrations": (
+        "code-des-relations-entre-le-public-et-ladministration",),
+    "livre-des-procedures-fiscales": ("livre-des-procedures-fiscales",),
 }
 
 _NUM = re.compile(r"(\d+|\D+)")
@@ -52,11 +146,21 @@ def sort_key(number: str):
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUM.findall(number))
 
 
+def _key(number: str) -> str:
+    """Lookup key of an article number: no space, dot or star (``R* 712-8`` -> ``R712-8``)."""
+    return number.replace(" ", "").replace(".", "").replace("*", "")
+
+
 @dataclass
 class Index:
     by_path: dict[str, tuple[str, str]] = field(default_factory=dict)
     by_code: dict[str, list[str]] = field(default_factory=dict)
     _sets: dict[str, set] = field(default_factory=dict)
+    _sorted: set = field(default_factory=set)
+    _keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    _ordered: dict[str, tuple[list, list]] = field(default_factory=dict)
+    _names: dict[str, tuple[str, ...]] | None = None
+    _prefixes: set | None = None
 
     def number_for_path(self, path: str) -> str | None:
         hit = self.by_path.get(path)
@@ -69,23 +173,88 @@ class Index:
         return sorted(self.by_code)
 
     def exists(self, code: str, number: str) -> bool | None:
+        """Whether ``code`` has article ``number`` today; None when the index knows no such code."""
         if code not in self.by_code:
             return None
         s = self._sets.get(code)
         if s is None:
             s = self._sets[code] = set(self.by_code[code])
-        return number in s
+        return number in s or self.lookup(code, number) is not None
+
+    def lookup(self, code: str, number: str) -> str | None:
+        """The number as the corpus writes it (``R712-8`` -> ``R* 712-8``), or None if absent."""
+        keys = self._keys.get(code)
+        if keys is None:
+            keys = {}
+            for n in self.by_code.get(code, ()):
+                keys.setdefault(_key(n), n)
+            self._keys[code] = keys
+        return keys.get(_key(number))
 
     def articles(self, code: str) -> list[str]:
-        return self.by_code.get(code, [])
+        """The articles of ``code`` in code order (sorted on first use)."""
+        numbers = self.by_code.get(code, [])
+        if code not in self._sorted:
+            numbers.sort(key=sort_key)
+            self._sorted.add(code)
+        return numbers
 
     def expand_range(self, code: str, first: str, last: str) -> list[str]:
         """Articles of ``code`` from ``first`` to ``last`` inclusive, in code order, same prefix."""
-        lo, hi = sort_key(first), sort_key(last)
-        prefix = re.match(r"[A-Z]*", first).group(0)
-        return [n for n in self.articles(code)
-                if n.startswith(prefix) and re.match(r"[A-Z]*", n).group(0) == prefix
-                and lo <= sort_key(n) <= hi]
+        ordered = self._ordered.get(code)
+        if ordered is None:
+            pairs = sorted(((_prefix(n), sort_key(_key(n))), n) for n in self.by_code.get(code, ()))
+            ordered = self._ordered[code] = ([p[0] for p in pairs], [p[1] for p in pairs])
+        keys, numbers = ordered
+        prefix = _prefix(first)
+        if _prefix(last) != prefix:
+            return []
+        lo = bisect_left(keys, (prefix, sort_key(_key(first))))
+        hi = bisect_right(keys, (prefix, sort_key(_key(last))))
+        return numbers[lo:hi]
+
+    def code_for_name(self, name: str) -> tuple[str, ...]:
+        """The codes a name in a text may mean (the longest known name it starts with).
+
+        ``code de la sécurité sociale et …`` -> (``code-de-la-securite-sociale``,);
+        ``code minier`` -> (``code-minier-nouveau``, ``code-minier``); () if none is known.
+        """
+        return self.match_code_name(_WORD.findall(name))[0]
+
+    def match_code_name(self, words) -> tuple[tuple[str, ...], int]:
+        """(codes, how many of ``words`` the longest known code name takes) — ((), 0) if none."""
+        if self._names is None:
+            self._build_names()
+        slug, best, taken = "", (), 0
+        for i, w in enumerate(words):
+            w = slugify(w)
+            if not w:
+                break
+            slug = f"{slug}-{w}" if slug else w
+            if slug in self._names:
+                best, taken = self._names[slug], i + 1
+            if slug not in self._prefixes:
+                break
+        return best, taken
+
+    def _build_names(self):
+        names = {c: (c,) for c in self.by_code}
+        for slug in set(LEGITEXT.values()):
+            names.setdefault(slug, (slug,))
+        names.update(CODE_NAMES)
+        prefixes = set()
+        for name in names:
+            parts = name.split("-")
+            for i in range(1, len(parts) + 1):
+                prefixes.add("-".join(parts[:i]))
+        self._names, self._prefixes = names, prefixes
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _prefix(number: str) -> str:
+    return re.match(r"[A-Za-z]*", _key(number)).group(0)
 
 
 def load(path=ARTICLES_INDEX) -> Index:
@@ -98,6 +267,10 @@ def load(path=ARTICLES_INDEX) -> Index:
             code, number, rel = line.rstrip("\n").split("\t")
             index.by_path[rel] = (code, number)
             index.by_code.setdefault(code, []).append(number)
-    for numbers in index.by_code.values():
-        numbers.sort(key=sort_key)
     return index
+
+
+@lru_cache(maxsize=1)
+def default() -> Index:
+    """The bundled index, loaded once per process."""
+    return load()

@@ -106,29 +106,15 @@ class _Collector:
         raw = "".join(self._buf)
         self._buf = []
         refs, self._refs = self._refs, []
-        # map raw offsets to cleaned-text offsets
-        stripped = raw.lstrip()
-        lead = len(raw) - len(stripped)
-        out, mapping = [], []
-        prev_space = False
-        for ch in stripped:
-            mapping.append(len(out))
-            if ch in " \t\r\n\u00a0\u202f\u2009":
-                if not prev_space:
-                    out.append(" ")
-                prev_space = True
-            else:
-                out.append(ch)
-                prev_space = False
-        mapping.append(len(out))
-        text = "".join(out).rstrip()
+        text = clean(raw)
         if not text:
             return
         found = []
         for start, end, href, title in refs:
-            s = mapping[max(0, min(len(mapping) - 1, start - lead))]
-            e = mapping[max(0, min(len(mapping) - 1, end - lead))]
-            e = min(e, len(text))
+            # offsets in the cleaned text: the cleaned length of what precedes
+            s = len(_SPACES.sub(" ", raw[:start]).lstrip())
+            e = len(_SPACES.sub(" ", raw[:end]).lstrip())
+            s, e = min(s, len(text)), min(e, len(text))
             while s < e and text[s] == " ":
                 s += 1
             while e > s and text[e - 1] == " ":

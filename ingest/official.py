@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
@@ -41,14 +41,19 @@ def _corpus_codes() -> frozenset:
     return frozenset(_index().codes())
 
 
-def code_slug(title: str | None, legitext: str | None = None) -> str | None:
-    """The corpus slug of a code: its title slugged when the corpus knows it, else by LEGITEXT id."""
-    slug = slugify(re.sub(r"\s*\(.*\)\s*$", "", title or "").strip().rstrip("."))
-    if slug and slug in _corpus_codes():
-        return slug
+def code_slug(titles: str | list | tuple | None, legitext: str | None = None) -> str | None:
+    """The corpus slug of a code: the first of its titles (short title, full title …) that the
+    corpus knows, slugged ('Code général des impôts, CGI.' -> 'code-general-des-impots-cgi');
+    else the slug of its LEGITEXT id; else the first title slugged."""
+    if isinstance(titles, str) or titles is None:
+        titles = [titles or ""]
+    slugs = [slugify(re.sub(r"\s*\(.*\)\s*$", "", t or "").strip().rstrip(".")) for t in titles]
+    for slug in slugs:
+        if slug and slug in _corpus_codes():
+            return slug
     if legitext and legitext in LEGITEXT:
         return LEGITEXT[legitext]
-    return slug or None
+    return next((s for s in slugs if s), None)
 
 
 _ARTICLES_RANGE = re.compile(r"\s*\((?:Articles?|Art\.)\s[^)]*\)\s*$")
@@ -198,7 +203,7 @@ def citation_link(label: str, text_cid: str | None, nature: str | None, article:
         return None
     return Link(label, {"target_text": target}, text_number=number if number and _NUMBER.match(number) else None,
                 url=link_url(text_cid if (text_cid or "").startswith("JORFTEXT") else ident),
-                ident=text_cid)
+                ident=ident or text_cid)
 
 
 def _article_pattern(number: str) -> tuple[re.Pattern, bool]:
@@ -236,13 +241,21 @@ def _widen(text: str, s: int, e: int, code: str | None) -> tuple[int, int]:
     return s, e
 
 
+def _same_link(link: Link, ref: Reference) -> bool:
+    return bool(link.ident and ref.link and re.search(rf"\b{re.escape(link.ident)}\b", ref.link))
+
+
 def _covered(link: Link, refs) -> bool:
-    for r in refs:
-        if link.ident and r.link and link.ident in r.link:
-            return True
-        if all(getattr(r, k) == v for k, v in link.target.items()):
-            return True
-    return False
+    return any(_same_link(link, r) or all(getattr(r, k) == v for k, v in link.target.items())
+               for r in refs)
+
+
+def _resolve_inline(link: Link, refs: list[Reference]) -> list[Reference]:
+    """An inline link the href alone could not resolve (``affichTexteArticle.do?…``) takes the
+    target Legifrance gives for the same id in its link list."""
+    fields = {"target_code": None, "target_article": None, "target_text": None}
+    return [replace(r, resolved=True, reason=None, **{**fields, **link.target})
+            if not r.resolved and _same_link(link, r) else r for r in refs]
 
 
 def place_links(paragraphs: list[str], refs: list[list[Reference]], links: list[Link]
@@ -256,6 +269,7 @@ def place_links(paragraphs: list[str], refs: list[list[Reference]], links: list[
     out = [list(r) for r in refs] + [[] for _ in range(len(paragraphs) - len(refs))]
     unplaced: list[Reference] = []
     for link in links:
+        out = [_resolve_inline(link, rs) for rs in out]
         if _covered(link, [r for rs in out for r in rs] + unplaced):
             continue
         if link.article:

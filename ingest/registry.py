@@ -109,6 +109,10 @@ def _iter_archive(p: Path) -> Iterator[Input]:
         raise
 
 
+def is_archive(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(_ARCHIVES)
+
+
 def count_members(path: str | os.PathLike) -> int | None:
     """How many readable files ``path`` holds, for a progress bar (None if costly to know)."""
     p = Path(path)

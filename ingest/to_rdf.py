@@ -62,12 +62,16 @@ def lit(value) -> Literal:
 
 
 class _Emitter:
-    def __init__(self, graph: NamedNode):
+    def __init__(self, graph: NamedNode, seen: set | None = None):
         self.graph = graph
         self.quads: list[Quad] = []
+        self.seen = seen if seen is not None else set()
 
     def add(self, s, p, o):
         self.quads.append(Quad(s, p, o, self.graph))
+
+    def add_to(self, graph: NamedNode, s, p, o):
+        self.quads.append(Quad(s, p, o, graph))
 
 
 def reference_target(ref: Reference) -> tuple[NamedNode | None, NamedNode | None]:
@@ -145,18 +149,28 @@ def _subdivisions(out: _Emitter, work: str, expr: str, parent_expr: NamedNode,
 
 
 def _hierarchy(out: _Emitter, art: Article) -> NamedNode:
+    """The plan of the code (code > partie > … > section) in the code's own 'plan' graph.
+
+    Shared by every article of the code, so written once per build (``out.seen``) into a
+    graph that re-reads only ever add to: the same heading gives the same quads.
+    """
     code = NamedNode(uris.code(art.code))
-    out.add(code, RDF_TYPE, LEGAL_RESOURCE)
-    out.add(code, E("id_local"), lit(art.code))
+    plan = NamedNode(uris.graph("plan/" + art.code))
     parent, path = code, ()
+    if code.value not in out.seen:
+        out.seen.add(code.value)
+        out.add_to(plan, code, RDF_TYPE, LEGAL_RESOURCE)
+        out.add_to(plan, code, E("id_local"), lit(art.code))
     for heading in art.hierarchy:
         path = path + (heading.slug or heading.title,)
         node = NamedNode(uris.section(art.code, path))
-        out.add(node, RDF_TYPE, SUBDIVISION)
-        out.add(node, E("is_part_of"), parent)
-        out.add(parent, E("has_part"), node)
-        out.add(node, E("title"), fr(heading.title))
-        out.add(node, S("level"), lit(heading.level))
+        if node.value not in out.seen:
+            out.seen.add(node.value)
+            out.add_to(plan, node, RDF_TYPE, SUBDIVISION)
+            out.add_to(plan, node, E("is_part_of"), parent)
+            out.add_to(plan, parent, E("has_part"), node)
+            out.add_to(plan, node, E("title"), fr(heading.title))
+            out.add_to(plan, node, S("level"), lit(heading.level))
         parent = node
     return parent
 
@@ -291,9 +305,14 @@ def text_quads(doc: LegalText, out: _Emitter, source: NamedNode):
         _amendment(out, t_uri, n, am)
 
 
-def to_quads(doc: Document, source_name: str, in_force: bool | None = None) -> list[Quad]:
-    """All quads of one document, in the named graph of its source file."""
-    out = _Emitter(NamedNode(uris.graph(source_name)))
+def to_quads(doc: Document, source_name: str, in_force: bool | None = None,
+             seen: set | None = None) -> list[Quad]:
+    """All quads of one document, in the named graph of its source file.
+
+    Quads of a code's plan go to the code's plan graph; ``seen`` (URIs of plan nodes
+    already written in this build) keeps them from being written once per article.
+    """
+    out = _Emitter(NamedNode(uris.graph(source_name)), seen)
     source = NamedNode(uris.source(source_name))
     out.add(source, RDF_TYPE, NamedNode(PROV + "Entity"))
     out.add(source, RDFS_LABEL, lit(source_name))

@@ -1,24 +1,34 @@
 """santelex's services: what the CLI (and the web pages) call.  No printing here."""
 from __future__ import annotations
 
+import hashlib
+import multiprocessing as mp
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import pyoxigraph as ox
 
 from ingest import registry, uris
 from ingest.to_rdf import to_quads
 from santelex import paths
+from santelex.errors import ReadError
 from santelex.model import LegalText
 from santelex.store import Store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
 
+#: inputs per batch sent to a worker process
+BATCH = 256
+
 
 @dataclass
 class BuildStats:
     files: int = 0
+    skipped: int = 0
     articles: int = 0
     texts: int = 0
     subdivisions: int = 0
@@ -26,7 +36,12 @@ class BuildStats:
     quads: int = 0
     triples: int = 0
     seconds: float = 0.0
+    resumed: bool = False
     sources: list[str] = field(default_factory=list)
+
+    def add(self, other: "BuildStats"):
+        for name in ("files", "articles", "texts", "subdivisions", "citations"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def default_sources() -> list[Path]:
@@ -39,65 +54,141 @@ def graph_name(path: Path, item_name: str) -> str:
     """A stable name for the graph of one input, independent of the current directory."""
     p = Path(path).resolve()
     try:
-        rel = p.relative_to(paths.DATA)
-        base = str(rel)
+        base = str(p.relative_to(paths.DATA))
     except ValueError:
         base = str(p)
-    if p.is_file() and Path(item_name).name == p.name and not p.name.endswith((".tar.xz", ".tar.gz", ".tgz")):
-        return base
     if p.is_dir():
-        return str(p.parent / item_name) if base == str(p) else str(Path(base).parent / item_name)
+        return str(Path(base).parent / item_name)
+    if item_name == str(path) or Path(item_name).name == p.name and not registry.is_archive(p):
+        return base
     return f"{base}!{item_name}"
 
 
-def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False) -> Store:
+def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False):
+    target = str(store_path) if store_path is not None else None
+    if target and target.startswith(("sparql+http://", "sparql+https://")):
+        from santelex.remote import RemoteStore
+        return RemoteStore(target[len("sparql+"):], read_only=read_only)
     return Store(store_path or paths.default_store(), read_only=read_only)
 
 
-def _count(doc) -> tuple[int, int, int]:
+def _count(doc) -> BuildStats:
     arts = list(doc.articles) + list(doc.inserted) if isinstance(doc, LegalText) else [doc]
-    subs = sum(1 for a in arts for _ in a.walk())
-    cites = sum(len(a.all_references) for a in arts)
+    s = BuildStats(articles=len(arts), texts=int(isinstance(doc, LegalText)))
+    s.subdivisions = sum(1 for a in arts for _ in a.walk())
+    s.citations = sum(len(a.all_references) for a in arts)
     if isinstance(doc, LegalText):
-        cites += len(doc.visa_references)
-    return len(arts), subs, cites
+        s.citations += len(doc.visa_references)
+    return s
+
+
+# -- the work of one batch: parse, map to RDF, serialize (runs in a worker process) ---------
+_SEEN: set = set()  # plan nodes this worker has written during the current build
+
+
+def _fresh_worker():
+    _SEEN.clear()
+
+
+def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: bool | None,
+             seen: set | None = None):
+    """Parse a batch of (graph name, display name, bytes) -> (graph URIs, N-Quads, stats)."""
+    seen = _SEEN if seen is None else seen
+    stats = BuildStats()
+    quads: list[ox.Quad] = []
+    graphs = []
+    for name, display, data in batch:
+        item = registry.Input(display, data)
+        for doc in registry.read_input(item, format):
+            quads.extend(to_quads(doc, name, in_force=in_force, seen=seen))
+            stats.add(_count(doc))
+        graphs.append(uris.graph(name))
+        stats.files += 1
+    return graphs, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), stats
+
+
+def _batches(sources, done: set, stats: BuildStats, format, progress) -> Iterator:
+    for source in sources:
+        in_force = True if source.resolve() == paths.CSP_ARCHIVE.resolve() else None
+        if progress:
+            progress(f"start:{source}", registry.count_members(source))
+        batch: list[tuple[str, str, bytes]] = []
+        for item in registry.iter_inputs(source):
+            name = graph_name(source, item.name)
+            if name in done:
+                stats.skipped += 1
+                if progress:
+                    progress(item.name, None)
+                continue
+            batch.append((name, item.name, item.data))
+            if len(batch) >= BATCH:
+                yield batch, in_force
+                batch = []
+        if batch:
+            yield batch, in_force
+        stats.sources.append(str(source))
+
+
+def _fingerprint(sources, format) -> str:
+    h = hashlib.sha1(repr(format).encode())
+    for s in sources:
+        st = s.stat()
+        h.update(f"{s.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
 
 
 def build(sources=None, store_path=None, format: str | None = None,
-          progress: Callable[[str, int | None], None] | None = None) -> BuildStats:
-    """Read every source into the store, all or nothing.  ``progress(name, total)`` per file."""
+          progress: Callable[[str, int | None], None] | None = None,
+          workers: int | None = None) -> BuildStats:
+    """Read every source into the store, all or nothing, resumable after an interruption.
+
+    Inputs are parsed and mapped to RDF in ``workers`` processes (default: one per core)
+    while this process loads their N-Quads into the staging store.  ``progress(name,
+    total)`` is called with ``start:<source>`` and the number of files it holds (or None),
+    then once per file.
+    """
     started = time.perf_counter()
     sources = [Path(s) for s in (sources or default_sources())]
     for s in sources:
         if not s.exists():
-            from santelex.errors import ReadError
             raise ReadError("no such file or folder", str(s))
-    bundled_corpus = {paths.CSP_ARCHIVE.resolve()}
+    if format:
+        registry.get(format)
+    workers = workers or os.cpu_count() or 1
     stats = BuildStats()
     store = open_store(store_path)
-    with store.transaction() as loader:
-        for source in sources:
-            in_force = True if source.resolve() in bundled_corpus else None
-            total = registry.count_members(source)
+    with store.transaction(key=_fingerprint(sources, format)) as loader:
+        stats.resumed = bool(loader.done)
+        batches = _batches(sources, loader.done, stats, format, progress)
+
+        def finish(graphs, data, part: BuildStats, names):
+            loader.load_nquads(graphs, data)
+            loader.commit(names)
+            stats.add(part)
             if progress:
-                progress(f"start:{source}", total)
-            for item in registry.iter_inputs(source):
-                name = graph_name(source, item.name)
-                quads = []
-                for doc in registry.read_input(item, format):
-                    quads.extend(to_quads(doc, name, in_force=in_force))
-                    a, s, c = _count(doc)
-                    stats.articles += a
-                    stats.subdivisions += s
-                    stats.citations += c
-                    stats.texts += isinstance(doc, LegalText)
-                loader.replace_graph(uris.graph(name), quads)
-                stats.files += 1
-                if progress:
-                    progress(item.name, None)
-            stats.sources.append(str(source))
-        loader.flush()
-    stats.quads = store.count_quads()
+                for name in names:
+                    progress(name, None)
+
+        if workers <= 1:
+            seen: set = set()
+            for batch, in_force in batches:
+                graphs, data, part = _convert(batch, format, in_force, seen)
+                finish(graphs, data, part, [b[0] for b in batch])
+        else:
+            ctx = mp.get_context("fork")
+            with ctx.Pool(workers, initializer=_fresh_worker) as pool:
+                window: deque = deque()
+                for batch, in_force in batches:
+                    window.append((pool.apply_async(_convert, (batch, format, in_force)),
+                                   [b[0] for b in batch]))
+                    if len(window) >= 2 * workers:
+                        job, names = window.popleft()
+                        finish(*job.get(), names)
+                while window:
+                    job, names = window.popleft()
+                    finish(*job.get(), names)
+    if hasattr(store, "count_quads"):
+        stats.quads = store.count_quads()
     stats.triples = store.count()
     store.close()
     stats.seconds = time.perf_counter() - started

@@ -23,6 +23,9 @@ class SantelexError(Exception):
         self.line = line
         self.column = column
 
+    def __reduce__(self):  # keep file and line across processes (parallel builds)
+        return (type(self), (self.message, self.file, self.line, self.column))
+
     def __str__(self) -> str:
         place = ""
         if self.file:

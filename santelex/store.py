@@ -12,6 +12,7 @@ union of all graphs as their default graph.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
 import uuid
@@ -21,7 +22,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from santelex.errors import QueryError, StoreError
+from santelex.errors import QueryError, SantelexError, StoreError
 
 UNION = {"use_default_graph_as_union": True}
 
@@ -46,21 +47,6 @@ def _recover(path: Path) -> None:
         old.rename(path)
     elif old.exists():
         shutil.rmtree(old, ignore_errors=True)
-    for stale in path.parent.glob(f".{path.name}.staging-*"):
-        try:
-            pid = int(stale.name.rsplit("-", 2)[-2])
-        except ValueError:
-            pid = 0
-        if pid and pid != os.getpid() and not _alive(pid):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 def bind_values(sparql: str, bindings: dict) -> str:
@@ -143,55 +129,125 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def transaction(self):
-        """Yield a Loader on a staging copy; swap it in only if the block completes."""
+    def transaction(self, key: str = ""):
+        """Yield a Loader on a staging copy; swap it in only if the block completes.
+
+        ``key`` names the job (e.g. a fingerprint of the inputs).  If a build with the
+        same key was interrupted (Ctrl-C, kill, crash) on the same live store, its staging
+        folder and journal are still there and the build resumes from them: the Loader's
+        ``done`` set holds the inputs already loaded.  A SantelexError (bad input) discards
+        the staging folder; the live store is untouched in every case.
+        """
         if self.read_only:
             raise StoreError("the store is open read-only", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _recover(self.path)
-        staging = self.path.with_name(f".{self.path.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        try:
+        staging = self.path.with_name(f".{self.path.name}.staging")
+        journal_path = self.path.with_name(f".{self.path.name}.journal")
+        base = self.build_id()
+        journal = _read_journal(journal_path)
+        if staging.exists() and not (journal.get("key") == key and journal.get("base") == base and key):
+            shutil.rmtree(staging, ignore_errors=True)
+            journal = {}
+        if not staging.exists():
+            journal = {"key": key, "base": base, "done": []}
             if self.exists:
                 self.oxigraph.flush()
                 self.oxigraph.backup(str(staging))
                 self.close()
-            loader = Loader(_open(staging))
+        _write_journal(journal_path, journal)
+        loader = Loader(_open(staging), journal_path, journal)
+        try:
             try:
                 yield loader
                 loader.flush()
                 loader.store.flush()
             finally:
                 loader.close()
-            self.close()
-            old = self.path.with_name(self.path.name + ".old")
-            if self.path.exists():
-                self.path.rename(old)
-            staging.rename(self.path)
-            shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
+        except SantelexError:
             shutil.rmtree(staging, ignore_errors=True)
+            journal_path.unlink(missing_ok=True)
             raise
+        self.close()
+        (staging / BUILD_ID).write_text(uuid.uuid4().hex)
+        old = self.path.with_name(self.path.name + ".old")
+        if self.path.exists():
+            self.path.rename(old)
+        staging.rename(self.path)
+        journal_path.unlink(missing_ok=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def build_id(self) -> str:
+        f = self.path / BUILD_ID
+        return f.read_text() if f.exists() else ""
+
+
+BUILD_ID = "SANTELEX_BUILD_ID"
+
+
+def _read_journal(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_journal(path: Path, journal: dict):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(journal))
+    os.replace(tmp, path)
 
 
 class Loader:
-    """Writes documents' quads into the staging store, one named graph per source."""
+    """Writes quads into the staging store, one named graph per source.
 
-    def __init__(self, store: ox.Store):
+    ``replace_graph`` drops a graph that an earlier build wrote, then adds the new quads;
+    ``load_nquads`` does the same for a batch serialized as N-Quads (Oxigraph's fastest
+    path).  ``commit(names)`` records inputs as done in the journal, for resuming.
+    """
+
+    def __init__(self, store: ox.Store, journal_path: Path | None = None, journal: dict | None = None):
         self.store = store
         self._pending: list[ox.Quad] = []
         self._graphs: set[str] = set()
         self.quads_written = 0
+        self.journal_path = journal_path
+        self.journal = journal if journal is not None else {"done": []}
+        self.done: set[str] = set(self.journal.get("done", []))
 
-    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]):
+    def _drop(self, graph: str):
         if graph not in self._graphs:
             self._graphs.add(graph)
             node = ox.NamedNode(graph)
             if self.store.contains_named_graph(node):
                 self.flush()
                 self.store.remove_graph(node)
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]):
+        self._drop(graph)
         self._pending.extend(quads)
         if len(self._pending) > 200_000:
             self.flush()
+
+    def load_nquads(self, graphs: Iterable[str], data: bytes):
+        for g in graphs:
+            self._drop(g)
+        self.flush()
+        try:
+            self.store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        except (OSError, SyntaxError) as e:
+            raise StoreError(f"store write failed: {e}") from None
+
+    def commit(self, names: Iterable[str]):
+        """Record inputs as loaded (after their quads are durably written)."""
+        names = list(names)
+        if not names or self.journal_path is None:
+            return
+        self.flush()
+        self.store.flush()
+        self.done.update(names)
+        self.journal["done"] = sorted(self.done)
+        _write_journal(self.journal_path, self.journal)
 
     def close(self):
         self._pending = []

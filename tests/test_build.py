@@ -120,3 +120,58 @@ def test_cli_build_show_export(tmp_path):
     assert res.exit_code == 0 and "<http://data.europa.eu/eli/ontology#cites>" in res.output
     res = runner.invoke(main, ["show", "--store", store, "D. 712-9"])
     assert res.exit_code == 2 and "nearest: D712-3" in res.output
+
+
+@pytest.fixture(scope="module")
+def csp_sample(tmp_path_factory):
+    """A .tar.xz of the first 700 articles of the bundled CSP archive."""
+    import io
+    import tarfile
+    out = tmp_path_factory.mktemp("sample") / "csp-sample.tar.xz"
+    with tarfile.open(paths.CSP_ARCHIVE, "r|xz") as src, tarfile.open(out, "w:xz") as dst:
+        n = 0
+        for member in src:
+            if member.isfile() and member.name.endswith(".md"):
+                data = src.extractfile(member).read()
+                info = tarfile.TarInfo(member.name)
+                info.size = len(data)
+                dst.addfile(info, io.BytesIO(data))
+                n += 1
+                if n == 700:
+                    break
+    return out
+
+
+def test_parallel_build_equals_serial(tmp_path, csp_sample):
+    a = api.build([csp_sample], tmp_path / "serial", workers=1)
+    b = api.build([csp_sample], tmp_path / "parallel", workers=2)
+    assert a.files == b.files == 700
+    sa, sb = api.open_store(tmp_path / "serial"), api.open_store(tmp_path / "parallel")
+    assert triples(sa) == triples(sb)
+
+
+def test_interrupted_build_resumes(tmp_path, csp_sample):
+    path = tmp_path / "store"
+    api.build(SEEDS[:1], path)
+    seen = []
+
+    def interrupt_after_first_batch(name, total):
+        if not name.startswith("start:"):
+            seen.append(name)
+            if len(seen) == api.BATCH + 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        api.build([csp_sample], path, progress=interrupt_after_first_batch, workers=2)
+    store = api.open_store(path)
+    assert len(triples(store)) > 0
+    assert not store.query("ASK { ?s <http://www.w3.org/ns/prov#wasDerivedFrom> ?f . "
+                           "FILTER(CONTAINS(STR(?f), 'csp-sample')) }")
+    store.close()
+    resumed = api.build([csp_sample], path, workers=2)
+    assert resumed.resumed and resumed.skipped >= api.BATCH
+    assert resumed.files + resumed.skipped == 700
+    fresh = tmp_path / "fresh"
+    api.build(SEEDS[:1], fresh)
+    api.build([csp_sample], fresh)
+    assert triples(api.open_store(path)) == triples(api.open_store(fresh))
