@@ -117,11 +117,7 @@ def body(name: str, contenu: etree._Element | None, links, text_refs: dict | Non
     paragraphs, refs, nota = parse_fragment(safe_xml.inner_html(contenu))
     refs, unplaced = official.place_links(paragraphs, refs, links)
     if text_refs is not None:
-        from ingest.citations.resolve import resolve_text
-        for i, p in enumerate(paragraphs):
-            found = [r for r in resolve_text(p, source_code=None, text_context=text_refs)
-                     if not any(r.start < o.end and o.start < r.end for o in refs[i])]
-            refs[i] = sorted(refs[i] + found, key=lambda r: (r.start, r.end))
+        refs = official.add_text_references(paragraphs, refs, text_refs)
     return paragraphs, build_tree(paragraphs, refs), unplaced, nota
 
 

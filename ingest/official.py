@@ -304,6 +304,20 @@ def place_links(paragraphs: list[str], refs: list[list[Reference]], links: list[
     return out, unplaced
 
 
+def add_text_references(paragraphs: list[str], refs: list[list[Reference]], context: dict
+                        ) -> list[list[Reference]]:
+    """For texts of the Journal officiel: add the references found in the words (the shared
+    citation finder, as the JO-text reader does) where no link already is."""
+    from ingest.citations.resolve import resolve_text
+    out = []
+    for i, p in enumerate(paragraphs):
+        have = refs[i] if i < len(refs) else []
+        found = [r for r in resolve_text(p, source_code=None, text_context=context)
+                 if not any(r.start < o.end and o.start < r.end for o in have)]
+        out.append(sorted(list(have) + found, key=lambda r: (r.start, r.end)))
+    return out
+
+
 # --- modification links ---------------------------------------------------------------------
 
 #: link types saying another text acted on this article: the noun form is given with
