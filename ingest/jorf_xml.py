@@ -92,7 +92,7 @@ def texte(name: str, root: etree._Element):
     number = safe_xml.text(root, "NUM") or None
     if not ident and not title:
         raise ReadError("<TEXTE> without ID or TITRE: not a JORF text", name, line)
-    if number and not official._NUMBER.match(number):
+    if number and not official.is_text_number(number):
         number = None
     target = official.text_target(nature, number, ident)
     articles = _articles(name, root.find("STRUCT"), nature, number, target)

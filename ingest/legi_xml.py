@@ -27,6 +27,7 @@ are handed to ingest/jorf_xml.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from lxml import etree
@@ -203,7 +204,7 @@ def legal_text(name: str, line: int | None, fmt: str, *, nature: str, number: st
                jo_number: str | None = None, jo_date: date | None = None, eli: str | None = None,
                visa_paragraphs=(), signature_paragraphs=()) -> LegalText:
     """A LegalText named the way the JO-text reader names it (nature and number, else an id)."""
-    if number and not (nature in official.NUMBERED and official._NUMBER.match(number)):
+    if number and not (nature in official.NUMBERED and official.is_text_number(number)):
         number = None
     jorf_id = cid if cid and cid.startswith("JORFTEXT") else None
     if jorf_id is None and not number and not nor and cid:
@@ -237,7 +238,6 @@ def text_version(name: str, root: etree._Element, fmt: str = FORMAT) -> list[Doc
     jo_number = None
     origin = root.find("META/META_SPEC/META_TEXTE_CHRONICLE/ORIGINE_PUBLI")
     if origin is not None and origin.text:
-        import re
         m = re.search(r"n\s*°\s*0*(\d+)", origin.text)
         jo_number = m.group(1) if m else None
     visa_pars = parse_fragment(safe_xml.inner_html(root.find("VISAS/CONTENU")))[0]

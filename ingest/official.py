@@ -84,6 +84,11 @@ def nature_of(raw: str | None) -> str:
 _NUMBER = re.compile(r"^\d{1,4}-\d+$")
 
 
+def is_text_number(number: str | None) -> bool:
+    """Whether ``number`` is a JO text's number ('2005-76'), the part of its URI."""
+    return bool(number and _NUMBER.match(number.strip()))
+
+
 def text_target(nature: str | None, number: str | None, text_id: str | None) -> str | None:
     """Reference target of a JO text: 'jorf/decret-2007-1480', else 'jorf/JORFTEXT…', else None."""
     number = (number or "").strip()
