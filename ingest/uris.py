@@ -9,7 +9,8 @@
     https://data.santelex.fr/jorf/<nature>/<number>                    a JO text with a number
     https://data.santelex.fr/jorf/text/<JORFTEXT…|NOR>                 a JO text without one
     …/article/<n>                                                      an article of a JO text
-    https://data.santelex.fr/source/<path>                             a source file (PROV-O)
+    https://data.santelex.fr/source/<sha1 of path, 16 hex>             a source file (PROV-O)
+    https://data.santelex.fr/graph/<sha1 of path, 16 hex>              the named graph of a source file
 
 ``key`` is the LEGIARTI identifier when the source gives one, else the reader's version
 label, else the first 12 hex digits of the SHA-1 of the text.
@@ -87,12 +88,20 @@ def subdivision(parent: str, path: tuple[str, ...]) -> str:
     return parent + "".join("/" + seg(p) for p in path)
 
 
+def _digest(name: str) -> str:
+    return hashlib.sha1(name.replace("\\", "/").lstrip("/").encode("utf-8")).hexdigest()[:16]
+
+
 def source(name: str) -> str:
-    return BASE + "source/" + quote(name.replace("\\", "/").lstrip("/"), safe="/-_.~")
+    """A source file (its path is the node's rdfs:label); short, as it is repeated often."""
+    return BASE + "source/" + _digest(name)
 
 
 def graph(name: str) -> str:
-    return BASE + "graph/" + quote(name.replace("\\", "/").lstrip("/"), safe="/-_.~")
+    """The named graph of one source file; ``plan/<code>`` for a code's plan."""
+    if name.startswith("plan/"):
+        return BASE + "graph/" + quote(name, safe="/-_.~")
+    return BASE + "graph/" + _digest(name)
 
 
 def target_of(ref_target: str) -> str | None:
