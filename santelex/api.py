@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -65,10 +66,11 @@ def graph_name(path: Path, item_name: str) -> str:
 
 
 def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False):
-    target = str(store_path) if store_path is not None else None
-    if target and target.startswith(("sparql+http://", "sparql+https://")):
+    target = str(store_path) if store_path is not None else os.environ.get("SANTELEX_STORE", "")
+    remote = re.match(r"sparql\+(https?):/+(.*)$", target)  # a Path folds "//" into "/"
+    if remote:
         from santelex.remote import RemoteStore
-        return RemoteStore(target[len("sparql+"):], read_only=read_only)
+        return RemoteStore(f"{remote.group(1)}://{remote.group(2)}", read_only=read_only)
     return Store(store_path or paths.default_store(), read_only=read_only)
 
 

@@ -112,14 +112,14 @@ def test_article_text_at_a_date(seed_store):
 def test_versions_and_what_changed_them(seed_store):
     assert rows(seed_store, "versions", article="D712-2") == [
         ("csp:D712-2/version/decret-2005-76", "decret-2005-76", None, None, "VIGUEUR_DIFF", None,
-         "https://data.santelex.fr/source/seeds/decret-2005-76-jo.txt", "jorf:decret/2005-76",
+         "seeds/decret-2005-76-jo.txt", "jorf:decret/2005-76",
          "jorf:decret/2005-76/article/2", "2005-01-31",
          "Décret n° 2005-76 du 31 janvier 2005 relatif aux objectifs quantifiés de l'offre de soins prévus "
          "à l'article L. 6121-2 du code de la santé publique"),
     ]
     assert rows(seed_store, "versions", article="CSP R1434-4") == [
         ("csp:R1434-4/version/e87b577aa080", "e87b577aa080", None, None, None, None,
-         "https://data.santelex.fr/source/seeds/r1434-4-sros-version.md", None, None, None, None),
+         "seeds/r1434-4-sros-version.md", None, None, None, None),
     ]
 
 
