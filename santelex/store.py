@@ -186,16 +186,29 @@ BUILD_ID = "SANTELEX_BUILD_ID"
 
 
 def _read_journal(path: Path) -> dict:
+    """The journal: a JSON header line (job key, base build), then one done input per line."""
     try:
-        return json.loads(path.read_text())
+        with open(path, encoding="utf-8") as f:
+            journal = json.loads(f.readline())
+            journal["done"] = [line.rstrip("\n") for line in f if line.endswith("\n")]
+            return journal
     except (OSError, ValueError):
         return {}
 
 
 def _write_journal(path: Path, journal: dict):
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(journal))
+    header = {k: v for k, v in journal.items() if k != "done"}
+    tmp.write_text(json.dumps(header) + "\n" + "".join(n + "\n" for n in journal.get("done", [])),
+                   encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _append_journal(path: Path, names: list[str]):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("".join(n + "\n" for n in names))
+        f.flush()
+        os.fsync(f.fileno())
 
 
 class Loader:
@@ -246,8 +259,7 @@ class Loader:
         self.flush()
         self.store.flush()
         self.done.update(names)
-        self.journal["done"] = sorted(self.done)
-        _write_journal(self.journal_path, self.journal)
+        _append_journal(self.journal_path, names)
 
     def close(self):
         self._pending = []
