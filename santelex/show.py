@@ -89,14 +89,22 @@ def render(store, text: str) -> str:
     for r in amend:
         lines.append(f"  {r['kind'].value} by {r['by'].value.split('/jorf/')[-1]}"
                      + (f": {r['cond'].value[:160]}…" if r["cond"] else ""))
-    cites = list(store.query(P + """SELECT ?surface ?target ?pin ?prov WHERE {
+    cites = list(store.query(P + """SELECT DISTINCT ?c ?surface ?target ?pin ?prov WHERE {
         ?c slx:citingWork ?w ; slx:surface ?surface ; slx:provenance ?prov .
-        OPTIONAL { ?c slx:cited ?target } OPTIONAL { ?c slx:pinpoint ?pin } } ORDER BY ?surface""", {"w": w}))
-    lines.append(f"Cites ({len(cites)}):")
+        OPTIONAL { ?c slx:cited ?target } OPTIONAL { ?c slx:pinpoint ?pin } } ORDER BY ?c""", {"w": w}))
+    by_version: dict[str, list] = {}
     for r in cites:
-        tgt = r["target"].value.split("/code/")[-1] if r["target"] else "unresolved"
-        pin = f" [{r['pin'].value}]" if r["pin"] else ""
-        lines.append(f"  → {tgt}{pin}  «{r['surface'].value}»  ({r['prov'].value})")
+        version = r["c"].value.split("/version/")[-1].split("/")[0]
+        by_version.setdefault(version, []).append(r)
+    current_key = current.value.split("/version/")[-1] if current is not None else None
+    for version in sorted(by_version, key=lambda v: v != current_key):
+        rows = by_version[version]
+        which = "version in force" if version == current_key else f"version {version}"
+        lines.append(f"Cites ({which}, {len(rows)}):")
+        for r in rows:
+            tgt = r["target"].value.split("/code/")[-1] if r["target"] else "unresolved"
+            pin = f" [{r['pin'].value}]" if r["pin"] else ""
+            lines.append(f"  → {tgt}{pin}  «{r['surface'].value}»  ({r['prov'].value})")
     cited_by = list(store.query(P + """SELECT DISTINCT ?src ?surface WHERE {
         ?c slx:cited ?w ; slx:citingWork ?src ; slx:surface ?surface } ORDER BY ?src""", {"w": w}))
     lines.append(f"Cited by ({len(cited_by)}):")
