@@ -116,6 +116,8 @@ CODE_NAMES = {
     "code-general-des-impots-annexe-3": ("code-general-des-impots-annexe-iii-cgianiii",),
     "code-general-des-impots-annexe-4": ("code-general-des-impots-annexe-iv-cgianiv",),
     "code-forestier": ("code-forestier-nouveau",),
+    "code-de-sante-publique": ("code-de-la-sante-publique",),
+    "code-la-securite-sociale": ("code-de-la-securite-sociale",),
     "code-minier": ("code-minier-nouveau", "code-minier"),
     "code-rural": ("code-rural-et-de-la-peche-maritime", "code-rural-ancien"),
     "code-rural-et-de-la-peche-maritime": ("code-rural-et-de-la-peche-maritime", "code-rural-ancien"),
@@ -158,7 +160,7 @@ class Index:
     _sets: dict[str, set] = field(default_factory=dict)
     _sorted: set = field(default_factory=set)
     _keys: dict[str, dict[str, str]] = field(default_factory=dict)
-    _ordered: dict[str, tuple[list, list]] = field(default_factory=dict)
+    _ordered: dict[str, dict] = field(default_factory=dict)
     _names: dict[str, tuple[str, ...]] | None = None
     _prefixes: set | None = None
 
@@ -176,17 +178,19 @@ class Index:
         """Whether ``code`` has article ``number`` today; None when the index knows no such code."""
         if code not in self.by_code:
             return None
-        s = self._sets.get(code)
-        if s is None:
-            s = self._sets[code] = set(self.by_code[code])
-        return number in s or self.lookup(code, number) is not None
+        return self.lookup(code, number) is not None
 
     def lookup(self, code: str, number: str) -> str | None:
         """The number as the corpus writes it (``R712-8`` -> ``R* 712-8``), or None if absent."""
+        s = self._sets.get(code)
+        if s is None:
+            s = self._sets[code] = set(self.by_code.get(code, ()))
+        if number in s:
+            return number
         keys = self._keys.get(code)
         if keys is None:
             keys = {}
-            for n in self.by_code.get(code, ()):
+            for n in s:
                 keys.setdefault(_key(n), n)
             self._keys[code] = keys
         return keys.get(_key(number))
@@ -200,18 +204,41 @@ class Index:
         return numbers
 
     def expand_range(self, code: str, first: str, last: str) -> list[str]:
-        """Articles of ``code`` from ``first`` to ``last`` inclusive, in code order, same prefix."""
-        ordered = self._ordered.get(code)
-        if ordered is None:
-            pairs = sorted(((_prefix(n), sort_key(_key(n))), n) for n in self.by_code.get(code, ()))
-            ordered = self._ordered[code] = ([p[0] for p in pairs], [p[1] for p in pairs])
-        keys, numbers = ordered
-        prefix = _prefix(first)
-        if _prefix(last) != prefix:
+        """Articles of ``code`` from ``first`` to ``last`` inclusive, in code order, same prefix.
+
+        Numbers are grouped by prefix and first number (``R`` 1123) once per code, and a
+        group is sorted the first time a range needs it: a range costs a few bisections.
+        """
+        buckets = self._ordered.get(code)
+        if buckets is None:
+            buckets = {}
+            for n in self.by_code.get(code, ()):
+                m = _HEAD.match(n)
+                if m:
+                    buckets.setdefault((m.group(1), int(m.group(2))), []).append(n)
+            self._ordered[code] = buckets
+        a, b = _HEAD.match(_key(first)), _HEAD.match(_key(last))
+        if not a or not b or a.group(1) != b.group(1):
             return []
-        lo = bisect_left(keys, (prefix, sort_key(_key(first))))
-        hi = bisect_right(keys, (prefix, sort_key(_key(last))))
-        return numbers[lo:hi]
+        prefix, lo_root, hi_root = a.group(1), int(a.group(2)), int(b.group(2))
+        if hi_root < lo_root:
+            return []
+        lo, hi = sort_key(_key(first)), sort_key(_key(last))
+        if hi_root - lo_root > 200:
+            roots = sorted(r for (p, r) in buckets if p == prefix and lo_root <= r <= hi_root)
+        else:
+            roots = range(lo_root, hi_root + 1)
+        found = []
+        for r in roots:
+            bucket = buckets.get((prefix, r))
+            if not bucket:
+                continue
+            if isinstance(bucket, list):
+                pairs = sorted((sort_key(_key(n)), n) for n in bucket)
+                bucket = buckets[(prefix, r)] = ([k for k, _ in pairs], [n for _, n in pairs])
+            keys, numbers = bucket
+            found.extend(numbers[bisect_left(keys, lo):bisect_right(keys, hi)])
+        return found
 
     def code_for_name(self, name: str) -> tuple[str, ...]:
         """The codes a name in a text may mean (the longest known name it starts with).
@@ -251,6 +278,9 @@ class Index:
 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+_HEAD = re.compile(r"([A-Za-z]*)[\s.*]*(\d+)")
 
 
 def _prefix(number: str) -> str:

@@ -179,6 +179,8 @@ def read(name: str, data: bytes):
                                         tuple(a.number for a in new_articles),
                                         place=_place_text(intro)))
         paragraphs = own + [c for _, c in quoted]
+        context["article"] = num  # "au I du présent article"
+        context["articles"] = tuple(a.number for a in inserted)  # "articles D. 712-1 à D. 712-3"
         refs = [resolve_text(p, source_code=None, text_context=context) for p in own]
         decree_articles.append(Article(
             number=num, code=None, paragraphs=tuple(paragraphs),

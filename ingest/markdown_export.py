@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ingest.citations.link import article_references
 from ingest.html_text import parse_fragment
 from ingest.structure import build_tree
 from santelex.errors import ReadError
@@ -80,6 +81,7 @@ def read(name: str, data: bytes, line: int | None = None):
             break
     if code is None:
         code, hierarchy = _infer_from_links(number, refs)
+    refs = article_references(paragraphs, refs, code, number)  # + references found in the text
     return iter([Article(
         number=number, code=code, paragraphs=tuple(paragraphs),
         subdivisions=build_tree(paragraphs, refs),
