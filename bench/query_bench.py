@@ -1,0 +1,208 @@
+"""Speed of the citation queries (cites, cited-by, citation-count) against a baseline, same process.
+
+    python bench/query_bench.py                                 # builds seeds + CSP into a temp store
+    python bench/query_bench.py --store ~/.local/share/santelex/store
+    python bench/query_bench.py --store sparql+http://127.0.0.1:7878
+    python bench/query_bench.py --store DIR --baseline rdflib   # SPARQL on rdflib instead of networkx
+
+The named queries (queries/*.rq, parameters bound as ``santelex query`` binds them) run
+through ``santelex.query.execute`` (rows materialised).  ``cites`` and ``cited-by`` run
+once on each of ``--sample`` articles drawn at random (seeded) among those that cite, or
+are cited; the median, 95th percentile and maximum are printed, then the article with the
+most citations (the worst case).  ``citation-count`` runs ``--repeat`` times on the code.
+Targets (issue 4): cites and cited-by < 20 ms, citation-count < 2 s.
+
+Baseline, on the same citations read out of the same store, in this process:
+``networkx`` (default): a MultiDiGraph citing work -> cited work, one edge per citation
+with its subdivisions, surface and pinpoint; the same lookups as Python calls (out- and
+in-edges sorted, in-degree counted per code).  ``rdflib``: the same SPARQL text on an
+in-memory rdflib Graph of the triples these queries read (slow to load: minutes for the
+CSP).  The ratio printed is santelex time / baseline time.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pyoxigraph as ox  # noqa: E402
+
+from ingest import uris  # noqa: E402
+from santelex import api  # noqa: E402
+from santelex import query as q  # noqa: E402
+from santelex.store import bind_values  # noqa: E402
+
+TARGET_MS = {"cites": 20, "cited-by": 20, "citation-count": 2000}
+P = ("PREFIX slx: <https://data.santelex.fr/ontology#>\nPREFIX eli: <http://data.europa.eu/eli/ontology#>\n"
+     "PREFIX prov: <http://www.w3.org/ns/prov#>\n")
+
+
+class NetworkxBaseline:
+    """The citations as a networkx MultiDiGraph; lookups in plain Python."""
+
+    name = "networkx"
+
+    def __init__(self, store):
+        import networkx as nx
+        self.g = nx.MultiDiGraph()
+        rows = store.query(P + """SELECT ?citing ?cited ?cs ?sub ?surface ?pin ?start WHERE {
+            ?c slx:citingWork ?citing ; slx:cited ?cited ; slx:citingSubdivision ?cs ; slx:surface ?surface .
+            OPTIONAL { ?c slx:citedSubdivision ?sub } OPTIONAL { ?c slx:pinpoint ?pin } OPTIONAL { ?c slx:start ?start } }""")
+        for r in rows:
+            self.g.add_edge(r["citing"].value, r["cited"].value, citing_subdivision=r["cs"].value,
+                            cited_subdivision=r["sub"].value if r["sub"] else None, surface=r["surface"].value,
+                            pinpoint=r["pin"].value if r["pin"] else None,
+                            start=int(r["start"].value) if r["start"] else 0)
+
+    def size(self) -> str:
+        return f"{self.g.number_of_nodes()} works, {self.g.number_of_edges()} citations"
+
+    def run(self, name: str, arg: str) -> int:
+        if name == "cites":
+            if arg not in self.g:
+                return 0
+            return len(sorted(self.g.out_edges(arg, data=True),
+                              key=lambda e: (e[2]["citing_subdivision"], e[2]["start"], e[2]["surface"])))
+        if name == "cited-by":
+            if arg not in self.g:
+                return 0
+            return len(sorted(self.g.in_edges(arg, data=True),
+                              key=lambda e: (e[0], e[2]["citing_subdivision"], e[2]["start"])))
+        prefix = arg + "/article/"
+        counts = Counter({n: d for n, d in self.g.in_degree() if n.startswith(prefix)})
+        return len(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:100])
+
+
+class RdflibBaseline:
+    """The same SPARQL on an rdflib in-memory Graph of the triples the queries read."""
+
+    name = "rdflib"
+
+    def __init__(self, store):
+        import rdflib
+        construct = P + """CONSTRUCT { ?s ?p ?o } WHERE {
+          { ?s a slx:Citation ; ?p ?o }
+          UNION { ?c slx:citingSubdivision ?cs . ?cs eli:is_part_of* ?s . ?s eli:is_part_of ?o BIND(eli:is_part_of AS ?p) }
+          UNION { ?s eli:realizes ?o ; a eli:LegalExpression BIND(eli:realizes AS ?p) } }"""
+        data = ox.serialize(store.query(construct), format=ox.RdfFormat.N_TRIPLES)
+        self.g = rdflib.Graph()
+        self.g.parse(data=data, format="nt")
+
+    def size(self) -> str:
+        return f"{len(self.g)} triples"
+
+    def run(self, name: str, arg: str) -> int:
+        nq = q.load(name)
+        term = ox.NamedNode(arg)
+        text = bind_values(nq.text, {nq.params[0].name: term})
+        return len(list(self.g.query(text)))
+
+
+def timed(fn) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - started) * 1000, result
+
+
+def short(uri: str) -> str:
+    """'https://…/code/code-penal/article/131-39' -> 'code-penal 131-39', aliases for the usual codes."""
+    slug, _, number = uri.rsplit("/code/", 1)[-1].partition("/article/")
+    alias = {v: k.upper() for k, v in reversed(list(uris.CODE_ALIASES.items()))}.get(slug, slug)
+    return f"{alias} {number}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", default=None, help="store folder or sparql+http://… (default: build seeds + CSP in a temp dir)")
+    ap.add_argument("--code", default="csp", help="code for citation-count (default: csp)")
+    ap.add_argument("--sample", type=int, default=200, help="articles drawn for cites and cited-by")
+    ap.add_argument("--repeat", type=int, default=10, help="runs of citation-count")
+    ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--baseline", choices=("networkx", "rdflib", "none"), default="networkx")
+    args = ap.parse_args()
+
+    tmp = None
+    spec = args.store
+    if spec is None:
+        tmp = tempfile.TemporaryDirectory(prefix="santelex-query-bench-")
+        spec = str(Path(tmp.name) / "store")
+        print(f"building the seeds and the CSP into {spec} …", flush=True)
+        stats = api.build(api.default_sources(), spec)
+        print(f"  {stats.articles} articles, {stats.citations} citations, {stats.triples} triples "
+              f"in {stats.seconds:.0f} s")
+    store = api.open_store(spec, read_only=True)
+    print(f"store: {spec} ({store.count()} triples)")
+    baseline = None
+    if args.baseline != "none":
+        started = time.perf_counter()
+        baseline = (NetworkxBaseline if args.baseline == "networkx" else RdflibBaseline)(store)
+        print(f"baseline: {baseline.name}, {baseline.size()}, loaded in {time.perf_counter() - started:.1f} s")
+
+    citing = sorted({r["a"].value for r in store.query(P + "SELECT DISTINCT ?a WHERE { ?c slx:citingWork ?a }")})
+    cited = sorted({r["a"].value for r in store.query(P + "SELECT DISTINCT ?a WHERE { ?c slx:cited ?a }")})
+    worst = {
+        "cites": next(iter(store.query(P + "SELECT ?a (COUNT(*) AS ?n) WHERE { ?c slx:citingWork ?a } "
+                                       "GROUP BY ?a ORDER BY DESC(?n) LIMIT 1")))["a"].value,
+        "cited-by": next(iter(store.query(P + "SELECT ?a (COUNT(*) AS ?n) WHERE { ?c slx:cited ?a } "
+                                          "GROUP BY ?a ORDER BY DESC(?n) LIMIT 1")))["a"].value,
+    }
+    rnd = random.Random(args.seed)
+    print(f"\n{'query':<15} {'case':<34} {'rows':>6} {'santelex ms':>12} {'target':>7}   "
+          f"{'baseline ms':>11} {'ratio':>7}")
+    slow = False
+
+    def line(name, case, rows, ms, base_ms=None):
+        nonlocal slow
+        ok = ms < TARGET_MS[name]
+        slow |= not ok and case.startswith(("median", "95th"))
+        tail = f"   {base_ms:>11.2f} {ms / base_ms:>6.1f}x" if base_ms else ""
+        print(f"{name:<15} {case:<34} {rows:>6} {ms:>12.2f} {'<' + str(TARGET_MS[name]):>6} "
+              f"{'ok' if ok else 'SLOW'}{tail}", flush=True)
+
+    for name, pool in (("cites", citing), ("cited-by", cited)):
+        nq = q.load(name)
+        sample = rnd.sample(pool, min(args.sample, len(pool)))
+        q.execute(store, nq.text, {"article": ox.NamedNode(sample[0])})  # warm-up
+        times, rows, base_times = [], [], []
+        for article in sample:
+            ms, res = timed(lambda: q.execute(store, nq.text, {"article": ox.NamedNode(article)}))
+            times.append(ms)
+            rows.append(len(res))
+            if baseline:
+                base_times.append(timed(lambda: baseline.run(name, article))[0])
+        times.sort()
+        base_times.sort()
+        n = len(times)
+        for label, i in (("median", n // 2), ("95th percentile", int(n * 0.95) - 1), ("max", n - 1)):
+            line(name, f"{label} of {n} articles", sorted(rows)[i] if label != "median" else int(statistics.median(rows)),
+                 times[i], base_times[i] if baseline else None)
+        ms, res = timed(lambda: q.execute(store, nq.text, {"article": ox.NamedNode(worst[name])}))
+        base_ms = timed(lambda: baseline.run(name, worst[name]))[0] if baseline else None
+        line(name, f"most citations: {short(worst[name])}"[:34], len(res), ms, base_ms)
+
+    nq = q.load("citation-count")
+    bindings = q.bind(nq, {"code": args.code}, store)
+    code_uri = bindings["code"].value
+    q.execute(store, nq.text, bindings)
+    times = sorted(timed(lambda: q.execute(store, nq.text, bindings))[0] for _ in range(args.repeat))
+    base_ms = None
+    if baseline:
+        base_ms = statistics.median(sorted(timed(lambda: baseline.run("citation-count", code_uri))[0]
+                                           for _ in range(max(1, args.repeat // 2))))
+    line("citation-count", f"{args.code}, median of {args.repeat} runs"[:34], 100,
+         statistics.median(times), base_ms)
+    store.close()
+    if tmp is not None:
+        tmp.cleanup()
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
