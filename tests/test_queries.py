@@ -424,3 +424,30 @@ def test_annex_violations_from_a_stored_report(oqos_store):
     assert rows(oqos_store, "annex-violations", annex=ANNEX + "-autre") == []
     r = run("query", "annex-violations", "--format", "csv", "--store", str(oqos_store.path))
     assert r.exit_code == 1 and "objectifs.csv,4," in r.output
+
+
+def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
+    """The annex graph santelex.annex writes and the report santelex validate writes, stored."""
+    annex_mod = pytest.importorskip("santelex.annex")
+    example = paths.EXAMPLES / "annexe-erreurs"
+    if not example.is_dir() or "validate" not in main.commands:
+        pytest.skip("needs examples/annexe-erreurs and santelex validate")
+    from santelex import api
+    a = annex_mod.read(example)
+    report = CliRunner().invoke(main, ["validate", str(example), "--format", "turtle"])
+    assert report.exit_code == 1, report.output
+    path = tmp_path / "store"
+    api.build([paths.SEEDS / "decret-2005-76-jo.txt"], path)
+    graphs = {"ontology/" + f.name: f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.glob("*.ttl"))}
+    load_graphs(path, {**graphs, "annexes/erreurs": annex_mod.ntriples(a), "reports/erreurs": report.stdout})
+    store = api.open_store(path, read_only=True)
+    iri = annex_mod.iri(a)
+    violations = rows(store, "annex-violations", annex=iri)
+    assert len(violations) >= 10 and {r[0] for r in violations} == {iri.replace(JORF, "jorf:")}
+    assert all(r[1].endswith(".csv") and r[2].isdigit() and r[9] for r in violations)  # file, row, law
+    medecine = [r for r in violations if "médecine" in (r[5] or "")]
+    assert medecine and medecine[0][9] == "csp:D712-2/I/3/a"
+    assert rows(store, "annex-violations", annex=iri + "-autre") == []
+    summary = rows(store, "annex-summary", annex=iri)
+    assert summary and all(int(r[4]) >= 1 for r in summary)
+    store.close()
