@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
@@ -38,10 +37,9 @@ def slugify(title: str) -> str:
 _CODE_TITLE = re.compile(r"^(?P<code>Code .+?) - art\. (?P<num>[^ ]+)")
 
 
-@lru_cache(maxsize=1)
 def _index():
     from ingest import corpus_index
-    return corpus_index.load()
+    return corpus_index.default()
 
 
 def link_target(href: str, title: str | None) -> dict:

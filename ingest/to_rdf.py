@@ -18,6 +18,7 @@ For a code article ``A``:
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -33,10 +34,12 @@ OWL_SAMEAS = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 
+@lru_cache(maxsize=None)
 def E(local: str) -> NamedNode:
     return NamedNode(uris.ELI + local)
 
 
+@lru_cache(maxsize=None)
 def S(local: str) -> NamedNode:
     return NamedNode(uris.ONTOLOGY + local)
 

@@ -43,11 +43,16 @@ CODE_ALIASES = {
     "cenv": "code-de-lenvironnement",
 }
 
-_SAFE = "-_.~°"
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def seg(s: str) -> str:
-    return quote(s, safe=_SAFE.replace("°", ""))
+    """One path segment, percent-encoded where needed (most are plain: skip the encoder)."""
+    if _PLAIN.fullmatch(s):
+        return s
+    return quote(s, safe="-_.~")
 
 
 def code(slug: str) -> str:
