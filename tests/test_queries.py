@@ -451,3 +451,64 @@ def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     summary = rows(store, "annex-summary", annex=iri)
     assert summary and all(int(r[4]) >= 1 for r in summary)
     store.close()
+
+
+# -- properties ------------------------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=40) | st.sampled_from(["L. 1434-7", INJECTION, '"', "\\", "} } DROP ALL", "\u0000x"]))
+def test_any_string_parameter_is_one_value(seed_store, text):
+    """Whatever the string, it is compared as one literal: it matches exactly the equal surfaces."""
+    query = q.from_text("PREFIX slx: <https://data.santelex.fr/ontology#>\n"
+                        "SELECT ?c WHERE { ?c slx:surface ?s . FILTER(STR(?s) = ?text) }")
+    surfaces = [r["s"].value for r in seed_store.query(
+        "SELECT ?s WHERE { ?c <https://data.santelex.fr/ontology#surface> ?s }")]
+    res = q.execute(seed_store, query.text, q.bind(query, {"text": text}))
+    assert len(res) == surfaces.count(text)
+
+
+@settings(max_examples=80, deadline=None)
+@given(title=st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60)
+       .map(str.strip).filter(bool),
+       words=st.lists(st.from_regex(r"[a-zé]{1,12}", fullmatch=True), min_size=1, max_size=30),
+       typ=st.sampled_from(q.TYPES), optional=st.booleans())
+def test_header_round_trip(title, words, typ, optional):
+    description = " ".join(words)
+    lines = [f"# title: {title}", f"# description: {' '.join(words[:len(words) // 2 + 1])}"]
+    if len(words) > len(words) // 2 + 1:
+        lines.append("#              " + " ".join(words[len(words) // 2 + 1:]))
+    lines.append(f"# param: value ({typ}{', optional' if optional else ''}) — the value. Example: x")
+    text = "\n".join(lines) + "\nSELECT * WHERE { ?s ?p ?value }\n"
+    nq = q.from_text(text)
+    assert nq.title == title and nq.description == description
+    assert nq.params == (q.Param("value", typ, "the value.", not optional, None, "x"),)
+
+
+@settings(max_examples=100, deadline=None)
+@given(prologue=st.lists(st.sampled_from(["PREFIX a: <http://a/>", "BASE <http://b/>", "# a comment { WHERE",
+                                          "PREFIX : <http://x/#frag>"]), max_size=4),
+       word=st.sampled_from(["INSERT DATA { <http://a/b> <http://a/c> 1 }", "DELETE WHERE { ?s ?p ?o }",
+                             "drop all", "CLEAR DEFAULT", "LOAD <http://a/x>", "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                             "SELECT * WHERE { ?s ?p ?o }", "ask {}", "CONSTRUCT WHERE { ?s ?p ?o }"]))
+def test_updates_are_told_from_queries_whatever_comes_before(prologue, word):
+    text = "\n".join([*prologue, word])
+    assert q.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(accept=st.text(max_size=80) | st.lists(
+    st.tuples(st.sampled_from(["*/*", "text/*", "application/*", "text/csv", "application/json", "text/turtle",
+                               "application/sparql-results+xml", "image/png", "application/n-triples"]),
+              st.sampled_from(["", ";q=0", ";q=0.5", ";q=1", ";q=x", ";level=1"])), max_size=5)
+    .map(lambda parts: ", ".join(a + b for a, b in parts)),
+    kind=st.sampled_from(["select", "ask", "construct", "describe"]))
+def test_negotiation_answers_an_offer_or_nothing(accept, kind):
+    from santelex.serve import GRAPH_OFFERS, RESULT_OFFERS, negotiate
+    offers = GRAPH_OFFERS if kind in ("construct", "describe") else RESULT_OFFERS
+    got = negotiate(accept, kind)
+    assert got is None or got in {name for name, _ in offers}
+    if accept.strip() in ("", "*/*"):
+        assert got == offers[0][0]
