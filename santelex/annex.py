@@ -1,0 +1,570 @@
+"""Read an annex of objectifs quantifiés de l'offre de soins (OQOS) and map it to RDF.
+
+An annex is a folder holding three CSV files, or an ``.xlsx`` workbook with one sheet per
+file (sheet ``annexe`` or ``annexe.csv``, and so on), with these columns:
+
+- ``annexe.csv``: ``cle,valeur``, one row per key: ``region`` (INSEE code), ``titre``,
+  ``debut`` and ``fin`` (ISO dates: the period of the schema);
+- ``territoires.csv``: ``code,libelle,region``;
+- ``objectifs.csv``: ``territoire,cible,indicateur,modalite,min,max,evolution,valeur,echeance``.
+
+CSV files are UTF-8 (a byte-order mark is accepted), separated by ``,`` or ``;``.  Rows
+whose cells are all empty are skipped.  Row numbers are a spreadsheet's: the header is
+row 1.
+
+What cannot be read raises :class:`AnnexError` naming the file, the row and the column: a
+missing file or sheet, other columns, bad encoding, a date that is not ``YYYY-MM-DD``, a
+number that is not a number, an unknown or repeated key of ``annexe.csv``.  Everything
+else, however wrong, is read as it is and left to the shapes: an unknown territory, target
+or indicator, an empty required cell, a negative or decimal count, a deadline outside the
+period.  Those are violations of the law, reported with the rest, not reading errors.
+
+:func:`ntriples` writes the annex's graph (vocabulary in ``ontology/oqos-annexe.ttl``):
+one ``slx:ObjectifQuantifie`` per row of ``objectifs.csv``, one ``slx:TerritoireDeSante``
+per row of ``territoires.csv``, one ``slx:Annexe``; each remembers its file and row
+(``slx:file``, ``slx:row``).  Known notations become the concepts of
+``ontology/oqos-vocabulaires.ttl``; unknown ones stay literals for the shapes to report.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from santelex.errors import AnnexError
+
+__all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "read", "triples", "ntriples", "ntriples_many", "node_iris", "iri",
+           "synthetic", "TARGETS", "INDICATORS", "EVOLUTIONS"]
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "annexe": ("cle", "valeur"),
+    "territoires": ("code", "libelle", "region"),
+    "objectifs": ("territoire", "cible", "indicateur", "modalite", "min", "max", "evolution",
+                  "valeur", "echeance"),
+}
+ANNEX_KEYS = ("region", "titre", "debut", "fin")
+
+SLX = "https://data.santelex.fr/ontology#"
+OQOS = "https://data.santelex.fr/oqos/"
+BASE = "https://data.santelex.fr/annexe/"
+
+ACTIVITIES = (
+    "medecine", "chirurgie", "obstetrique", "neonatologie", "reanimation_neonatale", "psychiatrie",
+    "soins_de_suite", "reeducation_readaptation", "soins_longue_duree", "greffes", "grands_brules",
+    "chirurgie_cardiaque", "cardiologie_interventionnelle", "neurochirurgie",
+    "neuroradiologie_interventionnelle", "urgences", "reanimation", "irc", "amp_clinique",
+    "amp_biologique", "diagnostic_prenatal", "gametes", "cancer", "had")
+EQUIPMENTS = ("camera_scintillation", "tep", "irm", "scanographe", "caisson_hyperbare", "cyclotron")
+#: notation -> concept IRI (the concepts of ontology/oqos-vocabulaires.ttl)
+TARGETS = {**{n: f"{OQOS}activite/{n}" for n in ACTIVITIES},
+           **{n: f"{OQOS}equipement/{n}" for n in EQUIPMENTS}}
+INDICATORS = {n: f"{OQOS}indicateur/{n}" for n in (
+    "implantations", "temps_acces", "permanence", "sejours", "actes", "journees", "places_jour",
+    "places_nuit", "venues", "patients", "appareils")}
+EVOLUTIONS = {n: f"{OQOS}mode/{n}" for n in ("progression", "diminution")}
+
+Number = int | Decimal
+
+
+@dataclass(frozen=True)
+class Territoire:
+    code: str
+    libelle: str
+    region: str
+    file: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Objectif:
+    territoire: str
+    cible: str
+    indicateur: str
+    modalite: str
+    min: Number | None
+    max: Number | None
+    evolution: str
+    valeur: Number | None
+    echeance: date | None
+    file: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Annexe:
+    """One regional annex, as read; nothing checked yet but its form."""
+
+    source: str
+    region: str = ""
+    titre: str = ""
+    debut: date | None = None
+    fin: date | None = None
+    #: key of annexe.csv -> (file, row) where it was given
+    rows: dict[str, tuple[str, int]] = field(default_factory=dict)
+    territoires: tuple[Territoire, ...] = ()
+    objectifs: tuple[Objectif, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return _display(self.source, "annexe")
+
+    def iri(self) -> str:
+        return iri(self)
+
+
+# ----------------------------------------------------------------------------- reading
+
+def read(path) -> Annexe:
+    """Read the annex at ``path``: a folder of the three CSV files, or an .xlsx workbook."""
+    p = Path(path)
+    if p.is_dir():
+        tables = {name: _read_csv(p / f"{name}.csv", name) for name in COLUMNS}
+    elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        tables = _read_workbook(p)
+    elif not p.exists():
+        raise AnnexError("no such folder or workbook", str(p))
+    else:
+        raise AnnexError("an annex is a folder of CSV files or an .xlsx workbook", str(p))
+    return _build(str(p), tables)
+
+
+Table = tuple[str, list[tuple[int, dict[str, str]]]]  # display name, [(row, {column: cell})]
+
+
+def _display(source: str, name: str) -> str:
+    p = Path(source)
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return f"{source}[{name}]"
+    return str(p / f"{name}.csv")
+
+
+def _read_csv(path: Path, name: str) -> Table:
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AnnexError(f"missing file: an annex folder holds {', '.join(f + '.csv' for f in COLUMNS)}",
+                         shown) from None
+    except OSError as e:
+        raise AnnexError(f"cannot read: {e.strerror or e}", shown) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _encoding_error(data, e, shown, name) from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise AnnexError(f"empty file: the header must be {','.join(COLUMNS[name])}", shown, 1)
+    delimiter = _delimiter(lines[0], name, shown)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return _table(shown, name, records)
+
+
+def _encoding_error(data: bytes, e: UnicodeDecodeError, shown: str, name: str) -> AnnexError:
+    row = data.count(b"\n", 0, e.start) + 1
+    line_start = data.rfind(b"\n", 0, e.start) + 1
+    prefix = data[line_start:e.start].decode("utf-8", "replace")
+    header = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    sep = ";" if header.count(";") > header.count(",") else ","
+    col = prefix.count(sep)
+    names = [c.strip() for c in header.split(sep)]
+    where = f"column {names[col]!r}: " if col < len(names) and row > 1 else ""
+    return AnnexError(f"{where}not UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8 CSV",
+                      shown, row)
+
+
+def _delimiter(header: str, name: str, shown: str) -> str:
+    expected = COLUMNS[name]
+    best = None
+    for sep in (",", ";"):
+        cols = [c.strip().lstrip("\ufeff").casefold() for c in next(csv.reader([header], delimiter=sep))]
+        if sorted(cols) == sorted(expected):
+            return sep
+        if best is None or len(cols) > len(best):
+            best = cols
+    _column_error(best or [], expected, shown)
+    raise AssertionError("unreachable")
+
+
+def _column_error(found: list[str], expected: tuple[str, ...], shown: str):
+    missing = [c for c in expected if c not in found]
+    extra = [c for c in found if c not in expected]
+    dup = sorted({c for c in found if found.count(c) > 1})
+    if dup:
+        what = f"column {dup[0]!r} appears twice"
+    elif missing:
+        what = f"column {missing[0]!r} is missing"
+    elif extra:
+        what = f"column {extra[0]!r} is not expected"
+    else:
+        what = "columns do not match"
+    raise AnnexError(f"{what}: the columns must be {','.join(expected)} (found {','.join(found)})", shown, 1)
+
+
+def _table(shown: str, name: str, records: list[list[str]]) -> Table:
+    expected = COLUMNS[name]
+    header = [c.strip().lstrip("\ufeff").casefold() for c in records[0]]
+    if sorted(header) != sorted(expected):
+        _column_error(header, expected, shown)
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        cells = [c.strip() for c in record]
+        if not any(cells):
+            continue
+        if len(cells) != len(header):
+            raise AnnexError(f"{len(cells)} cells where the header has {len(header)}", shown, number)
+        rows.append((number, dict(zip(header, cells))))
+    return shown, rows
+
+
+def _read_workbook(path: Path) -> dict[str, Table]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = {s.casefold().removesuffix(".csv"): s for s in book.sheet_names}
+        tables = {}
+        for name in COLUMNS:
+            shown = f"{path}[{name}]"
+            if name not in sheets:
+                raise AnnexError(f"no sheet {name!r} (sheets: {', '.join(book.sheet_names)})", str(path))
+            values = book.get_sheet_by_name(sheets[name]).to_python(skip_empty_area=False)
+            records = [[_cell_text(v) for v in row] for row in values]
+            while records and not any(records[-1]):
+                records.pop()
+            if not records:
+                raise AnnexError(f"empty sheet: the header must be {','.join(COLUMNS[name])}", shown, 1)
+            # a sheet can be wider than its header: drop empty trailing columns
+            width = max((i + 1 for i, c in enumerate(records[0]) if c), default=0)
+            records = [r[:width] + [""] * (width - len(r[:width])) if not any(r[width:]) else r
+                       for r in records]
+            tables[name] = _table(shown, name, records)
+        return tables
+    except CalamineError as e:
+        raise AnnexError(f"not a readable workbook: {e}", str(path)) from None
+    except (OSError, ValueError) as e:
+        raise AnnexError(f"not a readable workbook: {e}", str(path)) from None
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v).strip()
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT = re.compile(r"[+-]?\d+")
+_DEC = re.compile(r"[+-]?(\d+[.,]\d*|[.,]\d+)")
+
+
+def parse_date(text: str, file: str, row: int, column: str) -> date | None:
+    if not text:
+        return None
+    if _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise AnnexError(f"column {column!r}: {text!r} is not a date (YYYY-MM-DD)", file, row)
+
+
+def parse_number(text: str, file: str, row: int, column: str) -> Number | None:
+    if not text:
+        return None
+    compact = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if _INT.fullmatch(compact):
+        return int(compact)
+    if _DEC.fullmatch(compact):
+        return Decimal(compact.replace(",", "."))
+    raise AnnexError(f"column {column!r}: {text!r} is not a number", file, row)
+
+
+def _build(source: str, tables: dict[str, Table]) -> Annexe:
+    file, rows = tables["annexe"]
+    values: dict[str, str] = {}
+    where: dict[str, tuple[str, int]] = {}
+    for row, cells in rows:
+        key = cells["cle"].casefold()
+        if key not in ANNEX_KEYS:
+            raise AnnexError(f"column 'cle': unknown key {cells['cle']!r} (keys: {', '.join(ANNEX_KEYS)})",
+                             file, row)
+        if key in where:
+            raise AnnexError(f"column 'cle': key {key!r} already given on row {where[key][1]}", file, row)
+        values[key] = cells["valeur"]
+        where[key] = (file, row)
+    debut = parse_date(values.get("debut", ""), file, where.get("debut", (file, 0))[1], "valeur")
+    fin = parse_date(values.get("fin", ""), file, where.get("fin", (file, 0))[1], "valeur")
+
+    tfile, trows = tables["territoires"]
+    territoires = tuple(Territoire(c["code"], c["libelle"], c["region"], tfile, row) for row, c in trows)
+
+    ofile, orows = tables["objectifs"]
+    objectifs = []
+    for row, c in orows:
+        objectifs.append(Objectif(
+            territoire=c["territoire"], cible=c["cible"], indicateur=c["indicateur"], modalite=c["modalite"],
+            min=parse_number(c["min"], ofile, row, "min"), max=parse_number(c["max"], ofile, row, "max"),
+            evolution=c["evolution"], valeur=parse_number(c["valeur"], ofile, row, "valeur"),
+            echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row))
+    return Annexe(source=source, region=values.get("region", ""), titre=values.get("titre", ""),
+                  debut=debut, fin=fin, rows=where, territoires=territoires, objectifs=tuple(objectifs))
+
+
+# ----------------------------------------------------------------------------- RDF
+
+def iri(annexe: Annexe) -> str:
+    """The annex's IRI: by region and start of its period."""
+    region = quote(annexe.region, safe="") or "sans-region"
+    start = annexe.debut.isoformat() if annexe.debut else "sans-date"
+    return f"{BASE}{region}/{start}"
+
+
+@lru_cache(maxsize=65536)
+def _lit(text: str) -> str:
+    """A plain literal in canonical N-Triples form (as Oxigraph writes it)."""
+    return str(ox.Literal(text))
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _num(n: Number) -> str:
+    if isinstance(n, int):
+        return f'"{n}"^^<{_XSD}integer>'
+    return f'"{n}"^^<{_XSD}decimal>'
+
+
+def _date(d: date) -> str:
+    return f'"{d.isoformat()}"^^<{_XSD}date>'
+
+
+def _concept(value: str, known: dict[str, str]) -> str:
+    found = known.get(value) or known.get(value.casefold())
+    return f"<{found}>" if found else _lit(value)
+
+
+def _territory_iri(base: str, code: str) -> str:
+    return f"{base}/territoire/{quote(code, safe='')}"
+
+
+def node_iris(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, int, str]]:
+    """(node in N-Triples form, file, row, territory code) for every node of the annex's graph."""
+    base = base or iri(a)
+    yield f"<{base}>", a.file, min((r for _, r in a.rows.values()), default=1), ""
+    for t in a.territoires:
+        yield _territory_node(base, t), t.file, t.row, t.code
+    for o in a.objectifs:
+        yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
+
+
+def _territory_node(base: str, t: Territoire) -> str:
+    return f"<{_territory_iri(base, t.code)}>" if t.code else f"<{base}/territoire-ligne/{t.row}>"
+
+
+def ntriples(annexe: Annexe, base: str | None = None) -> str:
+    """The annex's graph as N-Triples."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples(annexe, base))
+
+
+def ntriples_many(annexes: Iterable[Annexe]) -> str:
+    return "".join(ntriples(a) for a in annexes)
+
+
+def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]]:
+    """The annex's graph: (subject, predicate, object), each in canonical N-Triples form."""
+    base = base or iri(a)
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    title = "<http://purl.org/dc/terms/title>"
+    s = f"<{base}>"
+    P = {name: f"<{SLX}{name}>" for name in (
+        "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",
+        "minimum", "maximum", "evolution", "valeur", "echeance", "debutPeriode", "finPeriode", "cle",
+        "file", "row")}
+    yield s, rdf_type, f"<{SLX}Annexe>"
+    if a.region:
+        yield s, P["region"], _lit(a.region)
+    if a.titre:
+        yield s, title, _lit(a.titre)
+    if a.debut:
+        yield s, P["debut"], _date(a.debut)
+    if a.fin:
+        yield s, P["fin"], _date(a.fin)
+    yield s, P["file"], _lit(a.file)
+    yield s, P["row"], _num(min((r for _, r in a.rows.values()), default=1))
+
+    for t in a.territoires:
+        node = _territory_node(base, t)
+        yield node, rdf_type, f"<{SLX}TerritoireDeSante>"
+        yield node, P["annexe"], s
+        if t.code:
+            yield node, P["code"], _lit(t.code)
+        if t.libelle:
+            yield node, label, _lit(t.libelle)
+        if t.region:
+            yield node, P["region"], _lit(t.region)
+        yield node, P["file"], _lit(t.file)
+        yield node, P["row"], _num(t.row)
+
+    debut = _date(a.debut) if a.debut else None
+    fin = _date(a.fin) if a.fin else None
+    objective = f"<{SLX}ObjectifQuantifie>"
+    for o in a.objectifs:
+        n = f"<{base}/objectif/{o.row}>"
+        yield n, rdf_type, objective
+        yield n, P["annexe"], s
+        if o.territoire:
+            yield n, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
+        if o.cible:
+            yield n, P["cible"], _concept(o.cible, TARGETS)
+        if o.indicateur:
+            yield n, P["indicateur"], _concept(o.indicateur, INDICATORS)
+        if o.modalite:
+            yield n, P["modalite"], _lit(o.modalite)
+        if o.min is not None:
+            yield n, P["minimum"], _num(o.min)
+        if o.max is not None:
+            yield n, P["maximum"], _num(o.max)
+        if o.evolution:
+            yield n, P["evolution"], _concept(o.evolution, EVOLUTIONS)
+        if o.valeur is not None:
+            yield n, P["valeur"], _num(o.valeur)
+        if o.echeance:
+            yield n, P["echeance"], _date(o.echeance)
+        if debut:
+            yield n, P["debutPeriode"], debut
+        if fin:
+            yield n, P["finPeriode"], fin
+        yield n, P["cle"], f"<{base}/cle/{_key(o)}>"
+        yield n, P["file"], _lit(o.file)
+        yield n, P["row"], _num(o.row)
+
+
+def _key(o: Objectif) -> str:
+    """Same territory, target, indicator and modality: same key."""
+    parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), " ".join(o.modalite.casefold().split()))
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+
+# ----------------------------------------------------------------------------- synthetic annexes
+
+#: the 18 regions of France since 2016 (INSEE codes)
+REGIONS_2016 = ("01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76",
+                "84", "93", "94")
+
+_VOLUME = {"medecine": ("sejours",), "chirurgie": ("sejours",), "cardiologie_interventionnelle": ("actes",),
+           "neuroradiologie_interventionnelle": ("actes",),
+           "psychiatrie": ("journees", "places_jour", "places_nuit"),
+           "soins_de_suite": ("journees", "venues"), "reeducation_readaptation": ("journees", "venues"),
+           "soins_longue_duree": ("journees", "venues"), "irc": ("patients",)}
+_MODALITES = ("", "hospitalisation complète", "hospitalisation à temps partiel de jour", "ambulatoire",
+              "adultes", "enfants")
+
+
+def synthetic(n: int, regions: Sequence[str] = REGIONS_2016, errors: float = 0.0, seed: int = 0,
+              debut: date = date(2006, 4, 1), fin: date = date(2011, 3, 31)) -> list[Annexe]:
+    """A made-up national set of annexes (one per region) with ``n`` objectives in all.
+
+    Every objective is lawful unless picked (with probability ``errors``) to break one rule,
+    chosen at random among all the rules of shapes/.  For benchmarks and tests only.
+    """
+    import random
+
+    rnd = random.Random(seed)
+    allowed = [(c, i, m) for c in TARGETS for i in _allowed(c) for m in _MODALITES]
+    per_region = [n // len(regions) + (1 if k < n % len(regions) else 0) for k in range(len(regions))]
+    out = []
+    for region, count in zip(regions, per_region):
+        n_terr = max(5, -(-count // (len(allowed) // 2)))
+        codes = [f"{region}{k:03d}" for k in range(1, n_terr + 1)]
+        territoires = [Territoire(c, f"Territoire {c}", region, f"synthetique/{region}/territoires.csv", k + 2)
+                       for k, c in enumerate(codes)]
+        file = f"synthetique/{region}/objectifs.csv"
+        keys = [(t, c, i, m) for t in codes for (c, i, m) in allowed]
+        rnd.shuffle(keys)
+        objectifs = []
+        for k in range(count):
+            t, c, i, m = keys[k % len(keys)]
+            if k >= len(keys):  # more objectives than distinct keys: vary the modality
+                m = f"{m} {k // len(keys)}".strip()
+            low = rnd.randint(0, 5000)
+            o = Objectif(t, c, i, m, low, low + rnd.randint(0, 500), "", None, None, file, k + 2)
+            if rnd.random() < 0.2:
+                o = replace(o, min=None, max=None, evolution=rnd.choice(("progression", "diminution")),
+                            valeur=rnd.randint(0, 300))
+            if rnd.random() < 0.2:
+                o = replace(o, echeance=date(rnd.randint(2007, 2010), rnd.randint(1, 12), 28))
+            if errors and rnd.random() < errors:
+                o = _break(o, rnd, objectifs)
+            objectifs.append(o)
+        rows = {"region": (f"synthetique/{region}/annexe.csv", 2), "titre": (f"synthetique/{region}/annexe.csv", 3),
+                "debut": (f"synthetique/{region}/annexe.csv", 4), "fin": (f"synthetique/{region}/annexe.csv", 5)}
+        out.append(Annexe(source=f"synthetique/{region}", region=region, titre=f"Annexe synthétique {region}",
+                          debut=debut, fin=fin, rows=rows, territoires=tuple(territoires),
+                          objectifs=tuple(objectifs)))
+    return out
+
+
+def _allowed(target: str) -> tuple[str, ...]:
+    common = ("implantations", "temps_acces", "permanence")
+    if target in EQUIPMENTS:
+        return common + ("appareils",)
+    return common + _VOLUME.get(target, ())
+
+
+def _break(o: Objectif, rnd, previous: list[Objectif]) -> Objectif:
+    volume = ("sejours", "actes", "journees", "places_jour", "places_nuit", "venues", "patients")
+    kind = rnd.randrange(16)
+    if kind == 0:
+        return replace(o, territoire="")
+    if kind == 1:
+        return replace(o, territoire="99999")
+    if kind == 2:
+        return replace(o, cible="")
+    if kind == 3:
+        return replace(o, cible="lithotriteur")
+    if kind == 4:
+        return replace(o, indicateur=rnd.choice(("", "lits")))
+    if kind == 5 and previous:
+        p = rnd.choice(previous)
+        return replace(o, territoire=p.territoire, cible=p.cible, indicateur=p.indicateur, modalite=p.modalite)
+    if kind == 6:  # a volume indicator the target does not take
+        wrong = [i for i in volume + ("appareils",) if i not in _allowed(o.cible)]
+        return replace(o, indicateur=rnd.choice(wrong))
+    if kind == 7:
+        return replace(o, cible="medecine", indicateur="sejours", modalite="chimiothérapie")
+    if kind == 8:
+        return replace(o, min=10, max=20, evolution="progression", valeur=5)
+    if kind == 9:
+        return replace(o, min=None, max=None, evolution="", valeur=None)
+    if kind == 10:
+        return replace(o, min=50, max=10, evolution="", valeur=None)
+    if kind == 11:
+        return replace(o, min=rnd.choice((-1, Decimal("2.5"))), max=100, evolution="", valeur=None)
+    if kind == 12:
+        return replace(o, min=None, max=None, evolution="progression", valeur=rnd.choice((-3, Decimal("0.5"))))
+    if kind == 13:
+        return replace(o, min=None, max=None, evolution="stabilisation", valeur=0)
+    if kind == 14:
+        return replace(o, echeance=date(2015, 1, 1))
+    return replace(o, echeance=date(2001, 1, 1))

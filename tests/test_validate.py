@@ -1,0 +1,174 @@
+"""The validator: the fast engine gives exactly pySHACL's results; the command and its formats."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from santelex import annex, paths
+from santelex import validate as v
+from santelex.cli import main
+
+EXAMPLES = [paths.EXAMPLES / "annexe-2006", paths.EXAMPLES / "annexe-erreurs"]
+
+
+def both(annexes, shapes=None):
+    _, ref, _ = v.run_pyshacl(v.data_graph(annexes), shapes=shapes)
+    _, fast = v.run_fast(v.fast_input(annexes), shapes=shapes, workers=1)
+    return Counter(ref), Counter(fast)
+
+
+@pytest.mark.parametrize("folder", EXAMPLES, ids=lambda p: p.name)
+def test_fast_engine_equals_pyshacl_on_the_examples(folder):
+    ref, fast = both([annex.read(folder)])
+    assert fast == ref
+    assert (folder.name == "annexe-2006") == (not ref)
+
+
+def test_fast_engine_equals_pyshacl_on_a_generated_annex_with_many_violations():
+    annexes = annex.synthetic(240, regions=("11", "53", "93"), errors=0.7, seed=7)
+    ref, fast = both(annexes)
+    assert fast == ref
+    assert sum(ref.values()) > 150
+    assert len({r.shape for r in ref}) >= 18         # most rules are broken somewhere
+
+
+def test_workers_do_not_change_the_results():
+    triples = v.fast_input(annex.synthetic(3000, errors=0.3, seed=11))
+    one = Counter(v.run_fast(triples, workers=1)[1])
+    assert one == Counter(v.run_fast(triples, workers=2)[1]) == Counter(v.run_fast(triples, workers=3)[1])
+
+
+def test_the_engine_reads_any_store_the_same():
+    import pyoxigraph as ox
+
+    a = annex.read(paths.EXAMPLES / "annexe-erreurs")
+    store = ox.Store()
+    store.load(annex.ntriples(a).encode(), ox.RdfFormat.N_TRIPLES)
+    store.load(v.ontology_graph().serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
+    assert Counter(v.run_fast(v.store_triples(store))[1]) == Counter(v.run_fast(v.fast_input([a]))[1])
+
+
+GENERIC_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://example.org/> .
+ex:Person a sh:NodeShape ; sh:targetClass ex:Person ;
+    sh:property [ sh:path ex:age ; sh:maxInclusive 150 ; sh:minExclusive 0 ; sh:datatype xsd:integer ] ;
+    sh:property [ sh:path ( ex:knows ex:name ) ; sh:pattern "^[A-Z]" ; sh:minCount 1 ] ;
+    sh:property [ sh:path [ sh:alternativePath ( ex:email ex:phone ) ] ; sh:maxCount 2 ] ;
+    sh:property [ sh:path ex:knows ; sh:node ex:Named ; sh:class ex:Person ] ;
+    sh:property [ sh:path ex:born ; sh:lessThan ex:died ] ;
+    sh:and ( [ sh:property [ sh:path ex:name ; sh:minCount 1 ] ] [ sh:not [ sh:class ex:Robot ] ] ) .
+ex:Named a sh:NodeShape ; sh:property [ sh:path ex:name ; sh:maxExclusive "n" ; sh:minCount 1 ] .
+ex:WithAge a sh:PropertyShape ; sh:targetSubjectsOf ex:age ; sh:path ex:age ; sh:maxExclusive 120 ;
+    sh:severity sh:Warning ; sh:message "trop vieux"@fr, "too old"@en .
+ex:Inverse a sh:PropertyShape ; sh:targetNode ex:bob ; sh:path [ sh:inversePath ex:knows ] ; sh:minCount 2 .
+"""
+
+GENERIC_DATA = """
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:Cyborg rdfs:subClassOf ex:Person . ex:Robot a rdfs:Class .
+ex:ann a ex:Person ; ex:age 34 ; ex:name "Ann" ; ex:knows ex:bob, ex:zed ; ex:email "a@x", "b@x" ; ex:phone "1" ;
+    ex:born "1990-01-01"^^xsd:date ; ex:died "1980-01-01"^^xsd:date .
+ex:bob a ex:Cyborg, ex:Robot ; ex:age "abc"^^xsd:integer ; ex:knows ex:ann ; ex:born 3 ; ex:died "x" .
+ex:zed ex:name "zed", "Zed" ; ex:age 200 ; ex:knows "text" .
+ex:cat a ex:Person ; ex:age 0 ; ex:age 2.5 .
+"""
+
+
+def test_fast_engine_equals_pyshacl_on_other_core_components():
+    shapes = rdflib.Graph().parse(data=GENERIC_SHAPES, format="turtle")
+    data = rdflib.Graph().parse(data="@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n" + GENERIC_DATA,
+                                format="turtle")
+    _, ref, _ = v.run_pyshacl(data, shapes=shapes, ontology=rdflib.Graph())
+    _, fast = v.run_fast(v.graph_triples(data), shapes=shapes)
+    # pySHACL writes an English message for shapes without sh:message; the fast engine none
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    with_message = {v.canon(s) for s in shapes.subjects(SH.message, None)}
+    generic = lambda rs: Counter(r if r.shape in with_message else replace(r, messages=()) for r in rs)
+    assert generic(fast) == generic(ref)
+    assert len(ref) >= 15 and any(r.messages == ('"too old"@en', '"trop vieux"@fr') for r in fast)
+
+
+@pytest.mark.parametrize("extra", [
+    "ex:S a sh:NodeShape ; sh:targetClass ex:Person ; sh:closed true .",
+    "ex:S a sh:PropertyShape ; sh:targetClass ex:Person ; sh:path ex:a ; sh:qualifiedValueShape [ sh:class ex:B ] ; sh:qualifiedMinCount 1 .",
+    "ex:S a sh:PropertyShape ; sh:targetClass ex:Person ; sh:path [ sh:zeroOrMorePath ex:knows ] ; sh:minCount 1 .",
+    "ex:S a sh:NodeShape ; sh:targetClass ex:Person ; sh:sparql [ sh:select \"SELECT $this WHERE {}\" ] .",
+])
+def test_fast_engine_refuses_what_it_does_not_evaluate(extra):
+    shapes = rdflib.Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . "
+                                  "@prefix ex: <http://example.org/> . " + extra, format="turtle")
+    with pytest.raises(v.ShapeError, match="use --engine pyshacl"):
+        v.run_fast([], shapes=shapes)
+
+
+# ----------------------------------------------------------------------------- the command
+
+def run(*args):
+    return CliRunner().invoke(main, ["validate", *map(str, args)])
+
+
+def test_exit_codes_and_text():
+    ok = run(EXAMPLES[0])
+    assert ok.exit_code == 0 and "conforme" in ok.output
+    bad = run(EXAMPLES[1])
+    assert bad.exit_code == 1
+    assert "Territoire 5305" in bad.output
+    line = next(x for x in bad.output.splitlines() if "indicateurs-medecine " in x)
+    assert "objectifs.csv:15" in line and "D. 712-2, I, 3°, a)" in line and "cible=medecine" in line
+
+
+def test_json_has_exactly_the_promised_shape():
+    out = json.loads(run(EXAMPLES[1], "--format", "json").output)
+    assert set(out) == {"conforms", "results"} and out["conforms"] is False
+    for r in out["results"]:
+        assert set(r) == {"file", "row", "severity", "rule", "message", "law", "value"}
+        assert isinstance(r["row"], int) and r["severity"] in ("Violation", "Warning", "Info")
+        assert r["value"] is None or isinstance(r["value"], str)
+    unknown = next(r for r in out["results"] if r["rule"] == "objectif-cible-connue")
+    assert unknown["value"] == "lithotriteur" and unknown["row"] == 11 and unknown["law"] == "D. 712-1"
+    assert json.loads(run(EXAMPLES[0], "--format", "json").output) == {"conforms": True, "results": []}
+
+
+def test_turtle_is_a_shacl_report_tied_to_the_law(tmp_path):
+    out = tmp_path / "report.ttl"
+    assert run(EXAMPLES[1], "--format", "turtle", "--output", out).exit_code == 1
+    g = rdflib.Graph().parse(out, format="turtle")
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    report = next(g.subjects(rdflib.RDF.type, SH.ValidationReport))
+    assert g.value(report, SH.conforms).toPython() is False
+    results = list(g.objects(report, SH.result))
+    assert len(results) == 32
+    laws = {str(o) for o in g.objects(None, rdflib.URIRef("https://data.santelex.fr/ontology#law"))}
+    assert "https://data.santelex.fr/code/code-de-la-sante-publique/article/D712-2/I/3/a" in laws
+    # the same report as pySHACL's, result for result
+    raws = Counter(v.RawResult(
+        focus=v.canon(g.value(r, SH.focusNode)),
+        path=v.path_text(g, g.value(r, SH.resultPath)) if g.value(r, SH.resultPath) is not None else None,
+        value=v.canon(g.value(r, SH.value)), shape=v.canon(g.value(r, SH.sourceShape)),
+        component=str(g.value(r, SH.sourceConstraintComponent)), severity=str(g.value(r, SH.resultSeverity)),
+        messages=tuple(sorted(v.canon(m) for m in g.objects(r, SH.resultMessage)))) for r in results)
+    ref, _ = both([annex.read(EXAMPLES[1])])
+    assert raws == ref
+
+
+def test_html_page(tmp_path):
+    out = tmp_path / "report.html"
+    assert run(EXAMPLES[1], "--format", "html", "-o", out).exit_code == 1
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "non conforme" in page
+    assert page.count("<tr>") == 32 + page.count("<thead>")
+    assert "lithotriteur" in page and "D. 712-2, I, 3°, a)" in page
+
+
+def test_pyshacl_engine_from_the_command():
+    fast = json.loads(run(EXAMPLES[1], "--format", "json").output)
+    ref = json.loads(run(EXAMPLES[1], "--format", "json", "--engine", "pyshacl").output)
+    assert fast == ref
