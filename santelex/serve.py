@@ -73,7 +73,7 @@ def negotiate(accept: str | None, kind: str, fmt: str | None = None) -> str | No
             if fmt == name or fmt in types:
                 return name
         return None
-    ranges = _parse_accept(accept or "*/*")
+    ranges = _parse_accept(accept or "") or _parse_accept("*/*")  # no usable range: anything
     best, best_q = None, 0.0
     for name, types in offers:
         q_value = None
