@@ -141,19 +141,23 @@ def _fingerprint(sources, format) -> str:
 
 def build(sources=None, store_path=None, format: str | None = None,
           progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None) -> BuildStats:
+          workers: int | None = None, codes=None) -> BuildStats:
     """Read every source into the store, all or nothing, resumable after an interruption.
 
     Inputs are parsed and mapped to RDF in ``workers`` processes (default: one per core)
     while this process loads their N-Quads into the staging store.  ``progress(name,
     total)`` is called with ``start:<source>`` and the number of files it holds (or None),
-    then once per file.
+    then once per file.  DILA's LEGI/JORF archives (full dumps, daily increments) go to
+    santelex/archives.py, which keeps only ``codes`` (default: every code).
     """
     started = time.perf_counter()
     sources = [Path(s) for s in (sources or default_sources())]
     for s in sources:
         if not s.exists():
             raise ReadError("no such file or folder", str(s))
+    from santelex import archives
+    if codes or any(archives.is_dila_archive(s) for s in sources):
+        return archives.build(sources, store_path, codes=codes, progress=progress, workers=workers)
     if format:
         registry.get(format)
     workers = workers or os.cpu_count() or 1
@@ -177,6 +181,8 @@ def build(sources=None, store_path=None, format: str | None = None,
                 graphs, data, part = _convert(batch, format, in_force, seen)
                 finish(graphs, data, part, [b[0] for b in batch])
         else:
+            from ingest import corpus_index
+            corpus_index.default()  # load once here; forked workers share it
             ctx = mp.get_context("fork")
             with ctx.Pool(workers, initializer=_fresh_worker) as pool:
                 window: deque = deque()

@@ -47,9 +47,11 @@ def main():
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "format", default=None,
               help="Force the reader: markdown, jo-text, legifrance-html, legi-xml, jorf-xml, piste-json.")
+@click.option("--code", "codes", multiple=True,
+              help="DILA LEGI archives: keep only this code (csp, cgi, a slug or a LEGITEXT id); repeatable.")
 @store_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-def build(paths, format, store, quiet):
+def build(paths, format, codes, store, quiet):
     """Read legal texts into the store (default: the seeds and the whole CSP).
 
     PATHS may be Markdown-export files or folders, .tar.xz/.tar.gz archives of them
@@ -68,7 +70,7 @@ def build(paths, format, store, quiet):
             progress.advance(tasks["current"])
 
     with progress:
-        stats = api.build(list(paths) or None, store, format=format, progress=tick)
+        stats = api.build(list(paths) or None, store, format=format, progress=tick, codes=codes)
     if not quiet:
         out.print(f"loaded {stats.files} files: {stats.articles} articles, {stats.texts} JO texts, "
                   f"{stats.subdivisions} subdivisions, {stats.citations} citations; "
