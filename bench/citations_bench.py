@@ -14,6 +14,10 @@ pairs Legifrance links:
 * a random sample of found-but-unlinked pairs with their text, to read (Legifrance links only
   part of the references it prints).
 
+With ``--store DIR`` (a store holding the whole CSP, e.g. after ``santelex build``), it also
+times ``santelex cite`` lookups (cites and cited-by of one article, from the store) against
+``santelex show`` of the same articles, the baseline.
+
 Then metslesliens (PyPI; finds candidates, resolves none) runs on the same texts, and both
 are reported: references found, references resolved, files per second, and the ratio.  Times
 are CPU seconds of this process (``time.process_time``), so that other work on the machine
@@ -32,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest import corpus_index, registry  # noqa: E402
-from ingest.citations.resolve import resolve_text  # noqa: E402
+from ingest.citations.resolve import resolve_paragraphs, resolve_text  # noqa: E402
 from ingest.html_text import parse_fragment  # noqa: E402
 from santelex import paths  # noqa: E402
 
@@ -70,8 +74,7 @@ def run_ours(articles):
     refs = []
     started = time.process_time()
     for code, number, paragraphs, _ in articles:
-        ctx = {"article": number}
-        refs.append([resolve_text(p, code, ctx) for p in paragraphs])
+        refs.append(resolve_paragraphs(paragraphs, code, {"article": number}))
     return refs, time.process_time() - started
 
 
@@ -142,6 +145,37 @@ def measure(articles, ours, sample: int, show_misses: int, seed: int):
     return n_refs, n_resolved, recall, accuracy
 
 
+LOOKUPS = ["CSP R1434-4", "L1434-7", "L6121-2", "L162-14-1", "R6123-26", "L5121-1", "L1110-4", "D712-2"]
+
+
+def time_lookups(store_path: Path):
+    """Wall time of cites + cited-by for a few articles, and of ``show`` (the baseline)."""
+    from santelex import api, cite, show
+    store = api.open_store(store_path, read_only=True)
+    ours, base = [], []
+    for name in LOOKUPS:
+        try:
+            work = cite.resolve_article(store, name)
+        except Exception as e:  # an article the store does not have
+            print(f"  {name}: {e}")
+            continue
+        t = time.perf_counter()
+        n = len(cite.cites(store, work)) + len(cite.cited_by(store, work))
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        try:
+            show.render(store, work)
+        except Exception:
+            pass
+        base.append(time.perf_counter() - t)
+        print(f"  {cite.label(work)}: {n} citations in {ours[-1] * 1000:.1f} ms (show: {base[-1] * 1000:.1f} ms)")
+    if ours:
+        ours.sort()
+        print(f"cite lookup: median {ours[len(ours) // 2] * 1000:.1f} ms, max {ours[-1] * 1000:.1f} ms; "
+              f"show of the same articles: median {sorted(base)[len(base) // 2] * 1000:.1f} ms; "
+              f"ratio {sum(base) / sum(ours):.1f}x")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--archive", type=Path, default=paths.CSP_ARCHIVE)
@@ -151,8 +185,11 @@ def main(argv=None):
     ap.add_argument("--misses", type=int, default=0, help="print this many missed and wrong pairs")
     ap.add_argument("--no-peer", action="store_true", help="do not run metslesliens")
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--store", type=Path, default=None, help="also time lookups in this store (whole CSP)")
     args = ap.parse_args(argv)
     codes = set(args.codes.split(",")) if args.codes else None
+    if args.store:
+        time_lookups(args.store)
     t = time.perf_counter()
     articles = load(args.archive, codes, args.limit)
     corpus_index.default()

@@ -145,7 +145,7 @@ _NUM = re.compile(r"(\d+|\D+)")
 
 def sort_key(number: str):
     """Order article numbers as the code does: R712-9 before R712-10."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUM.findall(number))
+    return tuple([(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUM.findall(number)])
 
 
 def _key(number: str) -> str:
@@ -213,9 +213,10 @@ class Index:
         if buckets is None:
             buckets = {}
             for n in self.by_code.get(code, ()):
-                m = _HEAD.match(n)
-                if m:
-                    buckets.setdefault((m.group(1), int(m.group(2))), []).append(n)
+                head = n.partition("-")[0].replace(" ", "").replace("*", "").replace(".", "")
+                prefix = head.rstrip("0123456789")
+                if len(prefix) < len(head) and prefix.isalpha() or not prefix and head.isdigit():
+                    buckets.setdefault((prefix, int(head[len(prefix):])), []).append(n)
             self._ordered[code] = buckets
         a, b = _HEAD.match(_key(first)), _HEAD.match(_key(last))
         if not a or not b or a.group(1) != b.group(1):
@@ -234,10 +235,22 @@ class Index:
             if not bucket:
                 continue
             if isinstance(bucket, list):
-                pairs = sorted((sort_key(_key(n)), n) for n in bucket)
-                bucket = buckets[(prefix, r)] = ([k for k, _ in pairs], [n for _, n in pairs])
-            keys, numbers = bucket
-            found.extend(numbers[bisect_left(keys, lo):bisect_right(keys, hi)])
+                bucket = buckets[(prefix, r)] = _sorted_bucket(bucket)
+            keys, numbers, by_rest = bucket
+            if r != lo_root and r != hi_root:
+                found.extend(numbers)
+                continue
+            if by_rest:  # plain "1123-54-1" numbers: compare what follows the root, as ints
+                lo_k = _rest_key(_key(first)) if r == lo_root else ()
+                hi_k = _rest_key(_key(last)) if r == hi_root else None
+                if lo_k is not None and (hi_k is not None or r != hi_root):
+                    i = bisect_left(keys, lo_k)
+                    j = bisect_right(keys, hi_k) if hi_k is not None else len(keys)
+                    found.extend(numbers[i:j])
+                    continue
+                keys = [sort_key(_key(n)) for n in numbers]
+            found.extend(numbers[bisect_left(keys, lo if r == lo_root else ()):
+                                 bisect_right(keys, hi) if r == hi_root else len(keys)])
         return found
 
     def code_for_name(self, name: str) -> tuple[str, ...]:
@@ -278,6 +291,25 @@ class Index:
 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _rest_key(number: str) -> tuple | None:
+    """What follows the first number, as ints (``R1123-54-1`` -> (54, 1)); None if not plain."""
+    rest = number.partition("-")[2]
+    if not rest:
+        return ()
+    parts = rest.split("-")
+    return tuple(map(int, parts)) if all(p.isdigit() for p in parts) else None
+
+
+def _sorted_bucket(numbers: list[str]) -> tuple[list, list, bool]:
+    """(keys, numbers, whether keys are rest keys) of one group, in code order."""
+    rest = [_rest_key(_key(n)) for n in numbers]
+    if None not in rest:
+        pairs = sorted(zip(rest, numbers))
+        return [k for k, _ in pairs], [n for _, n in pairs], True
+    pairs = sorted((sort_key(_key(n)), n) for n in numbers)
+    return [k for k, _ in pairs], [n for _, n in pairs], False
 
 
 _HEAD = re.compile(r"([A-Za-z]*)[\s.*]*(\d+)")

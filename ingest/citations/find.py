@@ -191,7 +191,14 @@ def normalise_number(raw: str, style: str) -> str:
     return n + suffix
 
 
+#: the usual number, "L. 1434-9" followed by a space or a stop: read without the general expression
+_USUAL = re.compile(r"([LRD])\. (\d+(?:-\d+)*)(?=[ ,;.:)]|$)(?! (?:bis|ter|quater|[A-H])\b)")
+
+
 def _number_at(text: str, pos: int, prefix: str | None = None) -> tuple[Number | None, int]:
+    m = _USUAL.match(text, pos)
+    if m:
+        return Number(pos, m.end(), m.group(1) + m.group(2), None, "code"), m.end()
     m = NUMBER.match(text, pos)
     if not m:
         return None, pos
@@ -364,6 +371,17 @@ def _relative_before(text: str, kw: int) -> str | None:
     return _REL_KIND[m.group(1).lower()] if m else None
 
 
+_PAREN_PIN = re.compile(rf"{_SP}*\((?P<pin>\d+°(?:{_SP}*{_SUFFIX})?|[IVX]+|alinéa{_SP}+\d+|[\w-]+{_SP}+alinéa)\)")
+
+
+def _paren_component(pin: str) -> str:
+    """``9°`` -> ``9°``; ``alinéa 2`` -> ``alinéa 2``; ``premier alinéa`` -> ``alinéa 1``."""
+    words = pin.split()
+    if len(words) == 2 and words[1] == "alinéa" and words[0] in ORDINALS:
+        return f"alinéa {ORDINALS[words[0]]}"
+    return " ".join(words).replace(" °", "°")
+
+
 _FOLLOWING = re.compile(rf"{_SP}+et{_SP}+(?:suivants|s\.)(?![\w])")
 _AFTER_REL = re.compile(rf"{_SP}*(?P<rel>précité|susvisé|susmentionné|suivant|précédent|ci-dessus|ci-après)")
 
@@ -375,6 +393,7 @@ def _articles(text: str, kw_start: int, kw_end: int) -> Candidate | None:
     relative = _relative_before(text, kw_start)
     numbers, end = _numbers(text, pos)
     groups: list[Group] = []
+    paren = None
     if not numbers:
         q = _qualifier(text, kw_end)
         if q is not None and q.kind == "code":
@@ -404,6 +423,9 @@ def _articles(text: str, kw_start: int, kw_end: int) -> Candidate | None:
             groups.append(Group((), q))
     else:
         current = numbers
+        paren = _PAREN_PIN.match(text, end) if text.startswith((" (", "("), end) else None
+        if paren:
+            end = paren.end()  # "l'article L. 2122-21 (9°) du code …"
         f = _FOLLOWING.match(text, end) if text.startswith(" et s", end) else None
         if f:
             end = f.end()  # "articles L. 225-57 et suivants du code de commerce": the first one
@@ -426,6 +448,9 @@ def _articles(text: str, kw_start: int, kw_end: int) -> Candidate | None:
                 more_end = f.end()
             current, end = more, more_end
     pins, pin_start = chain_before(text, kw_start)
+    if numbers and not pins and paren and len(numbers) == 1:
+        pins = [(_paren_component(paren.group("pin")),)]
+        pin_start = kw_start
     start = kw_start
     if relative is not None and not numbers:
         m = _REL_BEFORE.search(text, max(0, kw_start - 10), kw_start)
@@ -486,11 +511,35 @@ def _clip(cand: Candidate, after: int, trigger: int) -> Candidate | None:
 _TEXT_BEFORE = re.compile(r"(?:présente?|même|ledit|ladite|dudit|cette?)\s$")
 
 
-def find(text: str) -> list[Candidate]:
-    """Every candidate in ``text``, in order, none overlapping another."""
+def triggers(text: str) -> list[tuple[int, int, int]]:
+    """(word index, start, end) of every trigger word in ``text``: one pass in compiled code."""
+    return _AUTOMATON.find_matches_as_indexes(text)
+
+
+def split_triggers(paragraphs, hits) -> list[list[tuple[int, int, int]]]:
+    """The triggers of ``"\n".join(paragraphs)`` given back to each paragraph, offsets shifted."""
+    out: list[list] = [[] for _ in paragraphs]
+    if not hits:
+        return out
+    i, start = 0, 0
+    end = len(paragraphs[0]) if paragraphs else 0
+    for index, s, e in hits:
+        while s >= end + 1 and i + 1 < len(paragraphs):
+            i += 1
+            start = end + 1
+            end = start + len(paragraphs[i])
+        out[i].append((index, s - start, e - start))
+    return out
+
+
+def find(text: str, hits=None) -> list[Candidate]:
+    """Every candidate in ``text``, in order, none overlapping another.
+
+    ``hits`` are the text's triggers when the caller has them already (``split_triggers``).
+    """
     out: list[Candidate] = []
     pos = 0
-    for index, s, _ in _AUTOMATON.find_matches_as_indexes(text):
+    for index, s, _ in (_AUTOMATON.find_matches_as_indexes(text) if hits is None else hits):
         if s < pos or (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_-")):
             continue
         kind = _KINDS[index]

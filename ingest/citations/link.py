@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ingest.citations.resolve import resolve_text
+from ingest.citations.resolve import resolve_paragraphs
 from santelex.model import Reference
 
 
@@ -87,8 +87,7 @@ def article_references(paragraphs, links, code: str | None, number: str | None,
     if number is not None:
         ctx.setdefault("article", number)
     out = []
-    for i, text in enumerate(paragraphs):
-        found = resolve_text(text, code, ctx)
+    for i, found in enumerate(resolve_paragraphs(paragraphs, code, ctx)):
         own = links[i] if links and i < len(links) else []
         out.append(merge(own, found))
     return out

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from ingest import corpus_index
-from ingest.citations.find import Candidate, Group, Number, Qualifier, TextName, find
+from ingest.citations.find import Candidate, Group, Number, Qualifier, TextName, find, split_triggers, triggers
 from santelex.model import Reference
 
 _UNRESOLVED_BARE = "article number without a code or a text named, and none to inherit"
@@ -36,7 +36,7 @@ _UNRESOLVED_BARE = "article number without a code or a text named, and none to i
 class _State:
     """What one document has said so far; kept in the caller's ``text_context`` dict."""
 
-    __slots__ = ("source", "code", "text", "article", "articles", "last_code", "texts", "last_article")
+    __slots__ = ("source", "code", "text", "article", "articles", "last_code", "named", "texts", "last_article")
 
     def __init__(self, ctx: dict, source_code: str | None):
         self.source = source_code
@@ -45,8 +45,20 @@ class _State:
         self.article = ctx.get("article")
         self.articles = ctx.get("articles") or ()
         self.last_code = None
+        self.named = []  # the codes named so far, the last named last
         self.texts = []  # (nature, number, ISO date, target) of the texts named so far
         self.last_article = None  # (code, text, number) of the article named last
+
+    def name(self, code: str):
+        """A code is named (``du code X``, ``du présent code``): it becomes ``du même code``."""
+        self.last_code = code
+        if code in self.named:
+            self.named.remove(code)
+        self.named.append(code)
+
+    def recent(self) -> list[str]:
+        """The codes named so far, the last named first."""
+        return self.named[::-1]
 
     @classmethod
     def of(cls, ctx: dict, source_code: str | None) -> "_State":
@@ -101,26 +113,31 @@ def _code_of(q: Qualifier | None, style: str, st: _State, source_code: str | Non
         codes = _index().code_for_name(q.code or "")
         if not codes:
             return None, f"unknown code: {q.code!r}"
-        st.last_code = codes[0]
+        st.name(codes[0])
         return codes, None
     if q.kind == "code-present":
         code = source_code or st.code
         if code is None:
             return None, "'du présent code' outside a code"
-        st.last_code = code
+        st.name(code)
         return (code,), None
     if q.kind == "code-same":
         if st.last_code is None:
             return None, "'du même code' but no code named before"
-        return (st.last_code,), None
+        # the code named last; if it lacks the number, an earlier named one that has it
+        # ("du code de la santé publique et … du code de l'éducation ; … D. 4311-45 du même code")
+        return (st.last_code, *(c for c in st.recent() if c != st.last_code)), None
     return None, None
 
 
 def _lookup(code: str, number: str) -> str | None:
     index = _index()
     hit = index.lookup(code, number)
-    if hit is None and number[-2:-1] == " " and number[-1].isupper():
-        hit = index.lookup(code, number[:-2])  # "L. 1 A compter…": not a letter suffix
+    if hit is None and " " in number:
+        if number[-2:-1] == " " and number[-1].isupper():
+            hit = index.lookup(code, number[:-2])  # "L. 1 A compter…": not a letter suffix
+        if hit is None:
+            hit = index.lookup(code, number.replace(" ", "-"))  # "285 quater" is "285-quater"
     return hit
 
 
@@ -173,15 +190,29 @@ def _spans(cand: Candidate) -> list[list[tuple[int, int]]]:
     return out
 
 
-def _ref(text: str, s: int, e: int, **kw) -> Reference:
-    return Reference(text=text[s:e], start=s, end=e, **kw)
+def _ref(text: str, s: int, e: int, target_code=None, target_article=None, target_text=None, pinpoint=(),
+         resolved=True, reason=None) -> Reference:
+    return Reference(text[s:e], s, e, target_code, target_article, target_text, pinpoint, "text", resolved, reason)
 
 
 def _article_refs(text: str, cand: Candidate, st: _State, source_code: str | None,
                   last_named, later: "_Later") -> list[Reference]:
     refs: list[Reference] = []
     pins = cand.pinpoints or ((),)
-    if all(not g.numbers for g in cand.groups) or not cand.groups:
+    groups = cand.groups
+    if len(groups) == 1 and len(groups[0].numbers) == 1 and groups[0].qualifier is None:
+        n = groups[0].numbers[0]
+        code = st.code or st.last_code
+        if n.last is None and n.style == "code" and code and cand.relative != "son":
+            # the usual case, "l'article L. 1434-9": the inherited code
+            hit = _lookup(code, n.first)
+            if hit is None:
+                code, hit = _inherit(code, n.first, cand.end, st, later)
+            num = hit or n.first
+            st.last_article = (code, None, num)
+            sub = text[cand.start:cand.end]
+            return [Reference(sub, cand.start, cand.end, code, num, None, pin) for pin in pins]
+    if not groups or all(not g.numbers for g in groups):
         return _relative_refs(text, cand, st, source_code, last_named)
     spans = _spans(cand)
     for g, gspans in zip(cand.groups, spans):
@@ -230,7 +261,7 @@ def _article_refs(text: str, cand: Candidate, st: _State, source_code: str | Non
                 continue
             code, numbers = _articles_in(codes, n, st)
             if q is None and not _lookup(code, numbers[0]) and not _lookup(code, numbers[-1]):
-                for c in (*later.codes_after(e), st.last_code):
+                for c in (*later.codes_after(e), *st.recent()):
                     if c and c != code and (other := _articles_in((c,), n, st)[1]) and _lookup(c, other[0]):
                         code, numbers = c, other
                         break
@@ -247,7 +278,7 @@ def _inherit(code: str | None, number: str, at: int, st: _State, later: "_Later"
     the same sentence if it has it (``des articles R. 411-4 et R. 411-5, … et de l'article
     R. 413-5 du code de justice administrative``), else the code named last before it if it
     has it (a quoted article of another code); else it stays in the inherited code."""
-    for c in (*later.codes_after(at), st.last_code):
+    for c in (*later.codes_after(at), *st.recent()):
         if c and c != code and (hit := _lookup(c, number)) is not None:
             return c, hit
     return code, None
@@ -292,7 +323,7 @@ def _plain_refs(text, g: Group, gspans, pins, st: _State, source_code, later: _L
         numbers = [n.first] if n.last is None else [n.first, n.last]
         for num in numbers:
             where, hit = None, None
-            for c in (code, *later.codes_after(e), st.last_code):
+            for c in (code, *later.codes_after(e), *st.recent()):
                 if c and (hit := _lookup(c, num)) is not None:
                     where = c
                     break
@@ -367,9 +398,20 @@ def _structure_refs(text, cand: Candidate, st: _State, source_code) -> list[Refe
                  reason=None if code else reason) for p in cand.pinpoints]
 
 
-def resolve_text(text: str, source_code: str | None, text_context: dict | None = None) -> list[Reference]:
+def resolve_paragraphs(paragraphs, source_code: str | None, text_context: dict | None = None
+                       ) -> list[list[Reference]]:
+    """``resolve_text`` of each paragraph in turn (one context), the trigger words of all of them
+    found in one pass: most paragraphs of a code have none and cost nothing more."""
+    paragraphs = list(paragraphs)
+    ctx = text_context if text_context is not None else {}
+    per = split_triggers(paragraphs, triggers("\n".join(paragraphs)))
+    return [resolve_text(p, source_code, ctx, hits) if hits else [] for p, hits in zip(paragraphs, per)]
+
+
+def resolve_text(text: str, source_code: str | None, text_context: dict | None = None,
+                 hits=None) -> list[Reference]:
     """The references of one paragraph, resolved, in text order (see the module docstring)."""
-    cands = find(text)
+    cands = find(text, hits)
     if not cands:
         return []
     ctx = text_context if text_context is not None else {}
@@ -387,7 +429,7 @@ def resolve_text(text: str, source_code: str | None, text_context: dict | None =
         elif kind == "code":
             codes = _index().code_for_name(cand.name or "")
             if codes:
-                st.last_code = codes[0]
+                st.name(codes[0])
                 last_named = Qualifier(cand.start, cand.end, "code", code=cand.name)
         elif kind == "text":
             target, reason = _resolve_text_name(cand.text, st)
