@@ -39,10 +39,13 @@ def _is_loopback(host: str) -> bool:
               help="Rows (or triples) returned at most; the answer says when it was cut.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
               help="Queries answered at the same time (one process each).")
+@click.option("--max-upload", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Largest annex the validation page accepts, in MB.")
 @click.option("--store", "store", default=None,
               help="Store folder or sparql+http://host:port/… (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
-def command(host, port, timeout, max_results, workers, store):
-    """Serve the store over the SPARQL 1.1 Protocol, read-only, at /sparql.
+def command(host, port, timeout, max_results, workers, max_upload, store):
+    """Serve the store over the SPARQL 1.1 Protocol, read-only, at /sparql, and the web
+    pages (article, citation neighbourhood, annex validation, SPARQL box) at /.
 
     \b
       GET  /sparql?query=…                        (Accept or ?format= picks the format)
@@ -57,10 +60,11 @@ def command(host, port, timeout, max_results, workers, store):
     st.close()
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
+    click.echo(f"santelex: pages at http://{shown}:{port}/ (article, validation, requête)", err=True)
     click.echo(f"santelex: SPARQL endpoint at http://{shown}:{port}/sparql (read-only; "
                f"queries stopped after {timeout:g} s; at most {max_results} rows); Ctrl-C stops it", err=True)
     if not _is_loopback(host):
         click.echo(f"santelex: warning: listening on {host}, not loopback: anyone who can reach this "
                    "machine can query the store", err=True)
     serve(str(store) if store else None, host=host, port=port, timeout=timeout,
-          max_results=max_results, workers=workers)
+          max_results=max_results, workers=workers, max_upload=max_upload * 1024 * 1024)

@@ -378,8 +378,12 @@ class ReadOnly:
 
 
 def serve(store_spec: str | None, host: str = "127.0.0.1", port: int = 8000, timeout: float = 30.0,
-          max_results: int | None = 10_000, workers: int = 2, log_level: str = "warning"):
-    """Run the endpoint until interrupted."""
+          max_results: int | None = 10_000, workers: int = 2, log_level: str = "warning",
+          max_upload: int | None = None):
+    """Run the endpoint, and the web pages of santelex/web beside it, until interrupted."""
     import uvicorn
-    app = create_app(store_spec, timeout=timeout, max_results=max_results, workers=workers)
+    from santelex.web import DEFAULT_MAX_UPLOAD, web_routes
+    routes, post_paths = web_routes(store_spec, max_upload=max_upload or DEFAULT_MAX_UPLOAD)
+    app = create_app(store_spec, timeout=timeout, max_results=max_results, workers=workers,
+                     routes=routes, post_paths=post_paths)
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on")

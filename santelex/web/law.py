@@ -1,0 +1,654 @@
+"""What the pages show of the law, read from the store: plain values, no HTML, no HTTP.
+
+    article_page(store, work_uri, version_key=None) -> ArticlePage
+    text_page(store, text_uri) -> TextPage
+    page_url(uri) -> "/article/code-de-la-sante-publique/D712-2#I/3/a" (or None)
+    label(uri) -> "D. 712-2", "L. 162-14-1 (CSS)", "décret n° 2005-76, art. 3"
+
+An article page holds the version shown (the one in force unless another is asked for) as a
+tree of subdivisions, each with its text cut into plain runs and references (links to the
+cited article, scrolled to the cited subdivision); the citations of the article made
+elsewhere ("cité par"); its versions and the texts that changed it; and the concepts of the
+ontology (``ontology/*.ttl``) that the article's subdivisions define.
+
+Anchors: a subdivision's anchor is its path in the *work* (``I/3/a``, ``alinea-26/tiret-1``),
+the part of the pinpoint URI after the article's URI, so a citation's ``slx:citedSubdivision``
+gives the link's fragment directly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+import pyoxigraph as ox
+
+from ingest import uris
+from santelex import paths
+
+P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX slx: <https://data.santelex.fr/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+CODE_BASE = uris.BASE + "code/"
+JORF_BASE = uris.BASE + "jorf/"
+
+#: names of the codes users meet most (the store knows codes by slug only)
+CODE_NAMES = {
+    "code-de-la-sante-publique": "code de la santé publique",
+    "code-de-la-securite-sociale": "code de la sécurité sociale",
+    "code-de-laction-sociale-et-des-familles": "code de l'action sociale et des familles",
+    "code-de-la-construction-et-de-lhabitation": "code de la construction et de l'habitation",
+    "code-general-des-collectivites-territoriales": "code général des collectivités territoriales",
+    "code-civil": "code civil",
+    "code-du-travail": "code du travail",
+    "code-penal": "code pénal",
+    "code-de-procedure-penale": "code de procédure pénale",
+    "code-de-lurbanisme": "code de l'urbanisme",
+    "code-de-la-consommation": "code de la consommation",
+    "code-de-lenvironnement": "code de l'environnement",
+}
+_SHORT = {}
+for _alias, _slug in uris.CODE_ALIASES.items():
+    _SHORT.setdefault(_slug, _alias.upper())
+
+NATURES = {"decret": "décret", "ordonnance": "ordonnance", "loi": "loi", "arrete": "arrêté"}
+STATUS = {"VIGUEUR": "en vigueur", "VIGUEUR_DIFF": "en vigueur différée", "ABROGE": "abrogé",
+          "ABROGE_DIFF": "abrogation différée", "MODIFIE": "modifié", "MODIFIE_MORT_NE": "modifié (mort-né)",
+          "PERIME": "périmé", "TRANSFERE": "transféré", "DISJOINT": "disjoint", "ANNULE": "annulé"}
+AMENDMENT_KINDS = {"replace": "rédaction nouvelle", "rename": "intitulé modifié", "insert": "insertion",
+                   "applicability": "conditions d'application", "transitional": "disposition transitoire"}
+
+
+# ----------------------------------------------------------------------------- names and links
+
+def code_name(slug: str) -> str:
+    return CODE_NAMES.get(slug, slug.replace("-", " "))
+
+
+def number_label(number: str) -> str:
+    """'R1434-4' -> 'R. 1434-4' (as the law writes article numbers); others unchanged."""
+    m = re.fullmatch(r"([A-Z]{1,2})\*?(\d[\w-]*)", number)
+    return f"{m.group(1)}. {m.group(2)}" if m else number
+
+
+def _version(tail: str) -> tuple[str, str | None] | None:
+    """'/I/3/a' -> ('I/3/a', None); '/version/KEY/alinea-9' -> ('alinea-9', 'KEY'); a citation: None.
+
+    A version's subdivisions have the same path under the version as the work's under the
+    work (ingest/uris.py), so a version subdivision leads to the same anchor.
+    """
+    parts = [p for p in tail.split("/") if p]
+    version = None
+    if parts[:1] == ["version"]:
+        if len(parts) < 2:
+            return None
+        version, parts = unquote(parts[1]), parts[2:]
+    if "citation" in parts or "version" in parts:
+        return None
+    return "/".join(parts), version
+
+
+def split_work(uri: str) -> tuple[str, str, str, str | None] | None:
+    """A code article URI (work, version, or a subdivision of either)
+    -> (code slug, number, path in the work, version key or None)."""
+    if not uri.startswith(CODE_BASE):
+        return None
+    m = re.fullmatch(r"([^/]+)/article/([^/]+)((?:/[^/]+)*)", uri[len(CODE_BASE):])
+    if not m:
+        return None
+    tail = _version(m.group(3))
+    if tail is None:
+        return None
+    return unquote(m.group(1)), unquote(m.group(2)), tail[0], tail[1]
+
+
+def split_jorf(uri: str) -> tuple[str, str, str | None] | None:
+    """A JO text, an article of one, a version or subdivision
+    -> (work path after jorf/, path in the work, version key or None)."""
+    if not uri.startswith(JORF_BASE):
+        return None
+    m = re.fullmatch(r"([^/]+/[^/]+)(/article/[^/]+)?((?:/[^/]+)*)", uri[len(JORF_BASE):])
+    if not m:
+        return None
+    tail = _version(m.group(3))
+    if tail is None:
+        return None
+    return m.group(1) + (m.group(2) or ""), tail[0], tail[1]
+
+
+def page_url(uri: str, version: str | None = None) -> str | None:
+    """The page showing ``uri`` (an article, a version, a subdivision: with its anchor), or None."""
+    code = split_work(uri)
+    if code:
+        slug, number, sub, own = code
+        url = f"/article/{quote(slug)}/{quote(number)}"
+    else:
+        jorf = split_jorf(uri)
+        if not jorf:
+            return None
+        work, sub, own = jorf
+        url = f"/texte/{work}"
+    version = version or own
+    if version:
+        url += "?version=" + quote(version, safe="")
+    if sub:
+        url += ("&" if version else "?") + "cible=" + quote(sub, safe="/") + "#" + sub
+    return url
+
+
+def label(uri: str) -> str:
+    """A short French name for a work or subdivision URI."""
+    code = split_work(uri)
+    if code:
+        slug, number, sub, version = code
+        text = number_label(number)
+        if slug != "code-de-la-sante-publique":
+            text += f" ({_SHORT.get(slug, code_name(slug))})"
+        if version:
+            text += f" (version {version})"
+        if sub:
+            text += ", " + sub_label(sub)
+        return text
+    jorf = split_jorf(uri)
+    if jorf:
+        work, sub, version = jorf
+        nature, _, rest = work.partition("/")
+        number, _, article = rest.partition("/article/")
+        if nature == "text":
+            text = f"texte {unquote(number)}"
+        else:
+            text = f"{NATURES.get(nature, nature)} n° {unquote(number)}"
+        if article:
+            text += f", art. {unquote(article)}"
+        if version:
+            text += f" (version {version})"
+        if sub:
+            text += ", " + sub_label(sub)
+        return text
+    if uri.startswith(CODE_BASE) and "/" not in uri[len(CODE_BASE):]:
+        return code_name(unquote(uri[len(CODE_BASE):]))
+    return uri
+
+
+def natural(text: str) -> tuple:
+    """A sort key putting 'D. 712-2' before 'D. 712-13'."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
+
+
+def sub_label(path: str) -> str:
+    """'I/3/a' -> 'I, 3°, a)'; 'alinea-5' -> 'alinéa 5'; 'alinea-26/tiret-1' -> 'alinéa 26, tiret 1'."""
+    out = []
+    for part in unquote(path).split("/"):
+        if re.fullmatch(r"alinea-(\d+)", part):
+            out.append("alinéa " + part[7:])
+        elif re.fullmatch(r"tiret-(\d+)", part):
+            out.append("tiret " + part[6:])
+        elif part.isdigit():
+            out.append(part + "°")
+        elif re.fullmatch(r"[a-z]{1,2}", part):
+            out.append(part + ")")
+        else:
+            out.append(part)
+    return ", ".join(out)
+
+
+# ----------------------------------------------------------------------------- values
+
+@dataclass
+class Run:
+    """A piece of a subdivision's text: plain (``href`` None) or a reference."""
+
+    text: str
+    href: str | None = None
+    title: str = ""
+    absent: bool = False      # the target is only cited, not in the store
+    unresolved: bool = False  # a reference the reader found but could not resolve
+    also: list["Run"] = field(default_factory=list)  # other targets of the same words ("D. 712-1 à D. 712-3")
+
+
+@dataclass
+class Sub:
+    anchor: str
+    number: str
+    kind: str
+    depth: int
+    runs: list[Run]
+    cited: bool = False       # the subdivision asked for (?cible=)
+
+
+@dataclass
+class Version:
+    key: str
+    uri: str
+    start: str | None
+    end: str | None
+    status: str | None
+    in_force: bool
+    source: str | None
+    title: str | None = None
+
+
+@dataclass
+class CitedBy:
+    citing: str
+    citing_label: str
+    href: str | None
+    surface: str
+    pinpoint: str | None
+    target_label: str | None
+
+
+@dataclass
+class Change:
+    label: str
+    href: str | None
+    date: str | None
+    title: str | None
+
+
+@dataclass
+class AmendmentView:
+    kind: str
+    by_label: str
+    href: str | None
+    condition: str | None
+    in_force: str | None
+
+
+@dataclass
+class Concept:
+    uri: str
+    label: str
+    notation: str | None
+    kind: str
+    scheme: str | None
+    note: str | None
+    anchor: str
+    anchor_label: str
+
+
+@dataclass
+class ArticlePage:
+    uri: str
+    title: str
+    code: str | None
+    number: str
+    in_store: bool
+    plan: list[tuple[str, str | None]] = field(default_factory=list)
+    versions: list[Version] = field(default_factory=list)
+    shown: Version | None = None
+    subs: list[Sub] = field(default_factory=list)
+    other_refs: list[Run] = field(default_factory=list)
+    nota: str | None = None
+    cited_by: list[CitedBy] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    amendments: list[AmendmentView] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
+    see_also: list[Concept] = field(default_factory=list)
+    target: str | None = None
+    target_found: bool = True
+    part_of: tuple[str, str] | None = None   # a JO article: (text label, href)
+
+
+def _rows(store, query: str, **bindings) -> list:
+    return list(store.query(P + query, {k: v for k, v in bindings.items()} or None))
+
+
+def _v(term) -> str | None:
+    return term.value if term is not None else None
+
+
+def in_store(store, uris_: list[str]) -> set[str]:
+    """Which of these works have at least one version in the store."""
+    if not uris_:
+        return set()
+    values = " ".join(str(ox.NamedNode(u)) for u in sorted(set(uris_)))
+    rows = store.query(P + f"SELECT DISTINCT ?w WHERE {{ VALUES ?w {{ {values} }} ?w eli:is_realized_by ?v }}")
+    return {r["w"].value for r in rows}
+
+
+def _work_of(uri: str) -> str:
+    code = split_work(uri)
+    if code:
+        return uris.article(code[0], code[1])
+    jorf = split_jorf(uri)
+    if jorf:
+        return JORF_BASE + jorf[0]
+    return uri
+
+
+def _versions(store, w: ox.NamedNode) -> list[Version]:
+    rows = _rows(store, """SELECT ?v ?key ?start ?end ?status ?snap ?src ?title WHERE {
+        ?w eli:is_realized_by ?v . OPTIONAL { ?v slx:versionKey ?key }
+        OPTIONAL { ?v eli:first_date_entry_in_force ?start } OPTIONAL { ?v eli:date_no_longer_in_force ?end }
+        OPTIONAL { ?v slx:status ?status } OPTIONAL { ?v slx:inForceInSnapshot ?snap }
+        OPTIONAL { ?v eli:title ?title }
+        OPTIONAL { ?v prov:wasDerivedFrom ?s . ?s rdfs:label ?src } } ORDER BY ?start ?key""", w=w)
+    seen, out = set(), []
+    for r in rows:
+        if r["v"].value in seen:
+            continue
+        seen.add(r["v"].value)
+        out.append(Version(key=_v(r["key"]) or r["v"].value.rsplit("/", 1)[-1], uri=r["v"].value,
+                           start=_v(r["start"]), end=_v(r["end"]), status=_v(r["status"]),
+                           in_force=_v(r["snap"]) == "true", source=_v(r["src"]), title=_v(r["title"])))
+    if out and not any(v.in_force for v in out):
+        # no snapshot flag: the one without an end date (the latest such) is taken as in force
+        open_ = [v for v in out if v.end is None] or out
+        open_[-1].in_force = True
+    return out
+
+
+def _plan(store, work: str) -> list[tuple[str, str | None]]:
+    chain, node = [], work
+    for _ in range(14):
+        rows = _rows(store, "SELECT ?p ?t WHERE { ?s eli:is_part_of ?p OPTIONAL { ?p eli:title ?t } }",
+                     s=ox.NamedNode(node))
+        rows = [r for r in rows if r["p"].value != node]
+        if not rows:
+            break
+        node = rows[0]["p"].value
+        chain.append((_v(rows[0]["t"]) or label(node), page_url(node) if node.startswith(JORF_BASE) else None))
+    return list(reversed(chain))
+
+
+def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
+    """Cut a subdivision's text at its citations' offsets.
+
+    Citations of the same words (a range, "articles D. 712-1 à D. 712-3", gives one per
+    article) make one link to the first target and small links to the others; a citation
+    overlapping an earlier one is dropped.
+    """
+    spans: dict[tuple[int, int], list[dict]] = {}
+    at = 0
+    for c in sorted(cites, key=lambda c: (c["start"], -c["end"])):
+        start, end = c["start"], c["end"]
+        if text[start:end] != c["surface"]:  # offsets from another text: find the words instead
+            found = text.find(c["surface"])
+            if found < 0 or not c["surface"]:
+                continue
+            start, end = found, found + len(c["surface"])
+        spans.setdefault((start, end), []).append(c)
+    runs = []
+    for (start, end), group in sorted(spans.items()):
+        if start < at or end <= start:
+            continue
+        if start > at:
+            runs.append(Run(text[at:start]))
+        group = sorted(group, key=lambda c: (c.get("cited") is None, natural(label(c.get("sub") or c.get("cited") or ""))))
+        run = _ref_run(text[start:end], group[0], present)
+        seen = {run.href}
+        for c in group[1:]:
+            other = _ref_run(label(c.get("sub") or c.get("cited") or ""), c, present)
+            if other.href not in seen:
+                seen.add(other.href)
+                run.also.append(other)
+        runs.append(run)
+        at = end
+    if at < len(text):
+        runs.append(Run(text[at:]))
+    return runs
+
+
+def _ref_run(words: str, c: dict, present: set[str]) -> Run:
+    target = c.get("sub") or c.get("cited")
+    if not c.get("cited"):
+        why = c.get("reason") or "renvoi non résolu"
+        return Run(words, None, f"Renvoi non résolu : {why}", unresolved=True)
+    absent = c["cited"] not in present
+    title = label(target) + (" — absent du graphe" if absent else "")
+    return Run(words, page_url(target), title, absent=absent)
+
+
+def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
+    rows = _rows(store, """SELECT ?c ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
+        ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
+        OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
+        OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
+        OPTIONAL { ?c slx:pinpoint ?pin } OPTIONAL { ?c slx:reason ?reason }
+        FILTER(STRSTARTS(STR(?c), ?prefix)) }""", w=w, prefix=ox.Literal(version_uri + "/"))
+    out = []
+    for r in rows:
+        out.append({"node": r["sub"].value, "surface": r["surface"].value,
+                    "start": int(r["start"].value) if r["start"] else 0,
+                    "end": int(r["end"].value) if r["end"] else 0,
+                    "cited": _v(r["cited"]), "sub": _v(r["cs"]), "pin": _v(r["pin"]),
+                    "reason": _v(r["reason"])})
+    return out
+
+
+def _tree(store, work: str, version: Version, cites: list[dict], present: set[str],
+          target: str | None) -> tuple[list[Sub], bool]:
+    rows = _rows(store, """SELECT ?c ?parent ?text ?order ?number ?kind ?real WHERE {
+        ?v eli:has_part+ ?c . ?c slx:text ?text ; eli:is_part_of ?parent .
+        OPTIONAL { ?c slx:order ?order } OPTIONAL { ?c eli:number ?number }
+        OPTIONAL { ?c slx:kind ?kind } OPTIONAL { ?c eli:realizes ?real } }""", v=ox.NamedNode(version.uri))
+    by_node: dict[str, list[dict]] = {}
+    for c in cites:
+        by_node.setdefault(c["node"], []).append(c)
+    nodes = {}
+    for r in rows:
+        nodes[r["c"].value] = r
+    children: dict[str, list[str]] = {}
+    for node, r in nodes.items():
+        children.setdefault(r["parent"].value, []).append(node)
+
+    def order(node):
+        o = nodes[node]["order"]
+        return (int(o.value) if o is not None else 0, node)
+
+    subs: list[Sub] = []
+    found = target is None
+
+    def walk(parent: str, depth: int):
+        nonlocal found
+        for node in sorted(children.get(parent, []), key=order):
+            r = nodes[node]
+            real = _v(r["real"]) or node
+            anchor = real[len(work) + 1:] if real.startswith(work + "/") else node[len(version.uri) + 1:]
+            hit = target is not None and anchor == target
+            found = found or hit
+            subs.append(Sub(anchor=anchor, number=_v(r["number"]) or "", kind=_v(r["kind"]) or "",
+                            depth=depth, runs=_runs(r["text"].value, by_node.get(node, []), present), cited=hit))
+            walk(node, depth + 1)
+
+    walk(version.uri, 0)
+    if not subs:  # a version without subdivisions: its paragraphs as they are
+        text = _rows(store, "SELECT ?t WHERE { ?v slx:text ?t }", v=ox.NamedNode(version.uri))
+        body = text[0]["t"].value if text else ""
+        for n, para in enumerate(body.split("\n"), start=1):
+            subs.append(Sub(anchor=f"alinea-{n}", number="", kind="alinea", depth=0,
+                            runs=_runs(para, [], present)))
+    return subs, found
+
+
+def article_page(store, work: str, version_key: str | None = None, target: str | None = None) -> ArticlePage:
+    """Everything the article page shows of ``work`` (a code article or an article of a JO text)."""
+    w = ox.NamedNode(work)
+    code = split_work(work)
+    jorf = None
+    if code:
+        slug, number = code[:2]
+        title = f"Article {number_label(number)}"
+        code_label = code_name(slug)
+    else:
+        jorf = split_jorf(work)
+        number = work.rsplit("/", 1)[-1]
+        title = label(work)
+        code_label = None
+    page = ArticlePage(uri=work, title=title, code=code_label, number=number, in_store=False, target=target)
+    page.versions = _versions(store, w)
+    page.in_store = bool(page.versions)
+    if not code and jorf and "/article/" in jorf[0]:
+        text_uri = JORF_BASE + jorf[0].split("/article/")[0]
+        page.part_of = (label(text_uri), page_url(text_uri))
+    if page.in_store:
+        page.plan = _plan(store, work)
+        chosen = [v for v in page.versions if v.key == version_key] if version_key else []
+        page.shown = chosen[0] if chosen else next(v for v in page.versions if v.in_force)
+        cites = _citations(store, w, page.shown.uri)
+        present = in_store(store, [c["cited"] for c in cites if c["cited"]])
+        page.subs, page.target_found = _tree(store, work, page.shown, cites, present, target)
+        nodes = {page.shown.uri}
+        page.other_refs = [_ref_run(c["surface"], c, present) for c in cites if c["node"] in nodes]
+        nota = _rows(store, "SELECT ?n WHERE { ?v slx:nota ?n }", v=ox.NamedNode(page.shown.uri))
+        page.nota = nota[0]["n"].value if nota else None
+        page.changes = _changes(store, w)
+        page.amendments = _amendments(store, w)
+    page.cited_by = cited_by(store, work)
+    page.concepts, page.see_also = concepts(work)
+    return page
+
+
+def cited_by(store, work: str) -> list[CitedBy]:
+    rows = _rows(store, """SELECT DISTINCT ?c ?citing ?sub ?real ?surface ?pin ?cs ?key ?start WHERE {
+        ?c slx:cited ?w ; slx:citingWork ?citing ; slx:citingSubdivision ?sub ; slx:surface ?surface .
+        OPTIONAL { ?c slx:start ?start } OPTIONAL { ?sub eli:realizes ?real }
+        OPTIONAL { ?c slx:pinpoint ?pin } OPTIONAL { ?c slx:citedSubdivision ?cs }
+        OPTIONAL { ?citing eli:is_realized_by ?cv . ?cv slx:versionKey ?key .
+                   FILTER(STRSTARTS(STR(?c), CONCAT(STR(?cv), "/"))) } }
+        ORDER BY ?citing ?sub ?start""", w=ox.NamedNode(work))
+    out = []
+    for r in rows:
+        citing = r["citing"].value
+        at = _v(r["real"])
+        href_target = at if at and _work_of(at) == citing else citing
+        out.append(CitedBy(citing=citing, citing_label=label(href_target),
+                           href=page_url(href_target, _v(r["key"])), surface=r["surface"].value,
+                           pinpoint=_v(r["pin"]), target_label=label(r["cs"].value) if r["cs"] else None))
+    return out
+
+
+def _changes(store, w) -> list[Change]:
+    rows = _rows(store, """SELECT DISTINCT ?t ?date ?title WHERE { ?w eli:changed_by ?t .
+        OPTIONAL { ?t eli:date_document ?date } OPTIONAL { ?t eli:title ?title } } ORDER BY ?date ?t""", w=w)
+    return [Change(label=label(r["t"].value), href=page_url(r["t"].value), date=_v(r["date"]),
+                   title=_v(r["title"])) for r in rows]
+
+
+def _amendments(store, w) -> list[AmendmentView]:
+    rows = _rows(store, """SELECT ?a ?kind ?by ?cond ?in WHERE { ?a slx:target ?w ; slx:amendmentKind ?kind ;
+        slx:byArticle ?by . OPTIONAL { ?a slx:condition ?cond } OPTIONAL { ?a eli:first_date_entry_in_force ?in } }
+        ORDER BY ?by ?a""", w=w)
+    return [AmendmentView(kind=AMENDMENT_KINDS.get(r["kind"].value, r["kind"].value), by_label=label(r["by"].value),
+                          href=page_url(r["by"].value), condition=_v(r["cond"]), in_force=_v(r["in"]))
+            for r in rows]
+
+
+# ----------------------------------------------------------------------------- the ontology
+
+@lru_cache(maxsize=1)
+def _ontology():
+    import rdflib
+
+    g = rdflib.Graph()
+    for f in sorted(paths.ONTOLOGY.glob("*.ttl")):
+        g.parse(f, format="turtle")
+    return g
+
+
+def concepts(work: str) -> tuple[list[Concept], list[Concept]]:
+    """The ontology's terms defined by this article (rdfs:isDefinedBy), and those that refer to it
+    (rdfs:seeAlso)."""
+    from rdflib import OWL, RDF, RDFS, SKOS, URIRef
+
+    g = _ontology()
+
+    def pick(predicate) -> list[Concept]:
+        found = []
+        for s, o in g.subject_objects(predicate):
+            o = str(o)
+            if not isinstance(s, URIRef) or not (o == work or o.startswith(work + "/")):
+                continue
+            types = set(g.objects(s, RDF.type))
+            kind = ("concept" if SKOS.Concept in types else "schéma de concepts" if SKOS.ConceptScheme in types
+                    else "classe" if (OWL.Class in types or RDFS.Class in types)
+                    else "propriété" if (types & {OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property})
+                    else "terme")
+            name = _fr(g, s, (SKOS.prefLabel, RDFS.label)) or str(s).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+            scheme = g.value(s, SKOS.inScheme)
+            notation = g.value(s, SKOS.notation)
+            anchor = o[len(work) + 1:] if o != work else ""
+            found.append(Concept(uri=str(s), label=name, notation=str(notation) if notation else None, kind=kind,
+                                 scheme=_fr(g, scheme, (SKOS.prefLabel, RDFS.label)) if scheme else None,
+                                 note=_fr(g, s, (SKOS.definition, SKOS.scopeNote, RDFS.comment)),
+                                 anchor=anchor, anchor_label=sub_label(anchor) if anchor else "l'article entier"))
+        return sorted(found, key=lambda c: (c.kind != "schéma de concepts", c.kind, c.label))
+
+    return pick(RDFS.isDefinedBy), pick(RDFS.seeAlso)
+
+
+def _fr(g, s, predicates) -> str | None:
+    for p in predicates:
+        values = list(g.objects(s, p))
+        for v in values:
+            if getattr(v, "language", None) == "fr":
+                return str(v)
+        if values:
+            return str(values[0])
+    return None
+
+
+# ----------------------------------------------------------------------------- JO texts
+
+@dataclass
+class TextPage:
+    uri: str
+    title: str
+    label: str
+    in_store: bool
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    visas: list[str] = field(default_factory=list)
+    signatories: list[str] = field(default_factory=list)
+    articles: list[tuple[str, str | None]] = field(default_factory=list)
+    changes: list[tuple[str, str | None]] = field(default_factory=list)
+    cites: list[tuple[str, str | None]] = field(default_factory=list)
+    cited_by: list[CitedBy] = field(default_factory=list)
+    eli: str | None = None
+
+
+def text_page(store, uri: str) -> TextPage:
+    t = ox.NamedNode(uri)
+    rows = _rows(store, """SELECT ?p ?o WHERE { ?t ?p ?o }""", t=t)
+    values: dict[str, list] = {}
+    for r in rows:
+        values.setdefault(r["p"].value, []).append(r["o"])
+    E, S = uris.ELI, uris.ONTOLOGY
+
+    def one(p):
+        v = values.get(p)
+        return v[0].value if v else None
+
+    page = TextPage(uri=uri, title=one(E + "title") or label(uri), label=label(uri),
+                    in_store=(E + "title") in values)
+    for name, p in (("Date", E + "date_document"), ("NOR", S + "nor"), ("Publication", E + "published_in")):
+        if one(p):
+            page.facts.append((name, one(p)))
+    same = one("http://www.w3.org/2002/07/owl#sameAs")
+    page.eli = same if same and same.startswith("https://www.legifrance.gouv.fr/") else None
+    page.visas = sorted(v.value for v in values.get(S + "visa", []))
+    page.signatories = [v.value for v in values.get(S + "signatory", [])]
+    arts = [v.value for v in values.get(E + "has_part", [])]
+
+    def art_key(u):
+        n = u.rsplit("/", 1)[-1]
+        return (0, int(n), n) if n.isdigit() else (1, 0, n)
+
+    page.articles = [(label(a), page_url(a)) for a in sorted(arts, key=art_key)]
+    changed = sorted(v.value for v in values.get(E + "changes", []))
+    page.changes = [(label(c), page_url(c)) for c in changed]
+    cites = sorted({v.value for v in values.get(E + "cites", [])})
+    page.cites = [(label(c), page_url(c)) for c in cites]
+    page.cited_by = cited_by(store, uri)
+    return page
+
+
+def find(store, text: str) -> str:
+    """The work a user's words name: an article the store has or one only cited there
+    (santelex.cite.resolve_article), or a URI; UsageError listing the nearest numbers."""
+    from santelex.cite import resolve_article
+
+    return resolve_article(store, text.strip())
