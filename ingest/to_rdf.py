@@ -84,6 +84,8 @@ def reference_target(ref: Reference) -> tuple[NamedNode | None, NamedNode | None
     target = uris.target_of(ref.target)
     if target is None:
         return None, None
+    if ref.target_text and ref.target_article and not ref.target_code:
+        target = uris.text_article(target, ref.target_article)  # "l'article 12 de l'ordonnance …"
     work = NamedNode(target)
     if ref.pinpoint:
         path = tuple(pinpoint_key(p) for p in ref.pinpoint)
