@@ -145,7 +145,9 @@ def measure(articles, ours, sample: int, show_misses: int, seed: int):
     return n_refs, n_resolved, recall, accuracy
 
 
-LOOKUPS = ["CSP R1434-4", "L1434-7", "L6121-2", "L162-14-1", "R6123-26", "L5121-1", "L1110-4", "D712-2"]
+#: a few articles, the most cited of the CSP store among them (code pénal 131-39: 191 citations)
+LOOKUPS = ["CSP R1434-4", "L1434-7", "L6121-2", "L162-14-1", "R6123-26", "L5121-1", "L1110-4", "D712-2",
+           "code-penal/131-39", "R5142-1"]
 
 
 def time_lookups(store_path: Path):
@@ -176,6 +178,33 @@ def time_lookups(store_path: Path):
               f"ratio {sum(base) / sum(ours):.1f}x")
 
 
+def build_cost(archive: Path, limit: int | None):
+    """What the text references add to reading the archive and mapping it to quads (the CPU
+    work of ``santelex build``, without the store), against the same without them."""
+    from ingest import markdown_export
+    from ingest.to_rdf import to_quads
+    items = [i for i in registry.iter_inputs(archive) if i.name.endswith(".md")][:limit]
+    plain = lambda paragraphs, links, code, number: links  # noqa: E731  (links only)
+    results = {}
+    for label, patch in (("links only", plain), ("links + text", markdown_export.article_references)):
+        saved = markdown_export.article_references
+        markdown_export.article_references = patch
+        try:
+            t = time.process_time()
+            quads = cites = 0
+            for item in items:
+                for doc in markdown_export.read(item.name, item.data):
+                    quads += len(to_quads(doc, item.name, in_force=True))
+                    cites += len(doc.all_references)
+            results[label] = (time.process_time() - t, quads, cites)
+        finally:
+            markdown_export.article_references = saved
+    (t0, q0, c0), (t1, q1, c1) = results["links only"], results["links + text"]
+    print(f"build work (read + map, {len(items)} files): links only {t0:.1f} s, {c0} citations, {q0} quads; "
+          f"with text references {t1:.1f} s, {c1} citations, {q1} quads; +{t1 - t0:.1f} s "
+          f"({t1 / t0:.2f}x)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--archive", type=Path, default=paths.CSP_ARCHIVE)
@@ -186,10 +215,13 @@ def main(argv=None):
     ap.add_argument("--no-peer", action="store_true", help="do not run metslesliens")
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--store", type=Path, default=None, help="also time lookups in this store (whole CSP)")
+    ap.add_argument("--build-cost", action="store_true", help="also measure what the text references add to a build")
     args = ap.parse_args(argv)
     codes = set(args.codes.split(",")) if args.codes else None
     if args.store:
         time_lookups(args.store)
+    if args.build_cost:
+        build_cost(args.archive, args.limit)
     t = time.perf_counter()
     articles = load(args.archive, codes, args.limit)
     corpus_index.default()

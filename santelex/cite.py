@@ -86,19 +86,21 @@ def resolve_article(store, text: str) -> str:
 
 
 def _rows(store, where: str, bindings: dict) -> list[Citation]:
-    rows = store.query(P + f"""SELECT ?src ?target ?pin ?surface ?prov ?resolved ?reason WHERE {{
-        {where}
-        ?c slx:surface ?surface ; slx:provenance ?prov ; slx:citingWork ?src .
-        OPTIONAL {{ ?c slx:cited ?target }} OPTIONAL {{ ?c slx:pinpoint ?pin }}
-        OPTIONAL {{ ?c slx:resolved ?resolved }} OPTIONAL {{ ?c slx:reason ?reason }}
-    }}""", bindings)
+    """The citations ``where`` selects (as ``?c``), each property fetched by one pattern: faster
+    in Oxigraph than one OPTIONAL per property."""
+    rows = store.query(P + f"""SELECT ?c ?p ?o WHERE {{ {where}
+        VALUES ?p {{ slx:surface slx:provenance slx:citingWork slx:cited slx:pinpoint slx:resolved slx:reason }}
+        ?c ?p ?o }}""", bindings)
+    props: dict[str, dict] = {}
+    for r in rows:
+        props.setdefault(r["c"].value, {})[r["p"].value[len(uris.ONTOLOGY):]] = r["o"].value
     out = []
     seen = set()
-    for r in rows:
-        c = Citation(r["src"].value, r["target"].value if r["target"] else None,
-                     r["pin"].value if r["pin"] else None, r["surface"].value, r["prov"].value,
-                     r["resolved"] is None or r["resolved"].value == "true",
-                     r["reason"].value if r["reason"] else None)
+    for d in props.values():
+        if "surface" not in d or "citingWork" not in d:
+            continue
+        c = Citation(d["citingWork"], d.get("cited"), d.get("pinpoint"), d["surface"], d.get("provenance", ""),
+                     d.get("resolved", "true") == "true", d.get("reason"))
         key = (c.source, c.target, c.pinpoint, c.surface, c.provenance)
         if key not in seen:  # the same article read from two files (seed and corpus)
             seen.add(key)
