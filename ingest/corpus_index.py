@@ -224,11 +224,10 @@ class Index:
         prefix, lo_root, hi_root = a.group(1), int(a.group(2)), int(b.group(2))
         if hi_root < lo_root:
             return []
+        if hi_root - lo_root > 100:
+            return []  # "R. 1161-4 à R. 61161-7": a misprint, not a range of thousands of articles
         lo, hi = sort_key(_key(first)), sort_key(_key(last))
-        if hi_root - lo_root > 200:
-            roots = sorted(r for (p, r) in buckets if p == prefix and lo_root <= r <= hi_root)
-        else:
-            roots = range(lo_root, hi_root + 1)
+        roots = range(lo_root, hi_root + 1)
         found = []
         for r in roots:
             bucket = buckets.get((prefix, r))

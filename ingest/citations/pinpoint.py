@@ -151,13 +151,40 @@ _TAILS = ("de l'", "de l’", "des ", "du ", "dudit ", "même ", "présent ", "p
           "d'", "d’")
 
 
+_LINKS = ("de l'", "de l’", "des ", "du ", "dudit ", "de ce ", "de cet ", "d'", "d’")
+_COMPONENT_ENDS = ("alinéa", "alinéas", "phrase", "phrases", "tiret", "tirets", "bis", "ter", "quater")
+
+
+def _linked(text: str, at: int) -> bool:
+    """Quick test: does a pinpoint component end just before the link to the keyword at ``at``
+    (``1° du I de l'``, ``cinquième alinéa de l'``, ``au a du même ``)?"""
+    w = text[max(0, at - 30):at]
+    for rel in ("même ", "présent ", "présente "):
+        if w.endswith(rel):
+            w = w[:-len(rel)]
+            break
+    for link in _LINKS:
+        if w.endswith(link):
+            w = w[:-len(link)].rstrip()
+            break
+    else:
+        return False
+    if not w:
+        return False
+    if w[-1] in "°)":
+        return True
+    last = w.rsplit(None, 1)[-1]
+    return (last in _COMPONENT_ENDS or (len(last) == 1 and last.islower())
+            or not last.strip("IVXL"))
+
+
 def chain_before(text: str, at: int) -> tuple[list[tuple[str, ...]], int]:
     """Pinpoint alternatives written before the keyword at ``at`` and where they start.
 
     ``text[:at]`` ends with the link to the keyword (``de l'``, ``des``, ``du``, ``dudit``,
     ``du même``, ``de ce``).  Returns ``([], at)`` when there is no pinpoint.
     """
-    if not text.endswith(_TAILS, max(0, at - 9), at) or not _LINKED.search(text, max(0, at - 30), at):
+    if not _linked(text, at):
         return [], at
     lo = max(0, at - 90)
     toks = _tokens(text, lo, at)
