@@ -46,9 +46,35 @@ class BuildStats:
 
 
 def default_sources() -> list[Path]:
-    """The bundled inputs: the two seed texts and the whole Code de la santé publique."""
+    """The bundled inputs: the two seed texts, the whole Code de la santé publique, and
+    santelex's own vocabularies (ontology/*.ttl, shapes/*.ttl) so queries can use them."""
     return [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
-            paths.CSP_ARCHIVE]
+            paths.CSP_ARCHIVE, *vocabularies()]
+
+
+def vocabularies() -> list[Path]:
+    return sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted(paths.SHAPES.glob("*.ttl"))
+
+
+#: RDF files are loaded as they are, into the graph of their file
+RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+                ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG,
+                ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
+
+
+def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
+    fmt = RDF_SUFFIXES[Path(display).suffix.lower()]
+    graph = ox.NamedNode(uris.graph(name))
+    try:
+        parsed = list(ox.parse(data, format=fmt, base_iri=uris.BASE))
+    except SyntaxError as e:
+        line = getattr(e, "lineno", None)
+        raise ReadError(f"not valid {fmt.name}: {e.msg if hasattr(e, 'msg') else e}", display, line) from None
+    out = []
+    for q in parsed:
+        g = q.graph_name if isinstance(q, ox.Quad) and not isinstance(q.graph_name, ox.DefaultGraph) else graph
+        out.append(ox.Quad(q.subject, q.predicate, q.object, g))
+    return out
 
 
 def graph_name(path: Path, item_name: str) -> str:
@@ -100,6 +126,11 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     quads: list[ox.Quad] = []
     graphs = []
     for name, display, data in batch:
+        if Path(display).suffix.lower() in RDF_SUFFIXES and not format:
+            quads.extend(_rdf_quads(name, display, data))
+            graphs.append(uris.graph(name))
+            stats.files += 1
+            continue
         item = registry.Input(display, data)
         for doc in registry.read_input(item, format):
             quads.extend(to_quads(doc, name, in_force=in_force, seen=seen))

@@ -60,14 +60,17 @@ def build(paths, format, codes, store, quiet):
     """
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=False)
-    tasks = {}
+    task = progress.add_task("reading", total=0)
+    totals: list[int | None] = []
 
     def tick(name, total):
+        # sources are announced as they are opened, files counted as they are loaded
         if name.startswith("start:"):
-            label = Path(name[6:]).name
-            tasks["current"] = progress.add_task(label[:40], total=total)
+            totals.append(total)
+            known = None if None in totals else sum(totals)
+            progress.update(task, total=known, description=Path(name[6:]).name[:40])
         else:
-            progress.advance(tasks["current"])
+            progress.advance(task)
 
     with progress:
         stats = api.build(list(paths) or None, store, format=format, progress=tick, codes=codes)

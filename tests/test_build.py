@@ -175,3 +175,26 @@ def test_interrupted_build_resumes(tmp_path, csp_sample):
     api.build(SEEDS[:1], fresh)
     api.build([csp_sample], fresh)
     assert triples(api.open_store(path)) == triples(api.open_store(fresh))
+
+
+def test_vocabularies_load_into_the_store(tmp_path):
+    path = tmp_path / "store"
+    stats = api.build(SEEDS + api.vocabularies(), path)
+    assert stats.files == 2 + len(api.vocabularies())
+    store = api.open_store(path)
+    ask = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        ASK { ?c skos:notation ?n . FILTER(STR(?n) = "sejours") }"""
+    assert store.query(ask)
+    grounded = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX eli: <http://data.europa.eu/eli/ontology#>
+        ASK { ?c skos:notation ?n ; ?link ?sub . FILTER(STR(?n) = "sejours")
+              ?version eli:realizes ?sub . ?version <https://data.santelex.fr/ontology#text> ?t }"""
+    assert store.query(grounded)
+
+
+def test_broken_turtle_is_refused_with_its_line(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b \"open .\n")
+    res = CliRunner().invoke(main, ["build", "--quiet", "--store", str(tmp_path / "s"), str(bad)])
+    assert res.exit_code == 2
+    assert "bad.ttl" in res.output and "Traceback" not in res.output
