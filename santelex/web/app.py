@@ -58,6 +58,7 @@ HEADERS = {
 }
 SHOWN_ROWS = 1000          # rows of a query result shown in the page
 FULL_TABLES = 3000         # above this many objectives, territory tables show offending rows only
+SHOWN_OBJECTIVES = 5000    # rows of the territory tables, at most (the downloads hold everything)
 MAX_FOLDER_FILES = 50      # files of a folder chosen in the browser
 MAX_QUERY = 1024 * 1024    # bytes of a query posted from the SPARQL box
 
@@ -284,13 +285,15 @@ def _report_context(annexe, report, token: str) -> dict:
     only_offending = len(annexe.objectifs) > FULL_TABLES
     territories = []
     names = {t.code: t.libelle for t in annexe.territoires}
+    room = SHOWN_OBJECTIVES
     for code, objectives in groups.items():
         rows = [(o, by_row.get((o.file, o.row), [])) for o in objectives]
         bad = sum(1 for _, found in rows if found)
         if only_offending:
             rows = [(o, found) for o, found in rows if found]
+        shown, room = rows[:max(0, room)], room - len(rows)
         territories.append({"code": code, "name": names.get(code), "declared": code in names,
-                            "rows": rows, "bad": bad, "total": len(objectives)})
+                            "rows": shown, "bad": bad, "total": len(objectives), "cut": len(shown) < len(rows)})
     objective_files = {o.file for o in annexe.objectifs}
     other = [r for r in report.results if r.file not in objective_files]
     return {"annexe": annexe, "report": report, "summary": summary, "territories": territories,
