@@ -290,6 +290,8 @@ def parse_date(text: str, file: str, row: int, column: str) -> date | None:
 def parse_number(text: str, file: str, row: int, column: str) -> Number | None:
     if not text:
         return None
+    if text.isascii() and text.isdigit():
+        return int(text)
     compact = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
     if _INT.fullmatch(compact):
         return int(compact)

@@ -1,0 +1,126 @@
+"""Validation speed: a national annex of objectifs quantifiés, fast engine against pySHACL.
+
+    python bench/validate_bench.py                 # 18 regions, 100,000 objectives
+    python bench/validate_bench.py --n 5000        # smaller
+
+Generates one annex per region (CSV folders in a temporary directory; 5 % of the objectives
+break a rule), then times, end to end, what ``santelex validate`` does with the fast engine:
+read the CSV files, build the graph, validate.  The baseline is pySHACL with its default
+options on the same data and shapes, run in this process.  pySHACL needs minutes for 10,000
+objectives, so above ``--pyshacl-max`` objectives (default 10,000) it runs on a subset of
+that size (the first objectives of each region), the fast engine is timed on the same subset
+and must give the identical result set, and pySHACL's time for the whole annex is
+extrapolated linearly and labelled so.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from santelex import annex  # noqa: E402
+from santelex import validate as v  # noqa: E402
+
+
+def write(a: annex.Annexe, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    with open(folder / "annexe.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(annex.COLUMNS["annexe"])
+        w.writerows([["region", a.region], ["titre", a.titre], ["debut", a.debut.isoformat()],
+                     ["fin", a.fin.isoformat()]])
+    with open(folder / "territoires.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(annex.COLUMNS["territoires"])
+        w.writerows([t.code, t.libelle, t.region] for t in a.territoires)
+    with open(folder / "objectifs.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(annex.COLUMNS["objectifs"])
+        for o in a.objectifs:
+            w.writerow([o.territoire, o.cible, o.indicateur, o.modalite, _s(o.min), _s(o.max), o.evolution,
+                        _s(o.valeur), o.echeance.isoformat() if o.echeance else ""])
+
+
+def _s(x) -> str:
+    return "" if x is None else str(x)
+
+
+def subset(annexes: list[annex.Annexe], n: int) -> list[annex.Annexe]:
+    """The first objectives of each region, n in all."""
+    total = sum(len(a.objectifs) for a in annexes)
+    out, left = [], n
+    for k, a in enumerate(annexes):
+        take = left if k == len(annexes) - 1 else round(n * len(a.objectifs) / total)
+        take = min(take, left, len(a.objectifs))
+        out.append(replace(a, objectifs=a.objectifs[:take]))
+        left -= take
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000, help="objectives in all (default 100,000)")
+    ap.add_argument("--errors", type=float, default=0.05, help="share of objectives breaking a rule")
+    ap.add_argument("--workers", type=int, default=None, help="fast engine processes (default: automatic)")
+    ap.add_argument("--pyshacl-max", type=int, default=10_000,
+                    help="run pySHACL on at most this many objectives (default 10,000)")
+    ap.add_argument("--seed", type=int, default=2006)
+    args = ap.parse_args()
+
+    annexes = annex.synthetic(args.n, errors=args.errors, seed=args.seed)
+    with tempfile.TemporaryDirectory(prefix="santelex-bench-") as tmp:
+        folders = []
+        for a in annexes:
+            folders.append(Path(tmp) / a.region)
+            write(a, folders[-1])
+
+        # what `santelex validate` does with the fast engine, end to end, on all 18 folders
+        t0 = time.perf_counter()
+        report = v.validate(folders, workers=args.workers)
+        t1 = time.perf_counter()
+        # the same in one process, step by step
+        read = [annex.read(f) for f in folders]
+        t2 = time.perf_counter()
+        triples = v.fast_input(read)
+        t3 = time.perf_counter()
+        _, results = v.run_fast(triples, workers=1)
+        t4 = time.perf_counter()
+    n = report.objectives
+    fast_total = t1 - t0
+    assert Counter(results) == Counter(report.raw)
+    print(f"national annex: {len(read)} regions, {n:,} objectives, {sum(len(a.territoires) for a in read)} "
+          f"territories, {len(triples):,} triples with the ontology; {len(results):,} results")
+    print(f"fast engine, santelex validate of the {len(folders)} folders (read, graph, validate, report; "
+          f"{args.workers or 'automatic'} workers): {fast_total:.2f} s -> {n / fast_total:,.0f} objectives/s")
+    print(f"  in one process: read CSV {t2 - t1:.2f} s + graph {t3 - t2:.2f} s + validate {t4 - t3:.2f} s "
+          f"= {t4 - t1:.2f} s -> {n / (t4 - t1):,.0f} objectives/s")
+
+    base = read if n <= args.pyshacl_max else subset(read, args.pyshacl_max)
+    m = sum(len(a.objectifs) for a in base)
+    label = "the same annex" if base is read else f"a {m:,}-objective subset (first objectives of each region)"
+    t4 = time.perf_counter()
+    _, reference, _ = v.run_pyshacl(v.data_graph(base))
+    t5 = time.perf_counter()
+    _, fast_sub = v.run_fast(v.fast_input(base), workers=args.workers)
+    t6 = time.perf_counter()
+    same = Counter(reference) == Counter(fast_sub)
+    py_rate = m / (t5 - t4)
+    print(f"pySHACL (default options) on {label}: {t5 - t4:.1f} s -> {py_rate:,.1f} objectives/s; "
+          f"fast engine on it: {t6 - t5:.2f} s; results {'IDENTICAL' if same else 'DIFFERENT'} "
+          f"({len(reference):,} pySHACL, {len(fast_sub):,} fast)")
+    print(f"ratio fast / pySHACL: {(n / fast_total) / py_rate:,.0f}x objectives per second"
+          + ("" if base is read else
+             f"; pySHACL on all {n:,} objectives, EXTRAPOLATED linearly from the subset: {n / py_rate:,.0f} s"))
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
