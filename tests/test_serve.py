@@ -174,7 +174,12 @@ def test_timeout_stops_the_query_and_the_server_goes_on(endpoint):
     r = httpx.get(endpoint, params={"query": SLOW}, timeout=30)
     assert r.status_code == 503
     assert "query stopped: still running after 2 s" in r.text
-    again = httpx.get(endpoint, params={"query": CITED_BY_L1434_7}, timeout=30)
+    # the killed worker is replaced; on a loaded machine the new one may need a few
+    # seconds to start (its first queries can themselves hit the 2 s deadline)
+    for _ in range(10):
+        again = httpx.get(endpoint, params={"query": CITED_BY_L1434_7}, timeout=30)
+        if again.status_code != 503:
+            break
     assert again.status_code == 200 and "L. 1434-7" in again.text
 
 
