@@ -179,9 +179,9 @@ def normalise_number(raw: str, style: str) -> str:
         if m:
             suffix = " " + m.group(1)
             n = n[:m.start()]
+    if n[-1].isupper() and n[-2] == " ":
+        suffix, n = n[-2:], n[:-2]  # "L. 5125-1-1 A", "1585 A": the corpus keeps the space
     if style == "code":
-        if n[-1].isupper() and n[-2] == " ":
-            suffix, n = n[-2:], n[:-2]  # "L. 5125-1-1 A": the corpus keeps the space
         return n.replace(" ", "").replace(".", "") + suffix
     n = n.replace(" ", "")
     if n in ("premier", "1er"):
