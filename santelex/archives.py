@@ -41,6 +41,7 @@ writes in order, replaces and drops graphs, and can report what changed article 
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import multiprocessing as mp
 import os
@@ -48,6 +49,7 @@ import re
 import tarfile
 import time
 import zlib
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -67,8 +69,10 @@ __all__ = ["ArchiveStats", "Change", "build", "describe", "is_dila_archive", "re
 
 #: files per batch sent to a worker process
 BATCH = 128
+#: N-Quads are written to the store (and the journal) by this many bytes at least
+WRITE = 24_000_000
 #: N-Quads smaller than this (bytes) are loaded in a transaction rather than by the bulk loader
-SMALL = 4_000_000
+SMALL = 400_000
 ELI = "http://data.europa.eu/eli/ontology#"
 SLX = uris.ONTOLOGY
 PROV = "http://www.w3.org/ns/prov#"
@@ -174,13 +178,18 @@ class Loading:
         self.progress = progress
         self.stats = stats if stats is not None else ArchiveStats()
         self.report = report
-        self.written: set[str] = set()  # graph names written during this load
-        self.touched: set[str] = set()  # graph names written or dropped (for the report)
+        self.touched: set[str] = set()  # graph names written or dropped (kept for the report only)
         self.removed_any = False
         self._batch: list[tuple[str, bytes]] = []
         self._batch_key: tuple = ()
         self._window: deque = deque()
         self._seen: set = set()
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._buffered_names: set[str] = set()
+        self._done: list[str] = []
+        self._seq: dict[str, int] = {}
+        self._batch_id = ""
         self._pool = None
         if self.workers > 1:
             _warm_up()  # load the corpus index once, here, rather than in every worker
@@ -189,66 +198,88 @@ class Loading:
     # -- the queue -------------------------------------------------------------------------
     def put(self, name: str, data: bytes, *, format: str | None = None,
             keep_texts: frozenset | None = None, tag: str = ""):
-        """Queue file ``name`` (its graph name and label) for loading; ``tag`` + ``name`` is
-        its entry in the resume journal (files already loaded by an interrupted run are skipped)."""
-        self.written.add(name)
-        if tag + name in self.loader.done:
+        """Queue file ``name`` (its graph name and label) for loading.
+
+        Files are journaled by batch: the ``BATCH`` files put one after the other under one
+        ``tag`` (an archive) form batch ``<tag>#<n>``, the same on every run over the same
+        inputs, so a run resumed after an interruption skips the batches already written, and
+        the journal stays small whatever the archive's size.
+        """
+        seq = self._seq.get(tag, 0)
+        self._seq[tag] = seq + 1
+        batch_id = f"{tag}#{seq // BATCH}"
+        if batch_id in self.loader.done:
             self.stats.skipped += 1
             if self.progress:
                 self.progress(name, None)
             return
         key = (format, keep_texts, tag)
-        if self._batch and key != self._batch_key:
+        if self._batch and (key != self._batch_key or batch_id != self._batch_id):
             self._submit()
-        self._batch_key = key
+        self._batch_key, self._batch_id = key, batch_id
         self._batch.append((name, data))
-        if len(self._batch) >= BATCH:
-            self._submit()
 
     def _submit(self):
         if not self._batch:
             return
-        batch, (format, keep, tag) = self._batch, self._batch_key
+        batch, (format, keep, _), batch_id = self._batch, self._batch_key, self._batch_id
         self._batch = []
         names = [n for n, _ in batch]
         if self._pool is None:
-            self._finish(_convert(batch, format, keep, self._seen), names, tag)
+            self._finish(_convert(batch, format, keep, self._seen), names, batch_id)
             return
-        self._window.append((self._pool.apply_async(_convert, (batch, format, keep)), names, tag))
+        self._window.append((self._pool.apply_async(_convert, (batch, format, keep)), names, batch_id))
         if len(self._window) >= 2 * self.workers:
-            job, names, tag = self._window.popleft()
-            self._finish(job.get(), names, tag)
+            job, names, batch_id = self._window.popleft()
+            self._finish(job.get(), names, batch_id)
 
-    def _finish(self, result, names: list[str], tag: str):
+    def _finish(self, result, names: list[str], batch_id: str):
+        """A worker's result: old graphs removed now, N-Quads buffered until ``WRITE`` bytes."""
         data, part = result
+        if self._buffered_names.intersection(names):
+            self._write()  # the same file twice in one load: the first copy goes in first
         for name in names:
             self._remove(name)
-        self._write(data)
-        self.touched.update(names)
-        self.loader.commit([tag + n for n in names])
+        self._buffer.append(data)
+        self._buffered += len(data)
+        self._buffered_names.update(names)
+        self._done.append(batch_id)
+        if self.report:
+            self.touched.update(names)
         self.stats.add(part)
+        if self._buffered >= WRITE:
+            self._write()
         if self.progress:
             for name in names:
                 self.progress(name, None)
 
-    def _write(self, data: bytes):
-        """N-Quads into the staging store: Oxigraph's bulk loader for big batches, a plain
-        (transactional) load for small ones, where the bulk loader's fixed cost dominates."""
-        if len(data) >= SMALL:
-            self.loader.load_nquads([], data)
-            return
-        self.loader.flush()
-        try:
-            self.ox.load(data, format=ox.RdfFormat.N_QUADS)
-        except (OSError, SyntaxError) as e:
-            raise StoreError(f"store write failed: {e}") from None
+    def _write(self):
+        """The buffered N-Quads into the staging store, then the journal: Oxigraph's bulk
+        loader for a big buffer, a plain (transactional) load for a small one, where the bulk
+        loader's fixed cost dominates."""
+        if self._buffer:
+            data = b"".join(self._buffer)
+            self._buffer, self._buffered = [], 0
+            if len(data) >= SMALL:
+                self.loader.load_nquads([], data)
+            else:
+                self.loader.flush()
+                try:
+                    self.ox.load(data, format=ox.RdfFormat.N_QUADS)
+                except (OSError, SyntaxError) as e:
+                    raise StoreError(f"store write failed: {e}") from None
+        self._buffered_names.clear()
+        if self._done:
+            self.loader.commit(self._done)
+            self._done = []
 
     def drain(self):
         """Write every file queued so far."""
         self._submit()
         while self._window:
-            job, names, tag = self._window.popleft()
-            self._finish(job.get(), names, tag)
+            job, names, batch_id = self._window.popleft()
+            self._finish(job.get(), names, batch_id)
+        self._write()
 
     # -- removing --------------------------------------------------------------------------
     def _remove(self, name: str) -> bool:
@@ -267,17 +298,20 @@ class Loading:
         for name in names:
             if self._remove(name):
                 n += 1
-                self.touched.add(name)
+                if self.report:
+                    self.touched.add(name)
         self.stats.deleted += n
         return n
 
-    def names(self, prefix: str) -> set[str]:
-        """Names (source labels) of the graphs in the staging store starting with ``prefix``."""
+    def names(self, prefix: str) -> Iterator[str]:
+        """Names (source labels) of the graphs in the staging store starting with ``prefix``,
+        one at a time (a full dump's store holds millions)."""
         self.drain()
         self.loader.flush()
-        q = (P + f"SELECT DISTINCT ?l WHERE {{ GRAPH ?g {{ ?s a <{PROV}Entity> ; rdfs:label ?l }} "
+        q = (P + f"SELECT ?l WHERE {{ GRAPH ?g {{ ?s a <{PROV}Entity> ; rdfs:label ?l }} "
              f"FILTER(STRSTARTS(STR(?l), {_literal(prefix)})) }}")
-        return {r["l"].value for r in self.ox.query(q)}
+        for r in self.ox.query(q):
+            yield r["l"].value
 
     def replace_graph(self, name: str, quads: list[ox.Quad]):
         self.drain()
@@ -781,6 +815,30 @@ def amended_texts(store: ox.Store) -> frozenset:
     return frozenset(re.sub(r"/article/[^/]+$", "", r["t"].value) for r in rows)
 
 
+class Names:
+    """A set of file names kept as 8-byte digests in one array: 8 bytes a file, for the
+    millions of files of a full dump."""
+
+    def __init__(self):
+        self._new = array("Q")
+        self._sorted = array("Q")
+
+    @staticmethod
+    def _key(name: str) -> int:
+        return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
+
+    def add(self, name: str):
+        self._new.append(self._key(name))
+
+    def __contains__(self, name: str) -> bool:
+        if self._new:
+            self._sorted = array("Q", sorted(self._sorted + self._new))
+            self._new = array("Q")
+        key = self._key(name)
+        i = bisect.bisect_left(self._sorted, key)
+        return i < len(self._sorted) and self._sorted[i] == key
+
+
 def _apply(loading: Loading, info: ArchiveInfo, codes: dict[str, str] | None,
            keep_texts: frozenset | None, progress):
     """Stream one archive into the load: its files, then its suppressions, then (full dump)
@@ -788,8 +846,8 @@ def _apply(loading: Loading, info: ArchiveInfo, codes: dict[str, str] | None,
     if progress:
         progress(f"start:{info.path}", None)
     base = info.base
-    tag = info.stamp + ("G" if info.full else "I") + ":"
-    delivered: set[str] = set()
+    tag = info.stamp + ("G" if info.full else "I")
+    delivered = Names()
     gone: list[str] = []
     for name, tar, member in _members(info):
         leaf = name.rsplit("/", 1)[-1]
@@ -819,14 +877,12 @@ def _apply(loading: Loading, info: ArchiveInfo, codes: dict[str, str] | None,
         folders.append(path + "/")
         doomed.add(path + ".xml")
     if folders:
-        present = loading.names(base + "/")
-        doomed |= {n for n in present if any(n.startswith(f) for f in folders)}
-    loading.drop(sorted(doomed - delivered))
+        doomed |= {n for n in loading.names(base + "/") if any(n.startswith(f) for f in folders)}
+    loading.drop(sorted(n for n in doomed if n not in delivered))
     if info.full:
         # a full dump is the whole base: what it does not hold (for the codes read) is gone
-        present = loading.names(base + "/")
-        stale = {n for n in present if n not in delivered and (
-            base != "legi" or codes is None or classify(n).text_id in codes)}
+        stale = [n for n in loading.names(base + "/") if n not in delivered and (
+            base != "legi" or codes is None or classify(n).text_id in codes)]
         loading.drop(sorted(stale))
 
 

@@ -358,6 +358,14 @@ class Client:
     def law_decree(self, text_id: str, day: date) -> tuple[dict, bytes]:
         return self.call("/consult/lawDecree", {"textId": text_id, "date": day.isoformat()})
 
+    def search_article(self, num: str) -> tuple[dict, bytes]:
+        """Search the codes for articles numbered ``num``, in force or not (``CODE_ETAT``)."""
+        return self.call("/search", {"fond": "CODE_ETAT", "recherche": {
+            "champs": [{"typeChamp": "NUM_ARTICLE", "operateur": "ET", "criteres": [
+                {"typeRecherche": "EXACTE", "valeur": num, "operateur": "ET"}]}],
+            "pageNumber": 1, "pageSize": 100, "operateur": "ET", "sort": "PERTINENCE",
+            "typePagination": "ARTICLE"}})
+
     def search_text(self, nature: str, number: str) -> tuple[dict, bytes]:
         """Search the Journal officiel for a text by nature and number (``DECRET``, ``2005-76``)."""
         return self.call("/search", {"fond": "JORF", "recherche": {
@@ -497,7 +505,12 @@ def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None 
     value, raw = client.article_by_number(legitext, asked)
     art = value.get("article")
     if not isinstance(art, dict) or not art.get("id"):
-        raise NotFound(f"Legifrance has no article {num} in the {code}{nearest(code, num)}")
+        # not in force today (repealed, like D. 712-2): the search finds its versions
+        found = _article_in_results(client.search_article(asked)[0], legitext, asked)
+        if found is None:
+            raise NotFound(f"Legifrance has no article {num} in the {code}{nearest(code, num)}")
+        fetch_article(client, found, out, versions)
+        return out
     ident = str(art["id"])
     client.remember("/consult/getArticle", {"id": ident}, raw)
     out.add(article_name(ident), raw)
@@ -523,6 +536,25 @@ def _text_in_results(value: dict, nature: str, number: str) -> str | None:
                 if number in text or str(result.get("num") or "") == number:
                     return cid[:20]
     return None
+
+
+def _article_in_results(value: dict, legitext: str, num: str) -> str | None:
+    """The id of the latest version of article ``num`` of code ``legitext`` in search results."""
+    key = re.sub(r"[\s.*]", "", num)
+    best = None
+    for result in value.get("results") or []:
+        if not isinstance(result, dict):
+            continue
+        if not any(isinstance(t, dict) and legitext in (t.get("cid"), t.get("id")) for t in result.get("titles") or []):
+            continue
+        for section in result.get("sections") or []:
+            for extract in (section or {}).get("extracts") or []:
+                ident = str((extract or {}).get("id") or "")
+                if ident.startswith("LEGIARTI") and re.sub(r"[\s.*]", "", str(extract.get("num") or "")) == key:
+                    when = str(extract.get("dateDebut") or "")
+                    if best is None or when > best[0]:
+                        best = (when, ident[:20])
+    return best[1] if best else None
 
 
 def toc_articles(toc: dict) -> list[dict]:

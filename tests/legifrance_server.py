@@ -23,6 +23,8 @@ What a test controls:
 ``fail``       status codes answered, one per API request, before normal answers resume.
 ``always``     a status answered to every API request (a 429 storm); ``retry_after`` its header.
 ``malformed``  endpoints answered with truncated JSON.
+``not_in_force`` article numbers ``getArticleWithIdAndNum`` does not find (as for a repealed
+               article: the search of the codes still finds its versions).
 ``lifetime``   seconds a token lives; ``expire_tokens()`` makes every token issued so far stale.
 ``requests``   what was asked: (endpoint, payload) for each API request.
 """
@@ -115,6 +117,7 @@ class FakeLegifrance:
         self.retry_after: str | None = None
         self.malformed: set[str] = set()
         self.lifetime = 3600
+        self.not_in_force: set[str] = set()  # article numbers getArticleWithIdAndNum does not give
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.requests: list[tuple[str, dict]] = []
@@ -288,6 +291,8 @@ class FakeLegifrance:
         return min(day, self.today) if self.today else day
 
     def article_by_number(self, legitext: str, num: str):
+        if num in self.not_in_force:
+            return {"executionTime": 0, "dereferenced": False, "article": None}
         for source, raw in self.articles.items():
             art = json.loads(raw)["article"]
             if self._code_of(raw) == legitext and art.get("num") == num:
@@ -338,6 +343,8 @@ class FakeLegifrance:
         return out
 
     def search(self, payload: dict):
+        if str(payload.get("fond", "")).startswith("CODE"):
+            return self.search_articles(payload)
         answer = self.spec.answer("/search")
         search = payload.get("recherche") or {}
         numbers = [c.get("valeur") for f in search.get("champs") or [] if f.get("typeChamp") == "NUM"
@@ -356,5 +363,33 @@ class FakeLegifrance:
             result.update({"titles": [title_entry], "nature": t["nature"], "nor": t["nor"]})
             if all(r["titles"][0]["cid"] != t["cid"] for r in results):
                 results.append(result)
+        answer.update({"results": results, "totalResultNumber": len(results), "executionTime": 0})
+        return answer
+
+    def search_articles(self, payload: dict):
+        """A search of the codes by article number: every version of the recorded articles."""
+        answer = self.spec.answer("/search")
+        numbers = [c.get("valeur") for f in (payload.get("recherche") or {}).get("champs") or []
+                   if f.get("typeChamp") == "NUM_ARTICLE" for c in f.get("criteres") or []]
+        results = []
+        for raw in self.articles.values():
+            art = json.loads(raw)["article"]
+            if art.get("num") not in numbers:
+                continue
+            text = (art.get("textTitles") or [{}])[0]
+            result = self.spec.example({"$ref": "#/definitions/SearchResult"})
+            title = self.spec.example({"$ref": "#/definitions/SearchTitle"})
+            title.update({"id": text.get("id"), "cid": text.get("cid"), "title": text.get("titre"),
+                          "nature": text.get("nature")})
+            section = self.spec.example({"$ref": "#/definitions/SearchSection"})
+            section["extracts"] = []
+            for v in self._existing(art.get("articleVersions") or []):
+                extract = self.spec.example({"$ref": "#/definitions/SearchExtract"})
+                start = datetime.fromtimestamp(v["dateDebut"] / 1000, tz=timezone.utc)
+                extract.update({"id": v["id"], "num": art.get("num"), "legalStatus": v["etat"] or None,
+                                "dateDebut": start.strftime("%Y-%m-%dT%H:%M:%S.000+0000")})
+                section["extracts"].append(extract)
+            result.update({"titles": [title], "sections": [section], "nature": text.get("nature")})
+            results.append(result)
         answer.update({"results": results, "totalResultNumber": len(results), "executionTime": 0})
         return answer

@@ -268,3 +268,24 @@ def test_suppression_list_never_crashes(data):
 def test_classify_any_path(path):
     m = archives.classify(path)
     assert m.part in ("article", "section_ta", "version", "struct", "cont", "other")
+
+
+def test_an_interrupted_build_resumes_where_it_stopped(tmp_path, dumps, monkeypatch):
+    monkeypatch.setattr(archives, "BATCH", 1)  # one file a batch, each written as it comes
+    monkeypatch.setattr(archives, "WRITE", 1)
+    path = tmp_path / "store"
+    seen = []
+
+    def interrupt(name, total):
+        if not name.startswith("start:"):
+            seen.append(name)
+            if len(seen) == 2:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        archives.build([dumps["full"], dumps["inc1"]], path, progress=interrupt, workers=1)
+    assert not path.exists()  # nothing swapped in
+    resumed = archives.build([dumps["full"], dumps["inc1"]], path, workers=1)
+    assert resumed.resumed and resumed.skipped == 2
+    archives.build([dumps["full"], dumps["inc1"]], tmp_path / "fresh" / "store", workers=1)
+    assert quads(path) == quads(tmp_path / "fresh" / "store")

@@ -34,6 +34,7 @@ def server():
 def fake(server):
     server.today, server.fail, server.always, server.retry_after = None, [], None, None
     server.malformed, server.lifetime, server.requests, server.token_requests = set(), 3600, [], 0
+    server.not_in_force = set()
     return server
 
 
@@ -115,6 +116,14 @@ def test_every_version_with_its_dates_and_a_second_fetch_makes_no_call(fake, tmp
     res = run(fake, tmp_path, "fetch", "CGI 13")
     assert res.exit_code == 0 and fake.calls() == calls
     assert "(0 calls to Legifrance, 8 from the cache)" in res.output
+
+
+def test_an_article_no_longer_in_force_is_found_by_the_search(fake, tmp_path):
+    fake.not_in_force = {"13"}
+    with client(fake, tmp_path) as c:
+        fetched = legifrance.fetch(c, "CGI 13")
+    assert [e for e, _ in fake.requests][:3] == ["/consult/getArticleWithIdAndNum", "/search", "/consult/getArticle"]
+    assert fetched.answers[0][0] == "legifrance/article/LEGIARTI000044983201" and len(fetched.answers) == 8
 
 
 def test_texts_by_id_nor_and_number(fake, tmp_path):
