@@ -220,7 +220,7 @@ def build(sources=None, store_path=None, format: str | None = None,
                 for batch, in_force in batches:
                     window.append((pool.apply_async(_convert, (batch, format, in_force)),
                                    [b[0] for b in batch]))
-                    if len(window) >= 2 * workers:
+                    if len(window) >= 4 * workers:  # keep workers busy during bulk loads
                         job, names = window.popleft()
                         finish(*job.get(), names)
                 while window:

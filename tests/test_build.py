@@ -150,7 +150,9 @@ def test_parallel_build_equals_serial(tmp_path, csp_sample):
     assert triples(sa) == triples(sb)
 
 
-def test_interrupted_build_resumes(tmp_path, csp_sample):
+def test_interrupted_build_resumes(tmp_path, csp_sample, monkeypatch):
+    from santelex.store import Loader
+    monkeypatch.setattr(Loader, "BULK_BYTES", 1)  # write (and journal) every batch
     path = tmp_path / "store"
     api.build(SEEDS[:1], path)
     seen = []
