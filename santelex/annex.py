@@ -364,6 +364,7 @@ def _concept(value: str, known: dict[str, str]) -> str:
     return f"<{found}>" if found else _lit(value)
 
 
+@lru_cache(maxsize=65536)
 def _territory_iri(base: str, code: str) -> str:
     return f"{base}/territoire/{quote(code, safe='')}"
 

@@ -10,7 +10,7 @@ from santelex.errors import AnnexError
 
 
 @click.command("validate")
-@click.argument("annex", type=click.Path(path_type=Path))
+@click.argument("annex", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "format", type=click.Choice(["text", "json", "turtle", "html"]), default="text",
               show_default=True, help="text: a table by territory; json; turtle: the SHACL report; html: a page.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
@@ -19,13 +19,13 @@ from santelex.errors import AnnexError
 def command(annex, format, output, engine):
     """Validate ANNEX, a folder (annexe.csv, territoires.csv, objectifs.csv) or an .xlsx workbook.
 
-    Each result names the file and row, the rule broken, the offending value and the
+    Several annexes (the regions of a national set) give one report.  Each result names the file and row, the rule broken, the offending value and the
     subdivision of the law it applies.  Exit status: 0 conforms, 1 violations, 2 the annex
     cannot be read (the error names file, row and column).
     """
     from santelex import validate as v
 
-    report = v.validate(annex, engine=engine)
+    report = v.validate(list(annex) if len(annex) > 1 else annex[0], engine=engine)
     text = v.render(report, format)
     if output:
         try:

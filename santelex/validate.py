@@ -323,6 +323,18 @@ def _regex(pattern: Literal, flags) -> re.Pattern:
     return re.compile(text, re_flags)
 
 
+#: (component, parameter) -> {node: passes}: checks that depend on the value node alone,
+#: kept across validations (a national set of annexes shares most of its values)
+_VALUE_CHECKS: dict[tuple, dict[str, bool]] = {}
+
+
+def _value_checks(key: tuple) -> dict[str, bool]:
+    known = _VALUE_CHECKS.setdefault(key, {})
+    if len(known) > 1_000_000:        # a long-lived process: start again rather than grow
+        known.clear()
+    return known
+
+
 _NODE_VALUE_COMPONENTS = ("NotConstraintComponent", "AndConstraintComponent", "OrConstraintComponent",
                           "XoneConstraintComponent", "NodeConstraintComponent")
 _PLAIN_ORDER = {XSD.integer: "integer", XSD.date: "date"}
@@ -466,31 +478,39 @@ class _Index:
         return found
 
 
+_SIMPLE_LITERAL = re.compile(r'"([^"\\]*)"(?:\^\^<([^>]*)>|@([A-Za-z0-9-]+))?')
+
+
+@lru_cache(maxsize=1 << 18)
 def _rdflib_term(node: str):
+    """The rdflib term of a node in canonical N-Triples form."""
     if node.startswith("<"):
         return URIRef(node[1:-1])
     if node.startswith("_:"):
         return BNode(node[2:])
-    lit = next(iter(ox.parse(f"<s:s> <s:p> {node} .", ox.RdfFormat.N_TRIPLES))).object
-    if lit.language:
-        return Literal(lit.value, lang=lit.language)
-    if lit.datatype is not None and lit.datatype.value != str(XSD.string):
-        return Literal(lit.value, datatype=URIRef(lit.datatype.value))
-    return Literal(lit.value)
+    m = _SIMPLE_LITERAL.fullmatch(node)          # no escapes: read it directly
+    if m is not None:
+        lexical, datatype, language = m.groups()
+    else:
+        lit = next(iter(ox.parse(f"<s:s> <s:p> {node} .", ox.RdfFormat.N_TRIPLES))).object
+        lexical, datatype, language = lit.value, lit.datatype.value if lit.datatype else None, lit.language
+    if language:
+        return Literal(lexical, lang=language)
+    if datatype and datatype != str(XSD.string):
+        return Literal(lexical, datatype=URIRef(datatype))
+    return Literal(lexical)
 
 
 class _Pairs(list):
     """The (focus node, value nodes) pairs of a property shape, and how they were made:
-    ``table`` ({node: values} along the path), ``focus`` (the node list), ``inverse``
-    ({value: nodes}, for a predicate path) and ``focus_set``, to answer without a pass over
-    every pair when only a few values are at fault."""
+    ``table`` ({node: values} along the path), ``focus`` (the node list), ``column`` (the
+    values of each focus node, in order) and ``focus_set``."""
 
     _distinct = None
     table: dict = {}
     focus: Sequence[str] = ()
     column: list = []
     focus_set: frozenset | None = None
-    inverse: dict | None = None
 
     def distinct(self) -> list:
         if self._distinct is None:
@@ -537,7 +557,7 @@ class _Engine:
         self._many: dict[tuple, list] = {}
         self._no_gain: set = set()
         self._order_cache: dict[str, dict] = {}
-        self._order_keys: dict[str, tuple] = {}
+        self._order_keys = _value_checks(("order-key",))
 
     def evaluate(self, shape: _Shape, focus: Sequence[str]) -> list[tuple]:
         if shape.deactivated or not focus:
@@ -562,8 +582,6 @@ class _Engine:
         pairs.table, pairs.focus, pairs.column = table, focus, column
         if len(focus) >= 1024:
             pairs.focus_set = self._focus_set(focus)
-            if isinstance(path, URIRef):
-                pairs.inverse = self.index._inverse(f"<{path}>")
             self._pairs_cache[key] = (focus, pairs)
         return pairs
 
@@ -590,7 +608,7 @@ class _Engine:
         hit = self._groups.get(key)
         if hit is not None and hit[0] is nodes:
             return hit[1]
-        if len(nodes) > 4096:             # a sample tells whether the nodes read alike
+        if len(nodes) > 20000:            # a sample tells whether the nodes read alike
             tables = [(self.index.values(p), mode == "n") for p, mode in reads]
             sample = {tuple([len(t.get(n, ())) if count else t.get(n, ()) for t, count in tables])
                       for n in nodes[:: len(nodes) // 1024][:1024]}
@@ -704,7 +722,12 @@ class _Engine:
 
         dt = datatypes[0]
         ok: dict = {}
+        known = _value_checks(("datatype", dt))
         for v in self._distinct(pairs):
+            good = known.get(v)
+            if good is not None:
+                ok[v] = good
+                continue
             good = False
             if v[0] == '"':
                 lit = self.index.term(v)
@@ -716,7 +739,7 @@ class _Engine:
                     good = isinstance(lit.value, (str, bytes))
                 elif dt == RDF.langString and lit.language:
                     good = isinstance(lit.value, (str, bytes))
-            ok[v] = good
+            ok[v] = known[v] = good
         return self._report(pairs, {v for v, good in ok.items() if not good}, shape, "DatatypeConstraintComponent")
 
     # -- cardinality
@@ -744,7 +767,12 @@ class _Engine:
         for b in bounds:
             b_is_string = isinstance(b.value, str)
             ok: dict = {}
+            known = _value_checks((name, canon(b)))
             for v in self._distinct(pairs):
+                good = known.get(v)
+                if good is not None:
+                    ok[v] = good
+                    continue
                 good = False
                 if v[0] == '"':
                     lit = self.index.term(v)
@@ -753,7 +781,7 @@ class _Engine:
                             good = accept(compare_literal(lit, b))
                         except (TypeError, NotImplementedError):
                             good = False
-                ok[v] = good
+                ok[v] = known[v] = good
             out.extend(self._report(pairs, {v for v, good in ok.items() if not good}, shape, name))
         return out
 
@@ -871,9 +899,6 @@ class _Engine:
             return []
         if isinstance(pairs, _Focus):
             return [(v, v, shape, name) for v in picked]
-        if pairs.inverse is not None and len(picked) * 8 < len(pairs):     # from the values back
-            inverse, focus = pairs.inverse, pairs.focus_set
-            return [(f, v, shape, name) for v in picked for f in inverse.get(v, ()) if f in focus]
         return [(f, v, shape, name) for f, vs in pairs for v in vs if v in picked]
 
     def _NotConstraintComponent(self, shape, pairs, inner):
@@ -1235,11 +1260,9 @@ def validate(annex, engine: str = "fast", workers: int | None = None) -> Report:
     """Validate an annex with the given engine ("fast" or "pyshacl").
 
     ``annex`` is a folder or workbook path, an Annexe, or a list of them: several regional
-    annexes (a national set) are validated together.  The fast engine then validates them
-    in ``workers`` processes (default: one per CPU from 20,000 objectives), each annex on its
-    own graph with the ontology.  That gives the results of the union, because no rule
-    reaches from one annex into another: every node of an annex has the annex's IRI
-    (region and period) as its prefix, so annexes of one validation must differ by those.
+    annexes (a national set) are validated in one report, each on its own graph with the
+    ontology (no rule reaches from one annex into another).  The fast engine shares them out
+    among ``workers`` processes (default: one per CPU from 20,000 objectives on).
     """
     items = list(annex) if isinstance(annex, (list, tuple)) else [annex]
     source = ", ".join(str(a.source if isinstance(a, annex_mod.Annexe) else a) for a in items)
@@ -1251,12 +1274,16 @@ def validate(annex, engine: str = "fast", workers: int | None = None) -> Report:
             workers = min(_cpus(), len(items)) if big else 1
         if workers > 1 and hasattr(__import__("os"), "fork"):
             return _validate_sharded(source, items, workers)
-    annexes = [_load(a) for a in items]
-    if engine == "fast":
-        _, raws = run_fast(fast_input(annexes), workers=workers if len(items) == 1 else 1)
-    else:
-        _, raws, _ = run_pyshacl(data_graph(annexes))
-    return build_report(source, annexes, raws, engine)
+    paired, objectives = [], 0
+    for item in items:
+        a = _load(item)
+        if engine == "fast":
+            _, raws = run_fast(fast_input([a]), workers=workers if len(items) == 1 else 1)
+        else:
+            _, raws, _ = run_pyshacl(data_graph([a]))
+        paired.extend(_pair([a], raws))
+        objectives += len(a.objectifs)
+    return _assemble(source, paired, engine, objectives)
 
 
 def _load(item) -> annex_mod.Annexe:
@@ -1286,10 +1313,17 @@ _SHARDS: list = []
 
 
 def _shard_work(k: int):
-    """In a forked worker: read, map and validate the annexes of shard k."""
-    annexes = [_load(a) for a in _SHARDS[k]]
-    _, raws = run_fast(fast_input(annexes), workers=1)
-    return _pair(annexes, raws), sum(len(a.objectifs) for a in annexes)
+    """In a forked worker: read, map and validate the annexes of shard k, one by one."""
+    import gc
+
+    gc.freeze()            # the parent's objects: never traversed (nor copied) by this process
+    paired, objectives = [], 0
+    for item in _SHARDS[k]:
+        a = _load(item)
+        _, raws = run_fast(fast_input([a]), workers=1)
+        paired.extend(_pair([a], raws))
+        objectives += len(a.objectifs)
+    return paired, objectives
 
 
 def _validate_sharded(source: str, items: list, workers: int) -> Report:
@@ -1332,6 +1366,12 @@ def _groups(report: Report) -> dict[str, list[Result]]:
     return groups
 
 
+def _file(report: Report, file: str) -> str:
+    """A file's name, or its path when the report covers several annexes."""
+    several = len({str(Path(r.file).parent) for r in report.results}) > 1
+    return file if several else Path(file).name
+
+
 def to_text(report: Report) -> str:
     n = len(report.results)
     if report.conforms:
@@ -1342,7 +1382,7 @@ def to_text(report: Report) -> str:
     for territory, results in sorted(_groups(report).items()):
         lines.append("")
         lines.append(f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)")
-        rows = [(f"{Path(r.file).name}:{r.row}", r.rule, r.value or "—", r.law) for r in results]
+        rows = [(f"{_file(report, r.file)}:{r.row}", r.rule, r.value or "—", r.law) for r in results]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for (loc, rule, value, law), r in zip(rows, results):
             sev = "" if r.severity == "Violation" else f"[{r.severity}] "
@@ -1424,7 +1464,7 @@ def to_html(report: Report) -> str:
             law = e(r.law)
             if r.law_uri:
                 law = f'<span title="{e(" ".join(r.law_uri))}">{law}</span>'
-            parts.append(f"<tr><td>{e(Path(r.file).name)}</td><td>{r.row}</td><td><code>{e(r.rule)}</code></td>"
+            parts.append(f"<tr><td>{e(_file(report, r.file))}</td><td>{r.row}</td><td><code>{e(r.rule)}</code></td>"
                          f"<td>{e(r.value or '—')}</td><td>{law}</td><td>{e(r.message)}</td></tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>")

@@ -43,6 +43,18 @@ def test_workers_do_not_change_the_results():
     assert one == Counter(v.run_fast(triples, workers=2)[1]) == Counter(v.run_fast(triples, workers=3)[1])
 
 
+def test_several_annexes_make_one_report_whatever_the_workers():
+    a, b = annex.read(EXAMPLES[0]), annex.read(EXAMPLES[1])
+    together = v.validate([a, b], workers=1)
+    assert together.raw == v.validate(b).raw and together.objectives == len(a.objectifs) + len(b.objectifs)
+    national = annex.synthetic(2000, errors=0.2, seed=3)
+    one, two = v.validate(national, workers=1), v.validate(national, workers=2)
+    assert one.raw == two.raw and one.results == two.results and len(one.raw) > 100
+    assert Counter(one.raw) == Counter(v.run_fast(v.fast_input(national))[1])
+    out = run(*EXAMPLES)
+    assert out.exit_code == 1 and "32 résultats sur 150 objectifs" in out.output
+
+
 def test_the_engine_reads_any_store_the_same():
     import pyoxigraph as ox
 
