@@ -652,11 +652,13 @@ def _members(info: ArchiveInfo) -> Iterator[tuple[str, tarfile.TarFile, tarfile.
                     raise ReadError(f"archive member {raw[:120]!r} has an unsafe path "
                                     "(absolute or '..'); refused", p)
                 if not member.isfile():
+                    tar.members = []
                     continue
-                parts = PurePosixPath(raw.removeprefix("./")).parts
+                parts = [p for p in raw.removeprefix("./").split("/") if p and p != "."]
                 if parts and _STAMP_DIR.match(parts[0]):
                     parts = parts[1:]
                 yield "/".join(parts), tar, member
+                tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
     except (tarfile.TarError, EOFError, zlib.error) as e:
         raise ReadError(f"broken or truncated archive: {e}", p) from None
     except OSError as e:

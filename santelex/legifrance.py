@@ -240,6 +240,8 @@ class Client:
             self._throttle()
             try:
                 response = self.http.request(method, url, **kw)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as e:
+                raise FetchError(f"cannot ask {url!r}: {e}") from None
             except httpx.TransportError as e:
                 last = f"network error ({type(e).__name__}: {str(e)[:80]})"
                 if attempt < self.config.retries:
@@ -386,14 +388,17 @@ _API_NATURE = {"decret": "DECRET", "loi": "LOI", "ordonnance": "ORDONNANCE", "ar
 
 @dataclass
 class Fetched:
-    """Raw answers to load: (graph name, bytes), and the codes fetched whole."""
+    """Raw answers to load: (graph name, bytes, or the cache file holding them), and the codes
+    fetched whole.  A whole code's answers stay on disk until they are loaded."""
 
-    answers: list[tuple[str, bytes]] = field(default_factory=list)
+    answers: list[tuple[str, bytes | Path]] = field(default_factory=list)
     whole_codes: set[str] = field(default_factory=set)
     described: list[str] = field(default_factory=list)
+    _names: set[str] = field(default_factory=set, repr=False)
 
-    def add(self, name: str, raw: bytes):
-        if all(n != name for n, _ in self.answers):
+    def add(self, name: str, raw: bytes | Path):
+        if name not in self._names:
+            self._names.add(name)
             self.answers.append((name, raw))
 
 
@@ -587,10 +592,10 @@ def fetch_code(client: Client, code: str, out: Fetched | None = None, versions: 
     if progress:
         progress(f"start:{slug}", len(arts))
     for art in arts:
-        value, raw = client.article(art["id"])
+        value, _ = client.article(art["id"])
         a = value.get("article")
         if isinstance(a, dict):
-            out.add(article_name(art["id"]), raw)
+            out.add(article_name(art["id"]), client.cache_file("/consult/getArticle", {"id": art["id"]}))
             if versions:
                 _versions(client, a, out)
         if progress:
@@ -644,12 +649,16 @@ def load_answers(fetched: Fetched, store_path=None, progress=None, workers: int 
         if progress:
             progress("start:Legifrance answers", len(fetched.answers))
         for name, raw in fetched.answers:
-            loading.put(name, raw, format="piste-json")
+            loading.put(name, raw.read_bytes() if isinstance(raw, Path) else raw, format="piste-json")
         if fetched.whole_codes - before:
             loading.replace_graph(STATE, _state_quads(before | fetched.whole_codes))
 
     digest = hashlib.sha1()
     for name, raw in fetched.answers:
-        digest.update(name.encode() + b"\0" + hashlib.sha1(raw).digest())
+        if isinstance(raw, Path):
+            st = raw.stat()
+            digest.update(f"{name}\0{raw}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        else:
+            digest.update(name.encode() + b"\0" + hashlib.sha1(raw).digest())
     return archives.run_load(store_path, plan, "api:" + digest.hexdigest(), workers=workers,
                              progress=progress, report=report)

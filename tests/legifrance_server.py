@@ -22,7 +22,7 @@ What a test controls:
                not exist yet, the last one that has started is in force (``VIGUEUR``, open end).
 ``fail``       status codes answered, one per API request, before normal answers resume.
 ``always``     a status answered to every API request (a 429 storm); ``retry_after`` its header.
-``malformed``  endpoints answered with truncated JSON.
+``malformed``  endpoints (or article ids) answered with truncated JSON.
 ``not_in_force`` article numbers ``getArticleWithIdAndNum`` does not find (as for a repealed
                article: the search of the codes still finds its versions).
 ``lifetime``   seconds a token lives; ``expire_tokens()`` makes every token issued so far stale.
@@ -204,7 +204,7 @@ class FakeLegifrance:
         if status:
             extra = {"Retry-After": self.retry_after} if self.retry_after else {}
             return status, {**json_headers, **extra}, b'{"error":"injected"}'
-        if endpoint in self.malformed:
+        if endpoint in self.malformed or payload.get("id") in self.malformed:
             return 200, json_headers, b'{"executionTime": 3, "article": {"id": "LEGIARTI0000'
         answer = self.answer(endpoint, payload)
         if answer is None:

@@ -147,6 +147,22 @@ def test_a_whole_code(fake, tmp_path):
     assert {"LEGIARTI000037991024", "LEGIARTI000006302217"} <= ids  # in force on 2022-06-01
 
 
+def test_an_interrupted_code_fetch_resumes_from_the_cache(fake, tmp_path):
+    fake.malformed = {"LEGIARTI000044983201"}  # the second article's answer breaks
+    res = run(fake, tmp_path, "fetch", "--code", "cgi")
+    assert res.exit_code == 2 and "malformed JSON" in res.output and not (tmp_path / "store").exists()
+    fake.malformed, fake.requests = set(), []
+    res = run(fake, tmp_path, "fetch", "--code", "cgi")
+    assert res.exit_code == 0, res.output
+    assert fake.requests == [("/consult/getArticle", {"id": "LEGIARTI000044983201"})]  # only what was missing
+
+
+def test_a_bad_api_url(fake, tmp_path):
+    res = CliRunner().invoke(main, ["fetch", "--api-url", "notaurl", "--token-url", fake.token_url,
+                                    "--store", str(tmp_path / "store"), "CCH L822-2"])
+    assert res.exit_code == 2 and "cannot ask" in res.output and "Traceback" not in res.output
+
+
 def test_wrong_or_missing_credentials(fake, tmp_path, monkeypatch):
     monkeypatch.setenv("LEGIFRANCE_CLIENT_SECRET", "wrong")
     res = run(fake, tmp_path, "fetch", "CCH L822-2")
