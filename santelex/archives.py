@@ -51,6 +51,7 @@ import time
 import zlib
 from array import array
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -69,6 +70,9 @@ __all__ = ["ArchiveStats", "Change", "build", "describe", "is_dila_archive", "re
 
 #: files per batch sent to a worker process
 BATCH = 128
+#: batches in flight per worker: enough for the workers to go on parsing while this process
+#: bulk-loads a buffer into the store
+WINDOW = 12
 #: N-Quads are written to the store (and the journal) by this many bytes at least
 WRITE = 24_000_000
 #: N-Quads smaller than this (bytes) are loaded in a transaction rather than by the bulk loader
@@ -190,6 +194,9 @@ class Loading:
         self._done: list[str] = []
         self._seq: dict[str, int] = {}
         self._batch_id = ""
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="santelex-writer")
+        self._pending = None
+        self._writing: set[str] = set()
         self._pool = None
         if self.workers > 1:
             _warm_up()  # load the corpus index once, here, rather than in every worker
@@ -229,15 +236,16 @@ class Loading:
             self._finish(_convert(batch, format, keep, self._seen), names, batch_id)
             return
         self._window.append((self._pool.apply_async(_convert, (batch, format, keep)), names, batch_id))
-        if len(self._window) >= 2 * self.workers:
+        if len(self._window) >= WINDOW * self.workers:
             job, names, batch_id = self._window.popleft()
             self._finish(job.get(), names, batch_id)
 
     def _finish(self, result, names: list[str], batch_id: str):
         """A worker's result: old graphs removed now, N-Quads buffered until ``WRITE`` bytes."""
         data, part = result
-        if self._buffered_names.intersection(names):
+        if self._buffered_names.intersection(names) or self._writing.intersection(names):
             self._write()  # the same file twice in one load: the first copy goes in first
+            self._wait()
         for name in names:
             self._remove(name)
         self._buffer.append(data)
@@ -254,24 +262,36 @@ class Loading:
                 self.progress(name, None)
 
     def _write(self):
-        """The buffered N-Quads into the staging store, then the journal: Oxigraph's bulk
-        loader for a big buffer, a plain (transactional) load for a small one, where the bulk
-        loader's fixed cost dominates."""
-        if self._buffer:
+        """Hand the buffered N-Quads to the writer thread (Oxigraph's loaders let go of the
+        GIL: this process goes on reading the archive meanwhile); the journal follows them."""
+        self._wait()
+        self.loader.flush()
+        if self._buffer or self._done:
             data = b"".join(self._buffer)
             self._buffer, self._buffered = [], 0
-            if len(data) >= SMALL:
-                self.loader.load_nquads([], data)
-            else:
-                self.loader.flush()
-                try:
-                    self.ox.load(data, format=ox.RdfFormat.N_QUADS)
-                except (OSError, SyntaxError) as e:
-                    raise StoreError(f"store write failed: {e}") from None
-        self._buffered_names.clear()
-        if self._done:
-            self.loader.commit(self._done)
-            self._done = []
+            self._writing, self._buffered_names = self._buffered_names, set()
+            done, self._done = self._done, []
+            self._pending = self._writer.submit(self._load, data, done)
+
+    def _load(self, data: bytes, done: list[str]):
+        """(In the writer thread.)  The bulk loader for a big buffer, a plain (transactional)
+        load for a small one, where the bulk loader's fixed cost dominates; then the journal."""
+        if len(data) >= SMALL:
+            self.loader.load_nquads([], data)
+        elif data:
+            try:
+                self.ox.load(data, format=ox.RdfFormat.N_QUADS)
+            except (OSError, SyntaxError) as e:
+                raise StoreError(f"store write failed: {e}") from None
+        if done:
+            self.loader.commit(done)
+
+    def _wait(self):
+        """Wait for the write in progress (its error, if any, is raised here)."""
+        pending, self._pending = self._pending, None
+        self._writing = set()
+        if pending is not None:
+            pending.result()
 
     def drain(self):
         """Write every file queued so far."""
@@ -280,13 +300,14 @@ class Loading:
             job, names, batch_id = self._window.popleft()
             self._finish(job.get(), names, batch_id)
         self._write()
+        self._wait()
 
     # -- removing --------------------------------------------------------------------------
     def _remove(self, name: str) -> bool:
         node = ox.NamedNode(uris.graph(name))
         if not self.ox.contains_named_graph(node):
             return False
-        self.loader.flush()
+        self._wait()  # no deletion while the bulk loader writes
         self.ox.remove_graph(node)
         self.removed_any = True
         return True
@@ -316,7 +337,6 @@ class Loading:
     def replace_graph(self, name: str, quads: list[ox.Quad]):
         self.drain()
         self._remove(name)
-        self.loader.flush()
         self.ox.extend(quads)
 
     # -- the end -----------------------------------------------------------------------------
@@ -325,11 +345,17 @@ class Loading:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+        if self._pending is not None:  # an error or Ctrl-C: let the write in progress end
+            try:
+                self._pending.result()
+            except BaseException:
+                pass
+            self._pending = None
+        self._writer.shutdown(wait=True)
 
     def finish(self):
         self.drain()
         self.close()
-        self.loader.flush()
         if self.removed_any:
             _prune_plans(self.ox)
         if self.report:
