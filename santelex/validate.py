@@ -708,6 +708,19 @@ class _Engine:
     def _distinct(pairs) -> list:
         return pairs.distinct()
 
+    def _failing_values(self, pairs, key: tuple, check) -> set:
+        """The distinct values of ``pairs`` for which ``check(value)`` is false, each value
+        checked once per process and per ``key`` (the constraint and its parameter)."""
+        known = _value_checks(key)
+        failing = set()
+        for v in self._distinct(pairs):
+            good = known.get(v)
+            if good is None:
+                good = known[v] = check(v)
+            if not good:
+                failing.add(v)
+        return failing
+
     # -- value type
     def _ClassConstraintComponent(self, shape, pairs, classes):
         out = []
@@ -721,26 +734,23 @@ class _Engine:
         from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent as D
 
         dt = datatypes[0]
-        ok: dict = {}
-        known = _value_checks(("datatype", dt))
-        for v in self._distinct(pairs):
-            good = known.get(v)
-            if good is not None:
-                ok[v] = good
-                continue
-            good = False
-            if v[0] == '"':
-                lit = self.index.term(v)
-                if lit.datatype == dt:
-                    good = getattr(lit, "ill_typed", None) is not True and D._assert_actual_datatype(None, lit, dt)
-                elif dt == RDFS.Literal or (dt == RDFS.Datatype and lit.datatype):
-                    good = True
-                elif lit.datatype is None and lit.language is None and dt == XSD.string:
-                    good = isinstance(lit.value, (str, bytes))
-                elif dt == RDF.langString and lit.language:
-                    good = isinstance(lit.value, (str, bytes))
-            ok[v] = known[v] = good
-        return self._report(pairs, {v for v, good in ok.items() if not good}, shape, "DatatypeConstraintComponent")
+
+        def check(v) -> bool:
+            if v[0] != '"':
+                return False
+            lit = self.index.term(v)
+            if lit.datatype == dt:
+                return getattr(lit, "ill_typed", None) is not True and D._assert_actual_datatype(None, lit, dt)
+            if dt == RDFS.Literal or (dt == RDFS.Datatype and lit.datatype):
+                return True
+            if lit.datatype is None and lit.language is None and dt == XSD.string:
+                return isinstance(lit.value, (str, bytes))
+            if dt == RDF.langString and lit.language:
+                return isinstance(lit.value, (str, bytes))
+            return False
+
+        failing = self._failing_values(pairs, ("datatype", dt), check)
+        return self._report(pairs, failing, shape, "DatatypeConstraintComponent")
 
     # -- cardinality
     def _MinCountConstraintComponent(self, shape, pairs, counts):
@@ -766,23 +776,20 @@ class _Engine:
         out = []
         for b in bounds:
             b_is_string = isinstance(b.value, str)
-            ok: dict = {}
-            known = _value_checks((name, canon(b)))
-            for v in self._distinct(pairs):
-                good = known.get(v)
-                if good is not None:
-                    ok[v] = good
-                    continue
-                good = False
-                if v[0] == '"':
-                    lit = self.index.term(v)
-                    if isinstance(lit.value, str) == b_is_string:
-                        try:
-                            good = accept(compare_literal(lit, b))
-                        except (TypeError, NotImplementedError):
-                            good = False
-                ok[v] = known[v] = good
-            out.extend(self._report(pairs, {v for v, good in ok.items() if not good}, shape, name))
+
+            def check(v, b=b, b_is_string=b_is_string) -> bool:
+                if v[0] != '"':
+                    return False
+                lit = self.index.term(v)
+                if isinstance(lit.value, str) != b_is_string:
+                    return False
+                try:
+                    return bool(accept(compare_literal(lit, b)))
+                except (TypeError, NotImplementedError):
+                    return False
+
+            failing = self._failing_values(pairs, (name, canon(b)), check)
+            out.extend(self._report(pairs, failing, shape, name))
         return out
 
     def _MinInclusiveConstraintComponent(self, shape, pairs, bounds):
