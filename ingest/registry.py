@@ -165,13 +165,13 @@ def _is_piste_json(head: bytes) -> bool:
     return h.startswith(b"{") and (b'"article"' in head or b'"executionTime"' in head)
 
 
-register("markdown", "ingest.markdown_export", (".md",), _is_markdown,
+register("markdown", "santelex.ingest.markdown_export", (".md",), _is_markdown,
          "Markdown export of a code (one '# Article …' file per article)")
-register("jo-text", "ingest.jo_text", (".txt",), _is_jo,
+register("jo-text", "santelex.ingest.jo_text", (".txt",), _is_jo,
          "plain-text copy of a Journal officiel text (decree, ordinance, arrêté)")
-register("legifrance-html", "ingest.legifrance_html", (".html", ".htm"), _is_html,
+register("legifrance-html", "santelex.ingest.legifrance_html", (".html", ".htm"), _is_html,
          "saved legifrance.gouv.fr page (article_lc, section_lc, affichTexte)")
-register("jorf-xml", "ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
-register("legi-xml", "ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
-register("piste-json", "ingest.piste_json", (".json",), _is_piste_json,
+register("jorf-xml", "santelex.ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
+register("legi-xml", "santelex.ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
+register("piste-json", "santelex.ingest.piste_json", (".json",), _is_piste_json,
          "Legifrance API (PISTE) answer, e.g. /consult/getArticle")

@@ -23,8 +23,8 @@ from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from ingest import uris
-from ingest.citations.pinpoint import key as pinpoint_key
+from santelex.ingest import uris
+from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

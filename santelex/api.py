@@ -13,11 +13,12 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from ingest import registry, uris
-from ingest.to_rdf import to_quads
+from santelex.ingest import registry, uris
+from santelex.ingest.to_rdf import to_quads
 from santelex import paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
+from santelex.snapshots import snapshot_of
 from santelex.store import Store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
@@ -53,7 +54,8 @@ def default_sources() -> list[Path]:
 
 
 def vocabularies() -> list[Path]:
-    return sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted(paths.SHAPES.glob("*.ttl"))
+    return (paths.files_of(paths.ONTOLOGY, "*.ttl", "the ontology")
+            + paths.files_of(paths.SHAPES, "*.ttl", "the SHACL shapes"))
 
 
 #: RDF files are loaded as they are, into the graph of their file
@@ -140,9 +142,10 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     return graphs, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), stats
 
 
-def _batches(sources, done: set, stats: BuildStats, format, progress) -> Iterator:
+def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=None) -> Iterator:
     for source in sources:
-        in_force = True if source.resolve() == paths.CSP_ARCHIVE.resolve() else None
+        # versions read from an archive of a known Legifrance snapshot are in force in it
+        in_force = True if (snapshot or snapshot_of(source)) else None
         if progress:
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
@@ -172,14 +175,16 @@ def _fingerprint(sources, format) -> str:
 
 def build(sources=None, store_path=None, format: str | None = None,
           progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None, codes=None) -> BuildStats:
+          workers: int | None = None, codes=None, snapshot: str | None = None) -> BuildStats:
     """Read every source into the store, all or nothing, resumable after an interruption.
 
     Inputs are parsed and mapped to RDF in ``workers`` processes (default: one per core)
     while this process loads their N-Quads into the staging store.  ``progress(name,
     total)`` is called with ``start:<source>`` and the number of files it holds (or None),
     then once per file.  DILA's LEGI/JORF archives (full dumps, daily increments) go to
-    santelex/archives.py, which keeps only ``codes`` (default: every code).
+    santelex/archives.py, which keeps only ``codes`` (default: every code).  ``snapshot`` (a
+    date) says the inputs are a Legifrance snapshot of that day, so their versions are in
+    force in it; archives listed in ``data/corpus/snapshots.tsv`` are known without it.
     """
     started = time.perf_counter()
     sources = [Path(s) for s in (sources or default_sources())]
@@ -194,9 +199,9 @@ def build(sources=None, store_path=None, format: str | None = None,
     workers = workers or os.cpu_count() or 1
     stats = BuildStats()
     store = open_store(store_path)
-    with store.transaction(key=_fingerprint(sources, format)) as loader:
+    with store.transaction(key=_fingerprint(sources, (format, snapshot))) as loader:
         stats.resumed = bool(loader.done)
-        batches = _batches(sources, loader.done, stats, format, progress)
+        batches = _batches(sources, loader.done, stats, format, progress, snapshot)
 
         def finish(graphs, data, part: BuildStats, names):
             loader.load_nquads(graphs, data)
@@ -212,7 +217,7 @@ def build(sources=None, store_path=None, format: str | None = None,
                 graphs, data, part = _convert(batch, format, in_force, seen)
                 finish(graphs, data, part, [b[0] for b in batch])
         else:
-            from ingest import corpus_index
+            from santelex.ingest import corpus_index
             corpus_index.default()  # load once here; forked workers share it
             ctx = mp.get_context("fork")
             with ctx.Pool(workers, initializer=_fresh_worker) as pool:

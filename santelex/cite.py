@@ -20,9 +20,9 @@ from urllib.parse import unquote
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from ingest import corpus_index, registry, uris
-from ingest.citations.resolve import exists as ref_exists
-from ingest.citations.resolve import resolve_text
+from santelex.ingest import corpus_index, registry, uris
+from santelex.ingest.citations.resolve import exists as ref_exists
+from santelex.ingest.citations.resolve import resolve_text
 from santelex.errors import UsageError
 from santelex.model import CSP, Article, LegalText, Reference
 from santelex.show import find_article

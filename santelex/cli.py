@@ -49,9 +49,12 @@ def main():
               help="Force the reader: markdown, jo-text, legifrance-html, legi-xml, jorf-xml, piste-json.")
 @click.option("--code", "codes", multiple=True,
               help="DILA LEGI archives: keep only this code (csp, cgi, a slug or a LEGITEXT id); repeatable.")
+@click.option("--snapshot", "snapshot", default=None, metavar="DATE",
+              help="The inputs are a Legifrance snapshot of DATE (YYYY-MM-DD): their versions are in "
+                   "force in it. Archives santelex knows (data/corpus/snapshots.tsv) need no flag.")
 @store_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-def build(paths, format, codes, store, quiet):
+def build(paths, format, codes, snapshot, store, quiet):
     """Read legal texts into the store (default: the seeds and the whole CSP).
 
     PATHS may be Markdown-export files or folders, .tar.xz/.tar.gz archives of them
@@ -73,7 +76,11 @@ def build(paths, format, codes, store, quiet):
             progress.advance(task)
 
     with progress:
-        stats = api.build(list(paths) or None, store, format=format, progress=tick, codes=codes)
+        if snapshot:
+            from santelex.snapshots import parse_date
+            snapshot = parse_date(snapshot, "--snapshot")
+        stats = api.build(list(paths) or None, store, format=format, progress=tick, codes=codes,
+                          snapshot=snapshot)
     if not quiet:
         out.print(f"loaded {stats.files} files: {stats.articles} articles, {stats.texts} JO texts, "
                   f"{stats.subdivisions} subdivisions, {stats.citations} citations; "
