@@ -31,6 +31,7 @@ import gc
 import random
 import re
 import sys
+from datetime import date
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -196,7 +197,7 @@ def build_cost(archive: Path, limit: int | None):
             quads = cites = 0
             for item in items:
                 for doc in markdown_export.read(item.name, item.data):
-                    quads += len(to_quads(doc, item.name, in_force=True))
+                    quads += len(to_quads(doc, item.name, snapshot=date(2023, 12, 6)))
                     cites += len(doc.all_references)
             results[label] = (time.process_time() - t, quads, cites)
         finally:

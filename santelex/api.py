@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import re
 import time
+from datetime import date
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ class BuildStats:
     seconds: float = 0.0
     resumed: bool = False
     sources: list[str] = field(default_factory=list)
+    #: what the build passed over, one line each (files of no known format in a folder)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, other: "BuildStats"):
         for name in ("files", "articles", "texts", "subdivisions", "citations"):
@@ -58,14 +61,9 @@ def vocabularies() -> list[Path]:
             + paths.files_of(paths.SHAPES, "*.ttl", "the SHACL shapes"))
 
 
-#: RDF files are loaded as they are, into the graph of their file
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-                ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG,
-                ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
-
-
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
-    fmt = RDF_SUFFIXES[Path(display).suffix.lower()]
+    # RDF files are loaded as they are, into the graph of their file
+    fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
     graph = ox.NamedNode(uris.graph(name))
     try:
         parsed = list(ox.parse(data, format=fmt, base_iri=uris.BASE))
@@ -120,7 +118,7 @@ def _fresh_worker():
     _SEEN.clear()
 
 
-def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: bool | None,
+def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: date | None,
              seen: set | None = None):
     """Parse a batch of (graph name, display name, bytes) -> (graph URIs, N-Quads, stats)."""
     seen = _SEEN if seen is None else seen
@@ -128,14 +126,14 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     quads: list[ox.Quad] = []
     graphs = []
     for name, display, data in batch:
-        if Path(display).suffix.lower() in RDF_SUFFIXES and not format:
+        if registry.rdf_format(display) and not format:
             quads.extend(_rdf_quads(name, display, data))
             graphs.append(uris.graph(name))
             stats.files += 1
             continue
         item = registry.Input(display, data)
         for doc in registry.read_input(item, format):
-            quads.extend(to_quads(doc, name, in_force=in_force, seen=seen))
+            quads.extend(to_quads(doc, name, snapshot=in_force, seen=seen))
             stats.add(_count(doc))
         graphs.append(uris.graph(name))
         stats.files += 1
@@ -145,11 +143,19 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
 def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=None) -> Iterator:
     for source in sources:
         # versions read from an archive of a known Legifrance snapshot are in force in it
-        in_force = True if (snapshot or snapshot_of(source)) else None
+        day = snapshot or snapshot_of(source)
+        in_force = date.fromisoformat(day) if day else None
         if progress:
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
-        for item in registry.iter_inputs(source):
+        skipped: list[str] = []
+        found = 0
+        for item in registry.iter_inputs(source, skipped):
+            found += 1
+            while skipped:  # passed over in a folder: no known format
+                stats.notes.append(f"{skipped.pop(0)}: skipped, not a format santelex reads")
+                if progress:
+                    progress("", None)
             name = graph_name(source, item.name)
             if name in done:
                 stats.skipped += 1
@@ -160,6 +166,13 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             if len(batch) >= BATCH:
                 yield batch, in_force
                 batch = []
+        for name in skipped:
+            stats.notes.append(f"{name}: skipped, not a format santelex reads")
+            if progress:
+                progress("", None)
+        if not found:
+            what = "archive" if registry.is_archive(source) else "folder" if source.is_dir() else "file"
+            raise ReadError(f"nothing to read: this {what} holds no file of a format santelex reads", str(source))
         if batch:
             yield batch, in_force
         stats.sources.append(str(source))
@@ -201,6 +214,8 @@ def build(sources=None, store_path=None, format: str | None = None,
     store = open_store(store_path)
     with store.transaction(key=_fingerprint(sources, (format, snapshot))) as loader:
         stats.resumed = bool(loader.done)
+        if stats.resumed and progress:
+            progress(f"resume:{len(loader.done)}", None)
         batches = _batches(sources, loader.done, stats, format, progress, snapshot)
 
         def finish(graphs, data, part: BuildStats, names):

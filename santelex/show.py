@@ -65,17 +65,23 @@ def render(store, text: str) -> str:
     if chain:
         lines.append("Plan: " + " > ".join(reversed(chain)))
     # versions
-    versions = list(store.query(P + """SELECT ?v ?key ?start ?end ?status ?snap ?src WHERE {
+    versions = list(store.query(P + """SELECT ?v ?key ?start ?end ?status ?snap ?src ?day WHERE {
         ?w eli:is_realized_by ?v . ?v slx:versionKey ?key .
         OPTIONAL { ?v eli:first_date_entry_in_force ?start } OPTIONAL { ?v eli:date_no_longer_in_force ?end }
         OPTIONAL { ?v slx:status ?status } OPTIONAL { ?v slx:inForceInSnapshot ?snap }
-        OPTIONAL { ?v <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s <http://www.w3.org/2000/01/rdf-schema#label> ?src }
+        OPTIONAL { ?v <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s <http://www.w3.org/2000/01/rdf-schema#label> ?src
+                   OPTIONAL { ?s slx:snapshotDate ?day } }
     }""", {"w": w}))
     current = _current(versions)
     lines.append(f"Versions ({len(versions)}):")
     for r in versions:
         flag = "in force" if r["v"] == current else "not in force"
-        dates = " → ".join(r[x].value if r[x] else "?" for x in ("start", "end"))
+        if r["start"] or r["end"]:
+            dates = " → ".join(r[x].value if r[x] else "…" for x in ("start", "end"))
+        elif r["day"]:
+            dates = f"Legifrance snapshot of {r['day'].value}"
+        else:
+            dates = "no dates"
         status = r["status"].value if r["status"] else ""
         lines.append(f"  [{flag}] {r['key'].value}  {dates}  {status}  from {r['src'].value if r['src'] else '?'}")
     if current is not None:
