@@ -52,8 +52,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def require(path: Path, what: str) -> Path:
     """``path`` itself, or :class:`MissingResource` naming ``what`` is missing."""
     if not path.exists():
-        raise MissingResource(f"{what} is missing from this installation of santelex "
-                              f"(reinstall it)", str(path))
+        raise MissingResource(f"missing from this installation of santelex: {what} (reinstall it)",
+                              str(path))
     return path
 
 
@@ -61,8 +61,8 @@ def files_of(folder: Path, pattern: str, what: str) -> list[Path]:
     """The files of a bundled folder matching ``pattern`` (sorted), never none."""
     found = sorted(require(folder, what).glob(pattern))
     if not found:
-        raise MissingResource(f"{what}: no {pattern} file in this installation of santelex "
-                              f"(reinstall it)", str(folder))
+        raise MissingResource(f"missing from this installation of santelex: {what} (no {pattern} "
+                              f"file; reinstall it)", str(folder))
     return found
 
 
