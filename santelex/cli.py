@@ -10,9 +10,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from santelex import api
+from santelex._lazy import lazy
+
+api = lazy("santelex.api")
 from santelex.errors import SantelexError
 
 err = Console(stderr=True, highlight=False)
@@ -61,6 +62,8 @@ def build(paths, format, codes, snapshot, store, quiet):
     (read in place), Journal officiel text files, saved Legifrance pages, LEGI/JORF XML
     or Legifrance API answers.  All or nothing: on error the store is left as it was.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=True)
     sources = list(paths) or api.default_sources()

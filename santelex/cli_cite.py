@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from santelex import api
-from santelex import cite as c
+from santelex._lazy import lazy
+
+api = lazy("santelex.api")
+c = lazy("santelex.cite")
 from santelex.errors import UsageError
 
 out = Console(highlight=False, soft_wrap=True)
