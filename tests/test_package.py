@@ -147,3 +147,18 @@ def test_installed_refuses_when_its_files_are_missing(installed):
     (site / "data" / "corpus" / "articles-index.tsv.xz").unlink()
     r = run("cite", "extract", paths.SEEDS / "r1434-4-sros-version.md")
     assert r.returncode == 2 and "index" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_nothing_imports_a_top_level_ingest():
+    """In the checkout a top-level ``ingest`` is importable from the working directory; installed,
+    there is none: every import goes through ``santelex.ingest``."""
+    import ast
+    bad = []
+    for folder in ("santelex", "ingest", "tests", "bench"):
+        for f in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+                bad += [f"{f.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                        if n == "ingest" or n.startswith("ingest.")]
+    assert not bad, bad
