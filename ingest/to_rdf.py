@@ -23,7 +23,7 @@ from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from santelex.ingest import uris
+from santelex import uris
 from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 

@@ -4,49 +4,28 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
-import re
 import time
 from datetime import date
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from santelex.ingest import registry, uris
+from santelex.ingest import registry
+from santelex import uris
 from santelex.ingest.to_rdf import to_quads
-from santelex import paths
+from santelex import archives, paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
 from santelex.snapshots import snapshot_of
-from santelex.store import Store
+from santelex.stats import BuildStats
+from santelex.stores import open_store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
 
 #: inputs per batch sent to a worker process
 BATCH = 256
-
-
-@dataclass
-class BuildStats:
-    files: int = 0
-    skipped: int = 0
-    articles: int = 0
-    texts: int = 0
-    subdivisions: int = 0
-    citations: int = 0
-    quads: int = 0
-    triples: int = 0
-    seconds: float = 0.0
-    resumed: bool = False
-    sources: list[str] = field(default_factory=list)
-    #: what the build passed over, one line each (files of no known format in a folder)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, other: "BuildStats"):
-        for name in ("files", "articles", "texts", "subdivisions", "citations"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def default_sources() -> list[Path]:
@@ -89,15 +68,6 @@ def graph_name(path: Path, item_name: str) -> str:
     if item_name == str(path) or Path(item_name).name == p.name and not registry.is_archive(p):
         return base
     return f"{base}!{item_name}"
-
-
-def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False):
-    target = str(store_path) if store_path is not None else os.environ.get("SANTELEX_STORE", "")
-    remote = re.match(r"sparql\+(https?):/+(.*)$", target)  # a Path folds "//" into "/"
-    if remote:
-        from santelex.remote import RemoteStore
-        return RemoteStore(f"{remote.group(1)}://{remote.group(2)}", read_only=read_only)
-    return Store(store_path or paths.default_store(), read_only=read_only)
 
 
 def _count(doc) -> BuildStats:
@@ -204,7 +174,6 @@ def build(sources=None, store_path=None, format: str | None = None,
     for s in sources:
         if not s.exists():
             raise ReadError("no such file or folder", str(s))
-    from santelex import archives
     if codes or any(archives.is_dila_archive(s) for s in sources):
         return archives.build(sources, store_path, codes=codes, progress=progress, workers=workers)
     if format:

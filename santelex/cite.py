@@ -20,7 +20,8 @@ from urllib.parse import unquote
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from santelex.ingest import corpus_index, registry, uris
+from santelex.ingest import corpus_index, registry
+from santelex import uris
 from santelex.ingest.citations.resolve import exists as ref_exists
 from santelex.ingest.citations.resolve import resolve_text
 from santelex.errors import UsageError

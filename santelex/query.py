@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex.ingest import uris
+from santelex import uris
 from santelex import paths
 from santelex.errors import QueryError, UsageError
 

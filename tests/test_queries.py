@@ -312,7 +312,7 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from santelex.ingest import uris
+    from santelex import uris
     from santelex import api
     st = api.open_store(store_path)
     with st.transaction() as loader:
