@@ -185,7 +185,7 @@ def build_cost(archive: Path, limit: int | None):
     """What the text references add to reading the archive and mapping it to quads (the CPU
     work of ``santelex build``, without the store), against the same without them."""
     from santelex.ingest import markdown_export
-    from santelex.ingest.to_rdf import to_quads
+    from santelex.ingest.to_rdf import to_nquads
     items = [i for i in registry.iter_inputs(archive) if i.name.endswith(".md")][:limit]
     plain = lambda paragraphs, links, code, number: links  # noqa: E731  (links only)
     results = {}
@@ -197,7 +197,7 @@ def build_cost(archive: Path, limit: int | None):
             quads = cites = 0
             for item in items:
                 for doc in markdown_export.read(item.name, item.data):
-                    quads += len(to_quads(doc, item.name, snapshot=date(2023, 12, 6)))
+                    quads += len(to_nquads(doc, item.name, snapshot=date(2023, 12, 6)))
                     cites += len(doc.all_references)
             results[label] = (time.process_time() - t, quads, cites)
         finally:

@@ -1,8 +1,13 @@
-"""Article model -> RDF quads (ELI for the law, PROV-O for provenance).
+"""Article model -> RDF (ELI for the law, PROV-O for provenance), written as N-Quads.
 
-Pure: a document in, pyoxigraph quads out, all in one named graph per source file so that
+Pure: a document in, N-Quads text out, all in one named graph per source file so that
 re-reading the file replaces exactly what it said before.  Nothing here reads files or
-touches a store.
+touches a store.  Terms are written straight in their N-Triples form (``<iri>``,
+``"text"@fr``, ``"3"^^<…#integer>``): a build hands the text to Oxigraph's bulk loader
+without building a term object per quad; ``to_quads`` parses the same text into pyoxigraph
+quads for callers that want objects.  IRIs are minted by ``santelex.uris`` (percent-encoded,
+valid by construction); the few taken from a source as they are (a text's ELI, a LEGIARTI
+identifier) go through ``pyoxigraph.NamedNode``, which refuses an invalid one.
 
 For a code article ``A``:
     A  a eli:LegalResourceSubdivision ; eli:is_part_of <section> ; eli:number "R1434-4" ;
@@ -17,68 +22,100 @@ For a code article ``A``:
 """
 from __future__ import annotations
 
+import re
 from datetime import date
-from functools import lru_cache
-from typing import Iterator
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from santelex import uris
 from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 PROV = "http://www.w3.org/ns/prov#"
-OWL_SAMEAS = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
-RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 
-@lru_cache(maxsize=None)
-def E(local: str) -> NamedNode:
-    return NamedNode(uris.ELI + local)
+def iri(value: str) -> str:
+    """An IRI minted by santelex.uris, in N-Triples form."""
+    return f"<{value}>"
 
 
-@lru_cache(maxsize=None)
-def S(local: str) -> NamedNode:
-    return NamedNode(uris.ONTOLOGY + local)
+def foreign_iri(value: str) -> str:
+    """An IRI read from a source: checked by Oxigraph (ValueError if it is not one)."""
+    return str(NamedNode(value))
 
 
+def E(local: str) -> str:
+    return f"<{uris.ELI}{local}>"
+
+
+def S(local: str) -> str:
+    return f"<{uris.ONTOLOGY}{local}>"
+
+
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+OWL_SAMEAS = "<http://www.w3.org/2002/07/owl#sameAs>"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+DERIVED_FROM = f"<{PROV}wasDerivedFrom>"
 LEGAL_RESOURCE = E("LegalResource")
 SUBDIVISION = E("LegalResourceSubdivision")
 EXPRESSION = E("LegalExpression")
-FR = NamedNode("http://publications.europa.eu/resource/authority/language/FRA")
+CITATION = S("Citation")
+FR = "<http://publications.europa.eu/resource/authority/language/FRA>"
+IS_PART_OF, HAS_PART, REALIZES, CITES = E("is_part_of"), E("has_part"), E("realizes"), E("cites")
+NUMBER, TEXT, KIND, ALINEA, ORDER = E("number"), S("text"), S("kind"), S("alinea"), S("order")
+_INTEGER = f"^^<{XSD}integer>"
+_TRUE, _FALSE = f'"true"^^<{XSD}boolean>', f'"false"^^<{XSD}boolean>'
+_DATE = f"^^<{XSD}date>"
+
+#: what N-Triples strings must escape: the quote, the backslash, line ends; other control
+#: characters are written as \\uXXXX so that no reader of the text trips on them
+_SPECIAL = re.compile(r'[\x00-\x1f"\\\x7f]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def fr(text: str) -> Literal:
-    return Literal(text, language="fr")
+def _escape_char(m: re.Match) -> str:
+    c = m.group()
+    return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
 
 
-def lit(value) -> Literal:
+def _string(text: str) -> str:
+    if _SPECIAL.search(text) is None:
+        return f'"{text}"'
+    return '"' + _SPECIAL.sub(_escape_char, text) + '"'
+
+
+def fr(text: str) -> str:
+    return _string(text) + "@fr"
+
+
+def lit(value) -> str:
     if isinstance(value, bool):
-        return Literal("true" if value else "false", datatype=NamedNode(XSD + "boolean"))
+        return _TRUE if value else _FALSE
     if isinstance(value, int):
-        return Literal(str(value), datatype=NamedNode(XSD + "integer"))
+        return f'"{value}"{_INTEGER}'
     if isinstance(value, date):
-        return Literal(value.isoformat(), datatype=NamedNode(XSD + "date"))
-    return Literal(str(value))
+        return f'"{value.isoformat()}"{_DATE}'
+    return _string(str(value))
 
 
 class _Emitter:
-    def __init__(self, graph: NamedNode, seen: set | None = None):
-        self.graph = graph
-        self.quads: list[Quad] = []
+    """Collects N-Quads lines; ``add`` writes into the document's graph."""
+
+    def __init__(self, graph: str, seen: set | None = None):
+        self.tail = f" <{graph}> .\n"
+        self.lines: list[str] = []
         self.seen = seen if seen is not None else set()
 
-    def add(self, s, p, o):
-        self.quads.append(Quad(s, p, o, self.graph))
+    def add(self, s: str, p: str, o: str):
+        self.lines.append(f"{s} {p} {o}{self.tail}")
 
-    def add_to(self, graph: NamedNode, s, p, o):
-        self.quads.append(Quad(s, p, o, graph))
+    def add_to(self, graph: str, s: str, p: str, o: str):
+        self.lines.append(f"{s} {p} {o} {graph} .\n")
 
 
-def reference_target(ref: Reference) -> tuple[NamedNode | None, NamedNode | None]:
-    """(target work, target subdivision of the work when there is a pinpoint)."""
+def reference_target(ref: Reference) -> tuple[str | None, str | None]:
+    """URIs of (target work, target subdivision of the work when there is a pinpoint)."""
     if not ref.resolved or not ref.target:
         return None, None
     target = uris.target_of(ref.target)
@@ -86,150 +123,160 @@ def reference_target(ref: Reference) -> tuple[NamedNode | None, NamedNode | None
         return None, None
     if ref.target_text and ref.target_article and not ref.target_code:
         target = uris.text_article(target, ref.target_article)  # "l'article 12 de l'ordonnance …"
-    work = NamedNode(target)
     if ref.pinpoint:
         path = tuple(pinpoint_key(p) for p in ref.pinpoint)
         if path and path[0].startswith("phrase-"):
             path = ()
         path = tuple(p for p in path if not p.startswith("phrase-"))
         if path:
-            return work, NamedNode(uris.subdivision(target, path))
-    return work, None
+            return target, uris.subdivision(target, path)
+    return target, None
 
 
-def _citation(out: _Emitter, holder: str, n: int, ref: Reference, citing_work: NamedNode,
-              citing_node: NamedNode, source: NamedNode):
-    node = NamedNode(f"{holder}/citation/{n}")
-    out.add(node, RDF_TYPE, S("Citation"))
-    out.add(node, S("citingWork"), citing_work)
-    out.add(node, S("citingSubdivision"), citing_node)
-    out.add(node, S("surface"), fr(ref.text))
-    out.add(node, S("start"), lit(ref.start))
-    out.add(node, S("end"), lit(ref.end))
-    out.add(node, S("provenance"), lit(ref.provenance))
-    out.add(node, S("resolved"), lit(ref.resolved))
-    out.add(node, NamedNode(PROV + "wasDerivedFrom"), source)
+def _citation(out: _Emitter, holder: str, n: int, ref: Reference, citing_work: str,
+              citing_node: str, source: str):
+    node = f"<{holder}/citation/{n}>"
+    add = out.add
+    add(node, RDF_TYPE, CITATION)
+    add(node, S("citingWork"), citing_work)
+    add(node, S("citingSubdivision"), citing_node)
+    add(node, S("surface"), fr(ref.text))
+    add(node, S("start"), lit(ref.start))
+    add(node, S("end"), lit(ref.end))
+    add(node, S("provenance"), lit(ref.provenance))
+    add(node, S("resolved"), lit(ref.resolved))
+    add(node, DERIVED_FROM, source)
     if ref.link:
-        out.add(node, S("link"), lit(ref.link))
+        add(node, S("link"), lit(ref.link))
     if ref.reason:
-        out.add(node, S("reason"), lit(ref.reason))
+        add(node, S("reason"), lit(ref.reason))
     if ref.pinpoint:
-        out.add(node, S("pinpoint"), lit(", ".join(ref.pinpoint)))
+        add(node, S("pinpoint"), lit(", ".join(ref.pinpoint)))
     work, sub = reference_target(ref)
     if work is not None:
-        out.add(node, S("cited"), work)
-        out.add(citing_work, E("cites"), work)
+        work = iri(work)
+        add(node, S("cited"), work)
+        add(citing_work, CITES, work)
         if sub is not None:
-            out.add(node, S("citedSubdivision"), sub)
-            out.add(sub, E("is_part_of"), work)
-            out.add(sub, RDF_TYPE, SUBDIVISION)
-            out.add(citing_node, E("cites"), sub)
+            sub = iri(sub)
+            add(node, S("citedSubdivision"), sub)
+            add(sub, IS_PART_OF, work)
+            add(sub, RDF_TYPE, SUBDIVISION)
+            add(citing_node, CITES, sub)
         else:
-            out.add(citing_node, E("cites"), work)
+            add(citing_node, CITES, work)
 
 
-def _subdivisions(out: _Emitter, work: str, expr: str, parent_expr: NamedNode,
+def _subdivisions(out: _Emitter, work: str, expr: str, parent_expr: str,
                   subs: tuple[Subdivision, ...], prefix: tuple[str, ...], counter: list[int],
-                  citing_work: NamedNode, source: NamedNode):
+                  citing_work: str, source: str):
+    add = out.add
+    work_node = iri(work)
     for sub in subs:
         path = (sub.key,) if sub.kind == "alinea" else prefix + (sub.key,)
-        node = NamedNode(uris.subdivision(expr, path))
-        abstract = NamedNode(uris.subdivision(work, path))
-        out.add(node, RDF_TYPE, SUBDIVISION)
-        out.add(node, E("is_part_of"), parent_expr)
-        out.add(parent_expr, E("has_part"), node)
-        out.add(node, E("realizes"), abstract)
-        out.add(abstract, RDF_TYPE, SUBDIVISION)
-        out.add(abstract, E("is_part_of"), NamedNode(work))
-        out.add(node, S("text"), fr(sub.text))
-        out.add(node, S("kind"), lit(sub.kind))
-        out.add(node, S("alinea"), lit(sub.alinea))
-        out.add(node, S("order"), lit(sub.alinea))
+        node = iri(uris.subdivision(expr, path))
+        abstract = iri(uris.subdivision(work, path))
+        add(node, RDF_TYPE, SUBDIVISION)
+        add(node, IS_PART_OF, parent_expr)
+        add(parent_expr, HAS_PART, node)
+        add(node, REALIZES, abstract)
+        add(abstract, RDF_TYPE, SUBDIVISION)
+        add(abstract, IS_PART_OF, work_node)
+        add(node, TEXT, fr(sub.text))
+        add(node, KIND, lit(sub.kind))
+        alinea = lit(sub.alinea)
+        add(node, ALINEA, alinea)
+        add(node, ORDER, alinea)
         if sub.label:
-            out.add(node, E("number"), lit(sub.label))
+            add(node, NUMBER, lit(sub.label))
         for ref in sub.references:
             counter[0] += 1
             _citation(out, expr, counter[0], ref, citing_work, node, source)
         _subdivisions(out, work, expr, node, sub.children, path, counter, citing_work, source)
 
 
-def _hierarchy(out: _Emitter, art: Article) -> NamedNode:
+def _hierarchy(out: _Emitter, art: Article) -> str:
     """The plan of the code (code > partie > … > section) in the code's own 'plan' graph.
 
     Shared by every article of the code, so written once per build (``out.seen``) into a
     graph that re-reads only ever add to: the same heading gives the same quads.
     """
-    code = NamedNode(uris.code(art.code))
-    plan = NamedNode(uris.graph("plan/" + art.code))
+    code_uri = uris.code(art.code)
+    code = iri(code_uri)
+    plan = iri(uris.graph("plan/" + art.code))
     parent, path = code, ()
-    if code.value not in out.seen:
-        out.seen.add(code.value)
+    if code_uri not in out.seen:
+        out.seen.add(code_uri)
         out.add_to(plan, code, RDF_TYPE, LEGAL_RESOURCE)
         out.add_to(plan, code, E("id_local"), lit(art.code))
     for heading in art.hierarchy:
         path = path + (heading.slug or heading.title,)
-        node = NamedNode(uris.section(art.code, path))
-        if node.value not in out.seen:
-            out.seen.add(node.value)
+        node_uri = uris.section(art.code, path)
+        node = iri(node_uri)
+        if node_uri not in out.seen:
+            out.seen.add(node_uri)
             out.add_to(plan, node, RDF_TYPE, SUBDIVISION)
-            out.add_to(plan, node, E("is_part_of"), parent)
-            out.add_to(plan, parent, E("has_part"), node)
+            out.add_to(plan, node, IS_PART_OF, parent)
+            out.add_to(plan, parent, HAS_PART, node)
             out.add_to(plan, node, E("title"), fr(heading.title))
             out.add_to(plan, node, S("level"), lit(heading.level))
         parent = node
     return parent
 
 
-def article_quads(art: Article, out: _Emitter, source: NamedNode, text_uri: str | None = None,
+def article_quads(art: Article, out: _Emitter, source: str, text_uri: str | None = None,
                   in_force: bool | None = None) -> str:
+    """Write one article (work, version, subdivisions, citations); its work URI."""
     if art.code:
         work = uris.article(art.code, art.number)
         container = _hierarchy(out, art)
     else:
         work = uris.text_article(text_uri, art.number)
-        container = NamedNode(text_uri)
-    w = NamedNode(work)
-    out.add(w, RDF_TYPE, SUBDIVISION)
-    out.add(w, S("kindOfResource"), lit("article"))
-    out.add(w, E("is_part_of"), container)
-    out.add(container, E("has_part"), w)
-    out.add(w, E("number"), lit(art.number))
-    out.add(w, E("id_local"), lit(art.number))
+        container = iri(text_uri)
+    w = iri(work)
+    add = out.add
+    add(w, RDF_TYPE, SUBDIVISION)
+    add(w, S("kindOfResource"), lit("article"))
+    add(w, IS_PART_OF, container)
+    add(container, HAS_PART, w)
+    add(w, NUMBER, lit(art.number))
+    add(w, E("id_local"), lit(art.number))
     if art.code:
-        out.add(w, S("code"), NamedNode(uris.code(art.code)))
-    key = uris.version_key(art.legiarti, art.version, art.text)
+        add(w, S("code"), iri(uris.code(art.code)))
+    text = art.text
+    key = uris.version_key(art.legiarti, art.version, text)
     expr = uris.version(work, key)
-    x = NamedNode(expr)
-    out.add(w, E("is_realized_by"), x)
-    out.add(x, RDF_TYPE, EXPRESSION)
-    out.add(x, E("realizes"), w)
-    out.add(x, E("language"), FR)
-    out.add(x, S("text"), fr(art.text))
-    out.add(x, S("versionKey"), lit(key))
-    out.add(x, NamedNode(PROV + "wasDerivedFrom"), source)
+    x = iri(expr)
+    add(w, E("is_realized_by"), x)
+    add(x, RDF_TYPE, EXPRESSION)
+    add(x, REALIZES, w)
+    add(x, E("language"), FR)
+    add(x, TEXT, fr(text))
+    add(x, S("versionKey"), lit(key))
+    add(x, DERIVED_FROM, source)
     if art.legiarti:
-        out.add(x, E("id_local"), lit(art.legiarti))
-        out.add(x, OWL_SAMEAS, NamedNode(f"https://www.legifrance.gouv.fr/codes/article_lc/{art.legiarti}"))
+        add(x, E("id_local"), lit(art.legiarti))
+        add(x, OWL_SAMEAS, foreign_iri(f"https://www.legifrance.gouv.fr/codes/article_lc/{art.legiarti}"))
     if art.status:
-        out.add(x, S("status"), lit(art.status))
+        add(x, S("status"), lit(art.status))
     if art.start:
-        out.add(x, E("first_date_entry_in_force"), lit(art.start))
+        add(x, E("first_date_entry_in_force"), lit(art.start))
     if art.end:
-        out.add(x, E("date_no_longer_in_force"), lit(art.end))
+        add(x, E("date_no_longer_in_force"), lit(art.end))
     if art.title:
-        out.add(x, E("title"), fr(art.title))
+        add(x, E("title"), fr(art.title))
     if art.nota:
-        out.add(x, S("nota"), fr(art.nota))
+        add(x, S("nota"), fr(art.nota))
     if in_force is not None:
-        out.add(x, S("inForceInSnapshot"), lit(in_force))
+        add(x, S("inForceInSnapshot"), lit(in_force))
     for ref in art.changed_by:
         if not ref.target_text:
             continue
         by_text = uris.target_of(ref.target_text)
         for by in ([by_text, uris.text_article(by_text, ref.target_article)]
                    if ref.target_article else [by_text]):
-            out.add(w, E("changed_by"), NamedNode(by))
-            out.add(NamedNode(by), E("changes"), w)
+            add(w, E("changed_by"), iri(by))
+            add(iri(by), E("changes"), w)
     counter = [0]
     for ref in art.references:
         counter[0] += 1
@@ -242,8 +289,8 @@ _NATURE_TYPE = {"decret": "DECREE", "ordonnance": "ORDINANCE", "loi": "LAW", "ar
 
 
 def _amendment(out: _Emitter, text_uri: str, n: int, am: Amendment):
-    node = NamedNode(f"{text_uri}/amendment/{n}")
-    by = NamedNode(uris.text_article(text_uri, am.by_article))
+    node = iri(f"{text_uri}/amendment/{n}")
+    by = iri(uris.text_article(text_uri, am.by_article))
     out.add(node, RDF_TYPE, S("Amendment"))
     out.add(node, S("amendmentKind"), lit(am.kind))
     out.add(node, S("byArticle"), by)
@@ -256,27 +303,27 @@ def _amendment(out: _Emitter, text_uri: str, n: int, am: Amendment):
     if am.condition:
         out.add(node, S("condition"), fr(am.condition))
     for t in am.targets:
-        target = NamedNode(uris.article(am.code, t) if am.code else uris.text_article(text_uri, t))
+        target = iri(uris.article(am.code, t) if am.code else uris.text_article(text_uri, t))
         out.add(node, S("target"), target)
         if am.kind in ("replace", "insert", "rename"):
             out.add(by, E("changes"), target)
             out.add(target, E("changed_by"), by)
-            out.add(NamedNode(text_uri), E("changes"), target)
-            out.add(target, E("changed_by"), NamedNode(text_uri))
+            out.add(iri(text_uri), E("changes"), target)
+            out.add(target, E("changed_by"), iri(text_uri))
 
 
-def text_quads(doc: LegalText, out: _Emitter, source: NamedNode):
+def text_quads(doc: LegalText, out: _Emitter, source: str):
     t_uri = uris.text(doc.nature, doc.number, doc.jorf_id or doc.nor)
-    t = NamedNode(t_uri)
+    t = iri(t_uri)
     out.add(t, RDF_TYPE, LEGAL_RESOURCE)
-    out.add(t, E("type_document"), NamedNode(
+    out.add(t, E("type_document"), iri(
         "http://publications.europa.eu/resource/authority/resource-type/"
         + _NATURE_TYPE.get(doc.nature, "LEGIS")))
     out.add(t, S("nature"), lit(doc.nature))
     out.add(t, E("title"), fr(doc.title))
-    out.add(t, NamedNode(PROV + "wasDerivedFrom"), source)
+    out.add(t, DERIVED_FROM, source)
     if doc.number:
-        out.add(t, E("number"), lit(doc.number))
+        out.add(t, NUMBER, lit(doc.number))
     if doc.date:
         out.add(t, E("date_document"), lit(doc.date))
     if doc.nor:
@@ -290,29 +337,29 @@ def text_quads(doc: LegalText, out: _Emitter, source: NamedNode):
         out.add(t, E("published_in"), lit(f"Journal officiel n° {doc.jo_number} du {doc.jo_date}"))
         out.add(t, S("joNumber"), lit(doc.jo_number))
     if doc.eli:
-        out.add(t, OWL_SAMEAS, NamedNode(doc.eli))
+        out.add(t, OWL_SAMEAS, foreign_iri(doc.eli))
     for name in doc.signatories:
         out.add(t, S("signatory"), lit(name))
     counter = [0]
-    for i, visa in enumerate(doc.visas, start=1):
+    for visa in doc.visas:
         out.add(t, S("visa"), fr(visa))
     for ref in doc.visa_references:
         counter[0] += 1
         _citation(out, t_uri + "/visas", counter[0], ref, t, t, source)
     for art in doc.articles:
         a = article_quads(art, out, source, text_uri=t_uri)
-        out.add(NamedNode(a), E("is_part_of"), t)
+        out.add(iri(a), IS_PART_OF, t)
     for art in doc.inserted:
         a = article_quads(art, out, source)
-        out.add(NamedNode(a), E("changed_by"), t)
-        out.add(t, E("changes"), NamedNode(a))
+        out.add(iri(a), E("changed_by"), t)
+        out.add(t, E("changes"), iri(a))
     for n, am in enumerate(doc.amendments, start=1):
         _amendment(out, t_uri, n, am)
 
 
-def to_quads(doc: Document, source_name: str, snapshot: date | None = None,
-             seen: set | None = None) -> list[Quad]:
-    """All quads of one document, in the named graph of its source file.
+def to_nquads(doc: Document, source_name: str, snapshot: date | None = None,
+              seen: set | None = None) -> list[str]:
+    """All quads of one document, in the named graph of its source file: N-Quads lines.
 
     ``snapshot``: the source is a Legifrance snapshot of that day (the source node says so with
     ``slx:snapshotDate``), so the versions it holds are in force in it (``slx:inForceInSnapshot``).
@@ -320,9 +367,9 @@ def to_quads(doc: Document, source_name: str, snapshot: date | None = None,
     Quads of a code's plan go to the code's plan graph; ``seen`` (URIs of plan nodes
     already written in this build) keeps them from being written once per article.
     """
-    out = _Emitter(NamedNode(uris.graph(source_name)), seen)
-    source = NamedNode(uris.source(source_name))
-    out.add(source, RDF_TYPE, NamedNode(PROV + "Entity"))
+    out = _Emitter(uris.graph(source_name), seen)
+    source = iri(uris.source(source_name))
+    out.add(source, RDF_TYPE, f"<{PROV}Entity>")
     out.add(source, RDFS_LABEL, lit(source_name))
     if snapshot is not None:
         out.add(source, S("snapshotDate"), lit(snapshot))
@@ -330,7 +377,14 @@ def to_quads(doc: Document, source_name: str, snapshot: date | None = None,
         text_quads(doc, out, source)
     else:
         article_quads(doc, out, source, in_force=True if snapshot is not None else None)
-    return out.quads
+    return out.lines
 
 
-__all__ = ["to_quads", "reference_target"]
+def to_quads(doc: Document, source_name: str, snapshot: date | None = None,
+             seen: set | None = None) -> list[Quad]:
+    """The same quads as pyoxigraph objects (parsed from ``to_nquads``)."""
+    text = "".join(to_nquads(doc, source_name, snapshot, seen))
+    return list(parse(text.encode("utf-8"), format=RdfFormat.N_QUADS))
+
+
+__all__ = ["to_nquads", "to_quads", "reference_target"]

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from santelex.ingest import registry
 from santelex import uris
-from santelex.ingest.to_rdf import to_quads
+from santelex.ingest.to_rdf import to_nquads
 from santelex import archives, paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
@@ -93,21 +93,22 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     """Parse a batch of (graph name, display name, bytes) -> (graph URIs, N-Quads, stats)."""
     seen = _SEEN if seen is None else seen
     stats = BuildStats()
-    quads: list[ox.Quad] = []
+    lines: list[str] = []
+    rdf: list[bytes] = []
     graphs = []
     for name, display, data in batch:
         if registry.rdf_format(display) and not format:
-            quads.extend(_rdf_quads(name, display, data))
+            rdf.append(ox.serialize(_rdf_quads(name, display, data), format=ox.RdfFormat.N_QUADS))
             graphs.append(uris.graph(name))
             stats.files += 1
             continue
         item = registry.Input(display, data)
         for doc in registry.read_input(item, format):
-            quads.extend(to_quads(doc, name, snapshot=in_force, seen=seen))
+            lines.extend(to_nquads(doc, name, snapshot=in_force, seen=seen))
             stats.add(_count(doc))
         graphs.append(uris.graph(name))
         stats.files += 1
-    return graphs, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), stats
+    return graphs, "".join(lines).encode("utf-8") + b"".join(rdf), stats
 
 
 def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=None) -> Iterator:

@@ -61,7 +61,7 @@ import pyoxigraph as ox
 
 from santelex.ingest import registry
 from santelex import uris
-from santelex.ingest.to_rdf import to_quads
+from santelex.ingest.to_rdf import to_nquads
 from santelex.stats import BuildStats
 from santelex.stores import open_store
 from santelex.errors import ReadError, StoreError, UsageError
@@ -153,15 +153,15 @@ def _convert(batch: list[tuple[str, bytes]], format: str | None, keep_texts: fro
     """
     seen = _SEEN if seen is None else seen
     stats = BuildStats()
-    quads: list[ox.Quad] = []
+    lines: list[str] = []
     for name, data in batch:
         for doc in registry.read_input(registry.Input(name, data), format):
             if keep_texts is not None and isinstance(doc, LegalText) and _text_uri(doc) not in keep_texts:
                 continue
-            quads.extend(to_quads(doc, name, seen=seen))
+            lines.extend(to_nquads(doc, name, seen=seen))
             _count(doc, stats)
         stats.files += 1
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS), stats
+    return "".join(lines).encode("utf-8"), stats
 
 
 class Loading:
