@@ -7,6 +7,7 @@ import os
 import time
 from datetime import date
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,7 +17,7 @@ from santelex.ingest import registry
 from santelex import uris
 from santelex.ingest.to_rdf import to_nquads
 from santelex import archives, paths
-from santelex.errors import ReadError
+from santelex.errors import ReadError, StoreError
 from santelex.model import LegalText
 from santelex.snapshots import snapshot_of
 from santelex.stats import BuildStats
@@ -111,6 +112,98 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     return graphs, "".join(lines).encode("utf-8") + b"".join(rdf), stats
 
 
+class _Writer:
+    """The N-Quads of the workers into the staging store: Oxigraph's bulk loader, ``LOADS``
+    loads at a time in threads of this process, while it goes on gathering what the workers
+    parse.
+
+    One bulk load works on one core (Oxigraph shares a load among threads only by the million
+    quads, more than fits in memory here) and lets go of the GIL, so two loads at once keep
+    both cores of a small machine busy.  Inputs enter the journal in the order they were put,
+    once the load holding them and every load before it are done.  A graph the staging store
+    already holds (a file read again) is dropped only while no load is running.  A store
+    without a local Oxigraph (a SPARQL server) gets the loader's own ``load_nquads``.
+    """
+
+    #: bytes of N-Quads per bulk load: more costs memory, less costs CPU per quad
+    CHUNK = 32_000_000
+    LOADS = min(2, os.cpu_count() or 1)
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.ox = getattr(loader, "store", None)
+        if not isinstance(self.ox, ox.Store):
+            self.ox = None
+        self._threads = None
+        self._running: deque = deque()  # (future, names), in order
+        self._buffer: list[bytes] = []
+        self._size = 0
+        self._names: list[str] = []
+
+    def __enter__(self) -> "_Writer":
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if kind is None:
+            self._submit()
+        try:
+            self._retire(0)  # interrupted too: what is loaded is journaled, a rerun resumes after it
+        finally:
+            if self._threads is not None:
+                self._threads.shutdown()
+        if kind is None:
+            self.loader.flush()
+
+    def put(self, graphs: list[str], data: bytes, names: list[str]):
+        if self.ox is None:
+            self.loader.load_nquads(graphs, data)
+            self.loader.commit(names)
+            return
+        for g in graphs:
+            if self.ox.contains_named_graph(ox.NamedNode(g)):
+                self._submit()
+                self._retire(0)  # no drop while a load writes
+            self.loader.replace_graph(g, ())  # drops what an earlier build wrote, once
+        self._buffer.append(data)
+        self._size += len(data)
+        self._names.extend(names)
+        if self._size >= self.CHUNK:
+            self._submit()
+
+    def _submit(self):
+        if not self._buffer and not self._names:
+            return
+        data = b"".join(self._buffer)
+        names, self._names = self._names, []
+        self._buffer, self._size = [], 0
+        self._retire(self.LOADS - 1)
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.LOADS, thread_name_prefix="santelex-load")
+        self._running.append((self._threads.submit(self._load, data), names))
+
+    def _load(self, data: bytes):
+        if data:
+            try:
+                self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            except (OSError, SyntaxError) as e:
+                raise StoreError(f"store write failed: {e}") from None
+
+    def _retire(self, keep: int):
+        """Wait for the oldest loads until ``keep`` remain; journal their inputs, in order.
+        A failed load: every other one is waited for (nothing may write once the staging
+        folder goes), none after it journaled, and its error raised."""
+        while len(self._running) > keep:
+            job, names = self._running.popleft()
+            try:
+                job.result()
+            except BaseException:
+                for other, _ in self._running:
+                    other.exception()
+                self._running.clear()
+                raise
+            self.loader.commit(names)
+
+
 def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=None) -> Iterator:
     for source in sources:
         # versions read from an archive of a known Legifrance snapshot are in force in it
@@ -188,34 +281,38 @@ def build(sources=None, store_path=None, format: str | None = None,
             progress(f"resume:{len(loader.done)}", None)
         batches = _batches(sources, loader.done, stats, format, progress, snapshot)
 
-        def finish(graphs, data, part: BuildStats, names):
-            loader.load_nquads(graphs, data)
-            loader.commit(names)
-            stats.add(part)
-            if progress:
-                for name in names:
-                    progress(name, None)
+        with _Writer(loader) as writer:
 
-        if workers <= 1:
-            seen: set = set()
-            for batch, in_force in batches:
-                graphs, data, part = _convert(batch, format, in_force, seen)
-                finish(graphs, data, part, [b[0] for b in batch])
-        else:
-            from santelex.ingest import corpus_index
-            corpus_index.default()  # load once here; forked workers share it
-            ctx = mp.get_context("fork")
-            with ctx.Pool(workers, initializer=_fresh_worker) as pool:
-                window: deque = deque()
+            def finish(graphs, data, part: BuildStats, names):
+                writer.put(graphs, data, names)
+                stats.add(part)
+                if progress:
+                    for name in names:
+                        progress(name, None)
+
+            if workers <= 1:
+                seen: set = set()
                 for batch, in_force in batches:
-                    window.append((pool.apply_async(_convert, (batch, format, in_force)),
-                                   [b[0] for b in batch]))
-                    if len(window) >= 4 * workers:  # keep workers busy during bulk loads
+                    graphs, data, part = _convert(batch, format, in_force, seen)
+                    finish(graphs, data, part, [b[0] for b in batch])
+            else:
+                from santelex.ingest import corpus_index
+                corpus_index.default()  # load once here; forked workers share it
+                ctx = mp.get_context("fork")
+                with ctx.Pool(workers, initializer=_fresh_worker) as pool:
+                    # the workers have their copy; this process needs the index no more, and
+                    # its memory goes to the bulk loads
+                    corpus_index.default.cache_clear()
+                    window: deque = deque()
+                    for batch, in_force in batches:
+                        window.append((pool.apply_async(_convert, (batch, format, in_force)),
+                                       [b[0] for b in batch]))
+                        if len(window) >= 4 * workers:  # keep workers busy during bulk loads
+                            job, names = window.popleft()
+                            finish(*job.get(), names)
+                    while window:
                         job, names = window.popleft()
                         finish(*job.get(), names)
-                while window:
-                    job, names = window.popleft()
-                    finish(*job.get(), names)
     if hasattr(store, "count_quads"):
         stats.quads = store.count_quads()
     stats.triples = store.count()

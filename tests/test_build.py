@@ -201,6 +201,7 @@ def test_parallel_build_equals_serial(tmp_path, csp_sample):
 def test_interrupted_build_resumes(tmp_path, csp_sample, monkeypatch):
     from santelex.store import Loader
     monkeypatch.setattr(Loader, "BULK_BYTES", 1)  # write (and journal) every batch
+    monkeypatch.setattr(api._Writer, "CHUNK", 1)
     path = tmp_path / "store"
     api.build(SEEDS[:1], path)
     seen = []
