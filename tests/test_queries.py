@@ -69,6 +69,43 @@ def test_cites(seed_store):
     ]
 
 
+#: the version part of `cites` as it was written before (a union of two patterns): the query
+#: now walks one path, and must give the same rows
+FORMER_CITES_VERSION = """  OPTIONAL {
+    { ?citingSubdivision eli:realizes ?article . BIND(?citingSubdivision AS ?version) }
+    UNION
+    { ?citingSubdivision eli:is_part_of+ ?version . ?version eli:realizes ?article }
+  }"""
+
+
+def test_cites_same_rows_as_its_former_text(seed_store, r1434_4, tmp_path):
+    """On the seeds (citations in subdivisions, a decree's visas without a version), and on an
+    article whose citation is made by the version itself (a reference outside any subdivision)."""
+    import dataclasses
+
+    from santelex.ingest.to_rdf import to_quads
+    from santelex.model import Reference
+    from santelex.store import Store
+
+    text = q.load("cites").text
+    start = text.index("  OPTIONAL {\n    ?citingSubdivision eli:is_part_of*")
+    end = text.index("  }\n", start) + 4
+    former = text[:start] + FORMER_CITES_VERSION + "\n" + text[end:]
+    whole = dataclasses.replace(r1434_4, number="R1434-99", references=(
+        Reference("article L. 1434-2", 0, 17, target_code="code-de-la-sante-publique", target_article="L1434-2"),))
+    extra = Store(tmp_path / "store")
+    extra.oxigraph.extend(to_quads(whole, "whole.md"))
+    for store in (seed_store, extra):
+        citing = sorted({r["a"].value for r in store.query(
+            "SELECT DISTINCT ?a WHERE { ?c <https://data.santelex.fr/ontology#citingWork> ?a }")})
+        assert len(citing) > 5 or store is extra  # R1434-4, D. 712-1 to 3, the decree (visas) and its articles
+        for work in citing:
+            term = {"article": ox.NamedNode(work)}
+            rows = q.execute(store, text, term).rows
+            assert rows == q.execute(store, former, term).rows, work
+    assert any(r[0] == r[1] for r in rows)  # the version is the citing node
+
+
 def test_cited_by_with_pinpoint_and_surface(seed_store):
     assert rows(seed_store, "cited-by", article="CSP L1434-7") == [
         ("csp:R1434-4", "csp:R1434-4/version/e87b577aa080/alinea-9", "L. 1434-7", "alinéa 5",
