@@ -10,7 +10,11 @@ through ``santelex.query.execute`` (rows materialised).  ``cites`` and ``cited-b
 once on each of ``--sample`` articles drawn at random (seeded) among those that cite, or
 are cited; the median, 95th percentile and maximum are printed, then the article with the
 most citations (the worst case).  ``citation-count`` runs ``--repeat`` times on the code.
-Targets (issue 4): cites and cited-by < 20 ms, citation-count < 2 s.
+Targets (issue 4): cites and cited-by < 20 ms, citation-count < 2 s; issue 16: every lookup,
+the most cited articles included, and every article page < 100 ms.  The article page is what
+the web page of an article computes from the store (``santelex.web.law.article_page`` and the
+neighbourhood graph it draws), on the same sample and on the articles that cite and are
+cited the most, without rendering the HTML.
 
 Baseline, on the same citations read out of the same store, in this process:
 ``networkx`` (default): a MultiDiGraph citing work -> cited work, one edge per citation
@@ -22,6 +26,7 @@ CSP).  The ratio printed is santelex time / baseline time.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -39,7 +44,7 @@ from santelex import api  # noqa: E402
 from santelex import query as q  # noqa: E402
 from santelex.store import bind_values  # noqa: E402
 
-TARGET_MS = {"cites": 20, "cited-by": 20, "citation-count": 2000}
+TARGET_MS = {"cites": 20, "cited-by": 20, "citation-count": 2000, "article page": 100}
 P = ("PREFIX slx: <https://data.santelex.fr/ontology#>\nPREFIX eli: <http://data.europa.eu/eli/ontology#>\n"
      "PREFIX prov: <http://www.w3.org/ns/prov#>\n")
 
@@ -138,7 +143,7 @@ def main():
         print(f"  {stats.articles} articles, {stats.citations} citations, {stats.triples} triples "
               f"in {stats.seconds:.0f} s")
     store = api.open_store(spec, read_only=True)
-    print(f"store: {spec} ({store.count()} triples)")
+    print(f"store: {spec} ({store.count()} triples); load average {os.getloadavg()[0]:.1f}")
     baseline = None
     if args.baseline != "none":
         started = time.perf_counter()
@@ -187,6 +192,17 @@ def main():
         base_ms = timed(lambda: baseline.run(name, worst[name]))[0] if baseline else None
         line(name, f"most citations: {short(worst[name])}"[:34], len(res), ms, base_ms)
 
+    from santelex.web.app import _article_context
+    sample = rnd.sample(citing, min(args.sample, len(citing)))
+    _article_context(store, sample[0], None, None)  # warm-up
+    times = sorted(timed(lambda: _article_context(store, a, None, None))[0] for a in sample)
+    n = len(times)
+    for label, i in (("median", n // 2), ("95th percentile", int(n * 0.95) - 1), ("max", n - 1)):
+        line("article page", f"{label} of {n} articles", 1, times[i])
+    for name, work in worst.items():
+        ms, _ = timed(lambda: _article_context(store, work, None, None))
+        line("article page", f"{name} most: {short(work)}"[:34], 1, ms)
+
     nq = q.load("citation-count")
     bindings = q.bind(nq, {"code": args.code}, store)
     code_uri = bindings["code"].value
@@ -198,6 +214,7 @@ def main():
                                            for _ in range(max(1, args.repeat // 2))))
     line("citation-count", f"{args.code}, median of {args.repeat} runs"[:34], 100,
          statistics.median(times), base_ms)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     store.close()
     if tmp is not None:
         tmp.cleanup()
