@@ -155,6 +155,8 @@ async def article(settings: Settings, request: Request):
 
 
 async def _work_page(settings: Settings, request: Request, work: str):
+    if not valid_iri(work):
+        return error_page(f"adresse d'article invalide : {work}", 400)
     store = settings.open()
     version = request.query_params.get("version")
     target = request.query_params.get("cible") or None
@@ -169,7 +171,7 @@ async def _work_page(settings: Settings, request: Request, work: str):
 async def text(settings: Settings, request: Request):
     path = request.path_params["path"].strip("/")
     uri = law.JORF_BASE + path
-    found = law.split_jorf(uri)
+    found = law.split_jorf(uri) if valid_iri(uri) else None
     if found is None:
         return error_page(f"aucun texte à l'adresse /texte/{path}", 404)
     if found[1] or found[2]:  # a version or a subdivision: the work's page, at its anchor
