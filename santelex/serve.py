@@ -308,8 +308,9 @@ class QueryPool:
 
     - ``workers`` processes take any query, with the full ``timeout``;
     - one more, the quick worker, takes queries of *light* clients only (no query of theirs
-      running, none that ran past ``quick_timeout`` in the last minute) when every other
-      worker is busy, and stops them at ``quick_timeout`` seconds;
+      running, one answered within ``quick_timeout`` in the last ten minutes, none that ran
+      longer in the last minute) when every other worker is busy, and stops them at
+      ``quick_timeout`` seconds;
     - a client (an address) runs at most ``per_client`` queries at once;
     - a query that finds no worker within ``queue_wait`` seconds gets 503 with
       ``Retry-After`` (the seconds until a running query must end).
@@ -334,6 +335,7 @@ class QueryPool:
         self._running: dict[str, int] = {}
         self._waiting: dict[str, int] = {}
         self._long: dict[str, float] = {}   # client -> when one of its queries last ran long
+        self._fast: dict[str, float] = {}   # client -> when one of its queries was last answered quickly
         self._folder: Path | None = None
         self.closed = False
 
@@ -375,11 +377,17 @@ class QueryPool:
 
     # -- scheduling ----------------------------------------------------------------------
     def _light(self, client: str, now: float) -> bool:
+        """A client may use the quick worker: none of its queries is running, one of them was
+        answered within ``quick_timeout`` in the last ten minutes, none ran longer in the last one."""
         last = self._long.get(client)
         if last is not None and now - last > 60:
             del self._long[client]
             last = None
-        return last is None and not self._running.get(client)
+        fast = self._fast.get(client)
+        if fast is not None and now - fast > 600:
+            del self._fast[client]
+            fast = None
+        return last is None and fast is not None and not self._running.get(client)
 
     def _retry_after(self, now: float) -> int:
         ends = [l.started + l.timeout - now for l in self._leases if l.worker.lane == "main"]
@@ -426,6 +434,8 @@ class QueryPool:
                 del self._running[lease.client]
             if now - lease.started > self.quick_timeout:
                 self._long[lease.client] = now
+            elif worker_alive:
+                self._fast[lease.client] = now
             if worker_alive and not self.closed:
                 self._idle[lease.worker.lane].append(lease.worker)
             self._cond.notify_all()
