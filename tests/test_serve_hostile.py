@@ -341,3 +341,32 @@ def test_a_rebuilt_store_is_seen_at_once_by_every_worker_and_the_pages(tmp_path)
         assert httpx.get(base + "/texte/decret/2005-76", timeout=60).status_code == 200
     finally:
         stop(proc)
+
+
+def test_an_unexpected_error_in_a_route_is_one_line_without_traceback(seed_store):
+    """The application of santelex serve, with one more route that fails, served by uvicorn."""
+    import uvicorn
+    from starlette.routing import Route
+
+    from santelex.serve import create_app
+
+    async def broken(request):
+        raise ValueError("secret detail\nTraceback (most recent call last): …")
+
+    port = free_port()
+    app = create_app(str(seed_store.path), routes=[Route("/casse", broken)], workers=1)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(300):
+            if server.started:
+                break
+            threading.Event().wait(0.1)
+        r = httpx.get(f"http://127.0.0.1:{port}/casse", timeout=30)
+        assert r.status_code == 500
+        assert r.text == "internal error (ValueError); the server goes on\n"
+        assert httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(30)
