@@ -219,15 +219,20 @@ def is_update(text: str) -> bool:
     return first_keyword(text) in _UPDATE_WORDS
 
 
+def refuse_update(text: str, file: str = "<query>"):
+    """QueryError if the text is an update (read from its first keyword, before any parsing)."""
+    if is_update(text):
+        raise QueryError("updates are not allowed: santelex runs read-only queries "
+                         "(SELECT, ASK, CONSTRUCT, DESCRIBE)", file)
+
+
 def check(text: str, file: str = "<query>") -> str:
     """'select', 'ask', 'construct' or 'describe'; QueryError (with line, column) otherwise.
 
     The text goes through Oxigraph's own parser (on an empty in-memory store: nothing is
     evaluated); updates are refused before that.
     """
-    if is_update(text):
-        raise QueryError("updates are not allowed: santelex runs read-only queries "
-                         "(SELECT, ASK, CONSTRUCT, DESCRIBE)", file)
+    refuse_update(text, file)
     try:
         res = ox.Store().query(text)
     except SyntaxError as e:
@@ -432,7 +437,25 @@ def serialize(result: Result, fmt: str) -> bytes:
     if result.kind in ("construct", "describe"):
         variables = ["s", "p", "o"]
         rows = [(t.subject, t.predicate, t.object) for t in result.triples]
+    if fmt == "csv":
+        rows = [tuple(defuse(t) for t in row) for row in rows]
     return _solutions(variables, rows).serialize(format=target)
+
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def defuse(term):
+    """A literal whose text a spreadsheet would run as a formula, quoted for CSV output.
+
+    A CSV cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab, a carriage return) is read
+    by spreadsheets as a formula (``=cmd|' /C calc'!A0``): it gets a leading ``'``, which they
+    show as text.  Numbers (``-5``, ``+1.5e3``) are left as they are: they are not formulas.
+    """
+    if isinstance(term, ox.Literal) and _FORMULA.match(term.value) and not _NUMBER.match(term.value):
+        return ox.Literal("'" + term.value)
+    return term
 
 
 def _solutions(variables: list[str], rows: list[tuple]) -> ox.QuerySolutions:

@@ -55,17 +55,15 @@ def bind_values(sparql: str, bindings: dict) -> str:
     The values are pyoxigraph terms, written in their N-Triples form (escaped by Oxigraph),
     never user text pasted into the query: a value can only ever match or not match.
     """
-    import re as _re
+    from santelex.sparql_text import where_brace
     for k, v in bindings.items():
         if not isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
             raise QueryError(f"parameter {k!r} must be an RDF term")
     block = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in bindings.items())
-    m = _re.search(r"\bWHERE\s*\{", sparql, _re.I)
-    if m is None:
-        m = _re.search(r"\{", sparql)
-    if m is None:
+    at = where_brace(sparql)  # comments, strings and IRIs skipped
+    if at is None:
         raise QueryError("query has no WHERE clause to bind parameters in")
-    return sparql[:m.end()] + " " + block + " " + sparql[m.end():]
+    return sparql[:at] + " " + block + " " + sparql[at:]
 
 
 class Store:
