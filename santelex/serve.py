@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,7 +42,8 @@ from urllib.parse import parse_qsl
 from santelex import query as q
 from santelex import sparql_text
 from santelex.errors import QueryError, SantelexError
-from santelex.store import BUILD_ID
+from santelex.limits import MAX_QUERY_BYTES, client_of
+from santelex.store import generation
 
 __all__ = ["Answer", "QueryPool", "create_app", "negotiate", "serve"]
 
@@ -170,29 +170,6 @@ def store_folder(store_spec: str | None) -> Path | None:
     from santelex import api
     st = api.open_store(store_spec, read_only=True)
     return getattr(st, "path", None)
-
-
-def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
-    """What tells one build of the store from the next: the folder's inode and build id.
-
-    A build renames its staging folder onto the store; between the two renames of the swap
-    the folder is briefly missing: wait for it (up to ``wait`` seconds).
-    """
-    if folder is None:
-        return None
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            st = os.stat(folder)
-            try:
-                build = (folder / BUILD_ID).read_text()
-            except FileNotFoundError:
-                build = ""
-            return (st.st_dev, st.st_ino, build)
-        except FileNotFoundError:
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.05)
 
 
 # -- the workers -----------------------------------------------------------------------------
@@ -368,7 +345,7 @@ class QueryPool:
 
     def refusal(self, text: str) -> Answer | None:
         """The answer to a query that must not run at all (an update, a SERVICE)."""
-        if q.is_update(text):
+        if sparql_text.is_update(text):
             return _text(403, "updates are refused: this endpoint is read-only")
         why = service_refusal(text, self.allow_service)
         if why:
@@ -487,7 +464,6 @@ class QueryPool:
 
 # -- the application -------------------------------------------------------------------------
 
-MAX_QUERY_BYTES = 1024 * 1024  #: a query's bytes at most (a POST body, a form's query=)
 
 
 def create_app(store_spec: str | None = None, *, timeout: float = 30.0, max_results: int | None = 10_000,
@@ -557,11 +533,6 @@ async def read_body(request, cap: int) -> bytes:
             raise BodyTooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def client_of(request) -> str:
-    """The key a client's share of the workers is counted by: its address."""
-    return request.client.host if request.client else ""
 
 
 async def sparql_endpoint(request):

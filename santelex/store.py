@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -302,3 +303,26 @@ PREFIXES = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+
+def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
+    """What tells one build of the store from the next: the folder's inode and build id.
+
+    A build renames its staging folder onto the store; between the two renames of the swap
+    the folder is briefly missing: wait for it (up to ``wait`` seconds).
+    """
+    if folder is None:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            st = os.stat(folder)
+            try:
+                build = (folder / BUILD_ID).read_text()
+            except FileNotFoundError:
+                build = ""
+            return (st.st_dev, st.st_ino, build)
+        except FileNotFoundError:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)

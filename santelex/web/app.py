@@ -44,7 +44,9 @@ from santelex import uris
 from santelex import api
 from santelex import query as q
 from santelex.errors import AnnexError, SantelexError, UsageError
-from santelex.serve import MAX_QUERY_BYTES
+from santelex import sparql_text
+from santelex.limits import MAX_QUERY_BYTES, client_of
+from santelex.store import generation
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
 from santelex.web.upload import (DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge,
@@ -89,7 +91,6 @@ class Settings:
 
     def open(self):
         """The pages' read-only handle, opened again when a build has swapped the store."""
-        from santelex.serve import generation
         with self.lock:
             if self.store is not None:
                 now = generation(getattr(self.store, "path", None))
@@ -423,10 +424,9 @@ async def _run_query(request: Request, text: str):
 
     Nothing of the query runs in this process: its kind comes back with the answer.
     """
-    from santelex.serve import client_of
 
     try:
-        q.refuse_update(text, "requête")
+        sparql_text.refuse_update(text, "requête")
     except SantelexError as e:
         return None, str(e)
     pool = request.app.state.queries
