@@ -63,8 +63,16 @@ RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
+    """The triples of an RDF file, in the graph of that file.
+
+    A dataset (``.trig``, ``.nq``) may only use the default graph: a quad in a named graph
+    would land in a graph that is not its file's, beyond the reach of the next build of that
+    file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
+    parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
     fmt = RDF_SUFFIXES[Path(display).suffix.lower()]
     graph = ox.NamedNode(uris.graph(name))
+    if fmt == ox.RdfFormat.RDF_XML:
+        _refuse_declarations(data, display)
     try:
         parsed = list(ox.parse(data, format=fmt, base_iri=uris.BASE))
     except SyntaxError as e:
@@ -72,9 +80,29 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
         raise ReadError(f"not valid {fmt.name}: {e.msg if hasattr(e, 'msg') else e}", display, line) from None
     out = []
     for q in parsed:
-        g = q.graph_name if isinstance(q, ox.Quad) and not isinstance(q.graph_name, ox.DefaultGraph) else graph
-        out.append(ox.Quad(q.subject, q.predicate, q.object, g))
+        if isinstance(q, ox.Quad) and not isinstance(q.graph_name, ox.DefaultGraph):
+            raise ReadError(f"a quad in the named graph {q.graph_name}: santelex keeps each file in a "
+                            "graph of its own; give the triples of a dataset in its default graph "
+                            "(or one .ttl/.nt file per graph)", display, _line_of(data, q.graph_name))
+        out.append(ox.Quad(q.subject, q.predicate, q.object, graph))
     return out
+
+
+def _line_of(data: bytes, graph) -> int | None:
+    i = data.find(str(graph).encode())
+    return data.count(b"\n", 0, i) + 1 if i >= 0 else None
+
+
+_DECLARATION = re.compile(rb"<!(ENTITY|DOCTYPE)", re.I)
+
+
+def _refuse_declarations(data: bytes, display: str) -> None:
+    from ingest.safe_xml import _entity_declaration
+    m = _DECLARATION.search(data)
+    line = data.count(b"\n", 0, m.start()) + 1 if m else _entity_declaration(data)
+    if m or line is not None:
+        raise ReadError("RDF/XML with a DOCTYPE or entity declarations (<!ENTITY …>): refused and not "
+                        "expanded; write the IRIs in full", display, line)
 
 
 def graph_name(path: Path, item_name: str) -> str:
