@@ -84,7 +84,7 @@ class Input:
 MAX_INPUT_BYTES = 32 * 2**20
 
 
-def _check_size(size: int, name: str, where: str | None = None) -> None:
+def check_size(size: int, name: str, where: str | None = None) -> None:
     if size > MAX_INPUT_BYTES:
         raise ReadError(f"{where + ': ' if where else ''}a file of {size / 2**20:,.0f} MB: inputs are read "
                         f"up to {MAX_INPUT_BYTES >> 20} MB each", name)
@@ -92,7 +92,7 @@ def _check_size(size: int, name: str, where: str | None = None) -> None:
 
 def _read_file(f: Path, shown: str) -> bytes:
     try:
-        _check_size(f.stat().st_size, shown)
+        check_size(f.stat().st_size, shown)
         return f.read_bytes()
     except OSError as e:
         raise ReadError(f"cannot read: {e.strerror or e}", shown) from None
@@ -127,7 +127,7 @@ def iter_inputs(path: str | os.PathLike) -> Iterator[Input]:
 _MAGIC = ((b"\x1f\x8b", gzip.open), (b"\xfd7zXZ\x00", lzma.open), (b"BZh", bz2.open))
 
 
-def _decompressed(p: Path):
+def decompressed(p: Path):
     """The archive's tar stream, decompressed by the format its first bytes say (not its name)."""
     with open(p, "rb") as f:
         head = f.read(6)
@@ -141,13 +141,13 @@ def _iter_archive(p: Path) -> Iterator[Input]:
     found = 0
     last = ""
     try:
-        with _decompressed(p) as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
+        with decompressed(p) as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
             for member in tar:
                 name = member.name
                 if name.startswith("/") or ".." in Path(name).parts:
                     raise ReadError(f"archive member {name[:200]!r} has an unsafe path; refused", str(p))
                 if member.isfile() and name.lower().endswith(_MEMBER_SUFFIXES):
-                    _check_size(member.size, str(p), f"member {name[:200]}")
+                    check_size(member.size, str(p), f"member {name[:200]}")
                     f = tar.extractfile(member)
                     data = f.read()
                     if len(data) != member.size:
