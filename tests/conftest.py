@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import registry
+from santelex.ingest import registry
 from santelex import api, paths
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -18,9 +18,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import markdown_export
-from ingest.html_text import clean
-from ingest.structure import RANK
+from santelex.ingest import markdown_export
+from santelex.ingest.html_text import clean
+from santelex.ingest.structure import RANK
 from santelex import paths
 from santelex.errors import ReadError
 from santelex.model import Article, Subdivision
