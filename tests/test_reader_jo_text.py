@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_reader_markdown_export import check_outline, outline, plain, sibling_keys_unique
 
-from ingest import jo_text
-from ingest.html_text import clean
+from santelex.ingest import jo_text
+from santelex.ingest.html_text import clean
 from santelex import paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
