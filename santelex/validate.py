@@ -198,10 +198,16 @@ FAST_COMPONENTS = {
     SH["not"]: "NotConstraintComponent", SH["and"]: "AndConstraintComponent",
     SH["or"]: "OrConstraintComponent", SH.xone: "XoneConstraintComponent",
     SH.node: "NodeConstraintComponent", SH.property: "PropertyConstraintComponent",
+    SH.hasValue: "HasValueConstraintComponent", SH.nodeKind: "NodeKindConstraintComponent",
+    SH.minLength: "MinLengthConstraintComponent", SH.maxLength: "MaxLengthConstraintComponent",
+    SH.disjoint: "DisjointConstraintComponent",
 }
+#: sh:qualifiedValueShape with its count parameters: one component per count
+_QUALIFIED = {SH.qualifiedMinCount: "QualifiedMinCountConstraintComponent",
+              SH.qualifiedMaxCount: "QualifiedMaxCountConstraintComponent"}
 _IGNORED = {SH.flags, SH.message, SH.severity, SH.deactivated, SH.path, SH.name, SH.description,
             SH.order, SH.group, SH.defaultValue, SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
-            SH.targetObjectsOf}
+            SH.targetObjectsOf, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.qualifiedValueShapesDisjoint}
 
 
 @dataclass
@@ -263,17 +269,43 @@ class _Shapes:
                     values = [[self.get(s) for s in Collection(sg, v)] for v in values]
                 elif p in (SH["not"], SH.node, SH.property):
                     values = [self.get(v) for v in values]
-                elif p in (SH["class"], SH.equals, SH.lessThan, SH.lessThanOrEquals):
+                elif p in (SH["class"], SH.equals, SH.lessThan, SH.lessThanOrEquals, SH.disjoint, SH.hasValue,
+                           SH.nodeKind):
                     values = [canon(v) for v in values]
+                elif p in (SH.minLength, SH.maxLength):
+                    values = [int(v) for v in values]
                 elif p == SH.pattern:
                     flags = sg.value(node, SH.flags)
                     values = [_regex(v, flags) for v in values]
                 shape.constraints.append((FAST_COMPONENTS[p], values))
+            elif p == SH.qualifiedValueShape:
+                shape.constraints.extend(self._qualified(node))
             elif str(p).startswith(str(SH)) and p not in _IGNORED:
                 raise ShapeError(f"the fast engine does not evaluate {p} (shape {node}); use --engine pyshacl")
         if path is not None:
             self._check_path(path)
         return shape
+
+    def _qualified(self, node) -> list:
+        """sh:qualifiedValueShape with sh:qualifiedMinCount / sh:qualifiedMaxCount (SHACL 4.7.3):
+        one constraint per count, each with (shape, count, sibling shapes)."""
+        sg = self.sg
+        disjoint = any(v.toPython() is True for v in sg.objects(node, SH.qualifiedValueShapesDisjoint)
+                       if isinstance(v, Literal))
+        out = []
+        for qvs in sg.objects(node, SH.qualifiedValueShape):
+            siblings = []
+            if disjoint:
+                for parent in sg.subjects(SH.property, node):
+                    for prop in sg.objects(parent, SH.property):
+                        for other in sg.objects(prop, SH.qualifiedValueShape):
+                            if other != qvs and other not in siblings:
+                                siblings.append(other)
+            shape, sibs = self.get(qvs), [self.get(o) for o in siblings]
+            for param, name in _QUALIFIED.items():
+                for n in sg.objects(node, param):
+                    out.append((name, [(shape, int(n), sibs)]))
+        return out
 
     def _check_path(self, path):
         sg = self.sg
@@ -299,8 +331,7 @@ class _Shapes:
             if shape.path is not None:
                 yield shape.path
             for name, values in shape.constraints:
-                if name in ("EqualsConstraintComponent", "LessThanConstraintComponent",
-                            "LessThanOrEqualsConstraintComponent"):
+                if name in _PAIR_COMPONENTS:
                     yield from (URIRef(v[1:-1]) for v in values)
 
     def classes(self) -> Iterator[str]:
@@ -339,7 +370,16 @@ _NODE_VALUE_COMPONENTS = ("NotConstraintComponent", "AndConstraintComponent", "O
                           "XoneConstraintComponent", "NodeConstraintComponent")
 _PLAIN_ORDER = {XSD.integer: "integer", XSD.date: "date"}
 _PAIR_COMPONENTS = ("EqualsConstraintComponent", "LessThanConstraintComponent",
-                    "LessThanOrEqualsConstraintComponent")
+                    "LessThanOrEqualsConstraintComponent", "DisjointConstraintComponent")
+_NODE_KINDS = {f"<{SH[k]}>": frozenset(v) for k, v in (
+    ("IRI", "i"), ("BlankNode", "b"), ("Literal", "l"), ("BlankNodeOrIRI", "bi"), ("BlankNodeOrLiteral", "bl"),
+    ("IRIOrLiteral", "il"))}
+
+
+def _kind(node: str) -> str:
+    return "i" if node[0] == "<" else "b" if node[0] == "_" else "l"
+
+
 _TYPE = f"<{RDF.type}>"
 _SUBCLASS = f"<{RDFS.subClassOf}>"
 
@@ -529,6 +569,10 @@ class _Focus:
 
     def __init__(self, nodes: Sequence[str]):
         self.nodes = nodes if isinstance(nodes, list) else list(nodes)
+
+    @property
+    def focus(self) -> list:
+        return self.nodes
 
     def __iter__(self):
         return ((f, (f,)) for f in self.nodes)
@@ -827,7 +871,80 @@ class _Engine:
                                     "InConstraintComponent"))
         return out
 
+    def _HasValueConstraintComponent(self, shape, pairs, wanted):
+        """A result, without sh:value, for each focus node none of whose values is the term."""
+        out = []
+        for term in wanted:
+            out.extend((f, None, shape, "HasValueConstraintComponent") for f, vs in pairs if term not in vs)
+        return out
+
+    def _NodeKindConstraintComponent(self, shape, pairs, kinds):
+        out = []
+        for kind in kinds:
+            allowed = _NODE_KINDS.get(kind)
+            if allowed is None:
+                raise ShapeError(f"sh:nodeKind {kind} is not a node kind (shape {shape.key})")
+            bad = {v for v in self._distinct(pairs) if _kind(v) not in allowed}
+            out.extend(self._report(pairs, bad, shape, "NodeKindConstraintComponent"))
+        return out
+
+    def _length(self, shape, pairs, bounds, name, accept):
+        out = []
+        for n in bounds:
+            def check(v, n=n) -> bool:
+                if v.startswith("_:"):
+                    return False
+                text = v[1:-1] if v[0] == "<" else str(self.index.term(v))
+                return accept(len(text), n)
+
+            out.extend(self._report(pairs, self._failing_values(pairs, (name, n), check), shape, name))
+        return out
+
+    def _MinLengthConstraintComponent(self, shape, pairs, bounds):
+        return self._length(shape, pairs, bounds, "MinLengthConstraintComponent", lambda k, n: k >= n)
+
+    def _MaxLengthConstraintComponent(self, shape, pairs, bounds):
+        return self._length(shape, pairs, bounds, "MaxLengthConstraintComponent", lambda k, n: k <= n)
+
+    def _qualified(self, pairs, qvs, siblings) -> set:
+        """The distinct values that conform to ``qvs`` and to none of its siblings."""
+        values = self._distinct(pairs)
+        good = set(values) - self._bad(qvs, values)
+        for sib in siblings:
+            if good:
+                good &= self._bad(sib, list(good))
+        return good
+
+    def _QualifiedMinCountConstraintComponent(self, shape, pairs, params):
+        out = []
+        for qvs, n, siblings in params:
+            good = self._qualified(pairs, qvs, siblings)
+            out.extend((f, None, shape, "QualifiedMinCountConstraintComponent")
+                       for f, vs in pairs if sum(v in good for v in vs) < n)
+        return out
+
+    def _QualifiedMaxCountConstraintComponent(self, shape, pairs, params):
+        out = []
+        for qvs, n, siblings in params:
+            good = self._qualified(pairs, qvs, siblings)
+            out.extend((f, None, shape, "QualifiedMaxCountConstraintComponent")
+                       for f, vs in pairs if sum(v in good for v in vs) > n)
+        return out
+
+    def _bad(self, s: _Shape, nodes) -> set:
+        """Those of ``nodes`` that do not conform to ``s`` (none if it is deactivated)."""
+        return set() if s.deactivated else self.failing(s, nodes)
+
     # -- property pairs
+    def _DisjointConstraintComponent(self, shape, pairs, props):
+        out = []
+        for p in props:
+            for (f, vs), other in zip(pairs, self._pairs(URIRef(p[1:-1]), pairs.focus).column):
+                if other:
+                    both = set(vs).intersection(other)
+                    out.extend((f, v, shape, "DisjointConstraintComponent") for v in vs if v in both)
+        return out
+
     def _EqualsConstraintComponent(self, shape, pairs, props):
         out = []
         for p in props:
