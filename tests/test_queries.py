@@ -381,10 +381,14 @@ def test_excluded_from_volume(oqos_store):
          "gamètes et la cession de gamètes issus de don ;"),
         (act + "amp_clinique", DS + "alinea-26/tiret-13", "- les activités cliniques d'assistance médicale à la procréation ;"),
         (act + "amp_biologique", DS + "alinea-26/tiret-14", "- les activités biologiques d'assistance médicale à la procréation."),
-        (act + "had", DS + "alinea-41", "Elles ne s'appliquent pas non plus aux activités de soins exercées dans le "
-         "cadre de l'hospitalisation à domicile."),
+        ("https://data.santelex.fr/oqos/forme/had", DS + "alinea-41", "Elles ne s'appliquent pas non plus aux "
+         "activités de soins exercées dans le cadre de l'hospitalisation à domicile."),
     ]
     assert got[0][1:3] == ("obstetrique", "obstétrique")
+    # HAD is a form of care, not an activity (D. 712-2: activities "exercées dans le cadre de" it)
+    assert [r[5] for r in got] == ["activité"] * 14 + ["forme"] and {r[6] for r in got} == {"oqos-2005"}
+    assert rows(oqos_store, "excluded-from-volume", ruleset="oqos-2005") == got
+    assert rows(oqos_store, "excluded-from-volume", ruleset="autre") == []
 
 
 def test_allowed_indicators(oqos_store):
@@ -403,6 +407,12 @@ def test_allowed_indicators(oqos_store):
     assert rows(oqos_store, "allowed-indicators", target="nombre d'actes")[:1] == []
     assert rows(oqos_store, "allowed-indicators", target=INJECTION) == []
     assert rows(oqos_store, "allowed-indicators", target="medecine")[3][5] == "- nombre de séjours ;"
+    # per rule set: each row names it; a rule set without the target answers nothing
+    assert {r[6] for r in rows(oqos_store, "allowed-indicators", target="irm")} == {"oqos-2005"}
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="oqos-2005") == \
+        rows(oqos_store, "allowed-indicators", target="irm")
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="autre") == []
+    assert rows(oqos_store, "allowed-indicators", target="had") == []       # a form, not an activity
 
 
 def test_annex_summary(oqos_store):
