@@ -259,7 +259,9 @@ def test_d712_2_shows_its_versions_amending_text_and_concepts(client):
         return "/".join(rest.split("/")[2:]) if rest.startswith("version/") else rest
     expected = {place(o) for s, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
                 if str(o) == work or str(o).startswith(work + "/")}
-    shown = page.select("#concepts ul.concepts li")
+    shown = page.select("#concepts ul.concepts")[0].select("li")      # the second list: rdfs:seeAlso
+    see_also = page.select("#concepts ul.concepts")[1].select("li")
+    assert [li.get_text(" ", strip=True) for li in see_also] == ["psychiatrie psychiatrie → I, 1°, tiret 2"]
     assert len(shown) == sum(1 for _, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
                              if str(o) == work or str(o).startswith(work + "/"))
     targets = {unquote(li.a["href"].split("#", 1)[1]) for li in shown if li.a}
