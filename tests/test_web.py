@@ -655,3 +655,18 @@ def test_the_sparql_box_runs_reads_and_refuses_writes(client):
     r = client.post("/requete", data={"requete": "#" * (2 * 1024 * 1024)})
     assert r.status_code == 413 and "trop longue" in soup(r).select_one("p.alerte").get_text()
     assert triple_count(client) == before
+
+
+@needs_validator
+def test_an_annex_no_rule_set_covers_is_refused_naming_the_rule_sets(client, tmp_path):
+    folder = tmp_path / "ancienne"
+    shutil.copytree(ANNEXE_2006, folder)
+    (folder / "annexe.csv").write_text((folder / "annexe.csv").read_text(encoding="utf-8")
+                                       .replace("2006-04-01", "1999-01-01").replace("2011-03-31", "2004-12-31"),
+                                       encoding="utf-8")
+    r = upload(client, zip_folder(folder))
+    assert r.status_code == 422
+    message = soup(r).get_text(" ", strip=True)
+    assert "1999-01-01" in message and "oqos-2005 (2005-02-03 to 2023-05-31)" in message
+    ok = upload(client, zip_folder(ANNEXE_2006))
+    assert ok.status_code == 200 and "oqos-2005" in soup(ok).select_one("dd.regles").get_text()
