@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import lxml.html
 from lxml import etree
 
-from ingest.citations.pinpoint import pinpoint_before
+from santelex.ingest.citations.pinpoint import pinpoint_before
 from santelex.model import Reference
 
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u202f\u2009]+")
@@ -38,7 +38,7 @@ _CODE_TITLE = re.compile(r"^(?P<code>Code .+?) - art\. (?P<num>[^ ]+)")
 
 
 def _index():
-    from ingest import corpus_index
+    from santelex.ingest import corpus_index
     return corpus_index.default()
 
 

@@ -19,8 +19,8 @@ import re
 
 from lxml import etree
 
-from ingest import legi_xml, official, safe_xml
-from ingest.html_text import clean, parse_fragment
+from santelex.ingest import legi_xml, official, safe_xml
+from santelex.ingest.html_text import clean, parse_fragment
 from santelex.errors import ReadError
 from santelex.model import Article, Document, Heading, Source
 

@@ -68,7 +68,25 @@ def for_input(name: str, head: bytes) -> Reader:
 
 
 _ARCHIVES = (".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
-_MEMBER_SUFFIXES = (".md", ".txt", ".html", ".htm", ".xml", ".json")
+
+#: RDF serialisations, loaded as they are (by the build, not by a reader): suffix -> name
+RDF_SUFFIXES = {".ttl": "turtle", ".nt": "n-triples", ".nq": "n-quads", ".trig": "trig",
+                ".rdf": "rdf/xml", ".jsonld": "json-ld"}
+
+
+def rdf_format(name: str) -> str | None:
+    """The RDF serialisation a file name says (by its suffix), or None."""
+    return RDF_SUFFIXES.get(Path(name).suffix.lower())
+
+
+def _member_suffixes() -> tuple[str, ...]:
+    return tuple(s for r in _READERS.values() for s in r.suffixes) + tuple(RDF_SUFFIXES)
+
+
+def _known(name: str, head: bytes) -> bool:
+    """Would santelex read this file of a folder?  RDF by its suffix; any other file only when a
+    reader recognises its first bytes (a README.md beside the articles is not an article)."""
+    return rdf_format(name) is not None or any(r.sniff(head) for r in _READERS.values())
 
 
 @dataclass(frozen=True)
@@ -90,33 +108,37 @@ def check_size(size: int, name: str, where: str | None = None) -> None:
                         f"up to {MAX_INPUT_BYTES >> 20} MB each", name)
 
 
-def _read_file(f: Path, shown: str) -> bytes:
+def _read_file(f: Path, shown: str, head_only: bool = False) -> bytes:
     try:
+        if head_only:
+            with open(f, "rb") as fh:
+                return fh.read(2048)
         check_size(f.stat().st_size, shown)
         return f.read_bytes()
     except OSError as e:
         raise ReadError(f"cannot read: {e.strerror or e}", shown) from None
 
 
-def iter_inputs(path: str | os.PathLike) -> Iterator[Input]:
+def iter_inputs(path: str | os.PathLike, skipped: list[str] | None = None) -> Iterator[Input]:
     """Every readable file under ``path``: the file itself, a folder's files, an archive's members.
 
-    A folder or an archive holding no readable file is an error, as is a truncated archive
-    (its compressed stream must reach its end marker).
+    In a folder, files of no known format are passed over (by their first bytes: they are not
+    read whole) and their names added to ``skipped`` (when given); a file named on its own is
+    always read (its reader says if it cannot).  Inputs over ``MAX_INPUT_BYTES`` and truncated
+    archives (their compressed stream must reach its end marker) are refused.
     """
     p = Path(path)
     if not p.exists():
         raise ReadError("no such file or folder", str(path))
     if p.is_dir():
-        found = 0
         for f in sorted(p.rglob("*")):
-            if f.is_file() and f.suffix.lower() in _MEMBER_SUFFIXES:
-                found += 1
-                shown = str(f.relative_to(p.parent))
-                yield Input(shown, _read_file(f, shown))
-        if not found:
-            raise ReadError(f"no file to read in this folder (files ending in {', '.join(_MEMBER_SUFFIXES)})",
-                            str(path))
+            if not f.is_file():
+                continue
+            name = str(f.relative_to(p.parent))
+            if _known(f.name, _read_file(f, str(f), head_only=True)):
+                yield Input(name, _read_file(f, str(f)))
+            elif skipped is not None:
+                skipped.append(name)
         return
     if p.name.lower().endswith(_ARCHIVES):
         yield from _iter_archive(p)
@@ -138,7 +160,6 @@ def decompressed(p: Path):
 
 
 def _iter_archive(p: Path) -> Iterator[Input]:
-    found = 0
     last = ""
     try:
         with decompressed(p) as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
@@ -146,13 +167,12 @@ def _iter_archive(p: Path) -> Iterator[Input]:
                 name = member.name
                 if name.startswith("/") or ".." in Path(name).parts:
                     raise ReadError(f"archive member {name[:200]!r} has an unsafe path; refused", str(p))
-                if member.isfile() and name.lower().endswith(_MEMBER_SUFFIXES):
+                if member.isfile() and name.lower().endswith(_member_suffixes()):
                     check_size(member.size, str(p), f"member {name[:200]}")
                     f = tar.extractfile(member)
                     data = f.read()
                     if len(data) != member.size:
                         raise EOFError(f"member {name[:200]} is cut short")
-                    found += 1
                     last = name
                     yield Input(name[2:] if name.startswith("./") else name, data)
                 tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
@@ -162,9 +182,6 @@ def _iter_archive(p: Path) -> Iterator[Input]:
     except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as e:
         where = f"after member {last[:200]}" if last else "before its first file"
         raise ReadError(f"broken or truncated archive ({where}): {e}", str(p)) from None
-    if not found:
-        raise ReadError(f"the archive holds no file to read (files ending in {', '.join(_MEMBER_SUFFIXES)})",
-                        str(p))
 
 
 def is_archive(path: str | os.PathLike) -> bool:
@@ -175,10 +192,23 @@ def count_members(path: str | os.PathLike) -> int | None:
     """How many readable files ``path`` holds, for a progress bar (None if costly to know)."""
     p = Path(path)
     if p.is_dir():
-        return sum(1 for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _MEMBER_SUFFIXES)
+        return sum(1 for f in p.rglob("*") if f.is_file())
     if p.is_file() and not p.name.lower().endswith(_ARCHIVES):
         return 1
     return None
+
+
+def count_archive_members(path: str | os.PathLike) -> int | None:
+    """How many members of a readable format an archive holds (reads its whole listing)."""
+    p = Path(path)
+    if not (p.is_file() and p.name.lower().endswith(_ARCHIVES)):
+        return None
+    suffixes = _member_suffixes()
+    try:
+        with tarfile.open(p, mode="r|*") as tar:
+            return sum(1 for m in tar if m.isfile() and m.name.lower().endswith(suffixes))
+    except Exception:  # a broken archive is reported by the build itself
+        return None
 
 
 def read_input(item: Input, format: str | None = None):
@@ -247,13 +277,13 @@ def _is_piste_json(head: bytes) -> bool:
     return h.startswith(b"{") and (b'"article"' in head or b'"executionTime"' in head)
 
 
-register("markdown", "ingest.markdown_export", (".md",), _is_markdown,
+register("markdown", "santelex.ingest.markdown_export", (".md",), _is_markdown,
          "Markdown export of a code (one '# Article …' file per article)")
-register("jo-text", "ingest.jo_text", (".txt",), _is_jo,
+register("jo-text", "santelex.ingest.jo_text", (".txt",), _is_jo,
          "plain-text copy of a Journal officiel text (decree, ordinance, arrêté)")
-register("legifrance-html", "ingest.legifrance_html", (".html", ".htm"), _is_html,
+register("legifrance-html", "santelex.ingest.legifrance_html", (".html", ".htm"), _is_html,
          "saved legifrance.gouv.fr page (article_lc, section_lc, affichTexte)")
-register("jorf-xml", "ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
-register("legi-xml", "ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
-register("piste-json", "ingest.piste_json", (".json",), _is_piste_json,
+register("jorf-xml", "santelex.ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
+register("legi-xml", "santelex.ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
+register("piste-json", "santelex.ingest.piste_json", (".json",), _is_piste_json,
          "Legifrance API (PISTE) answer, e.g. /consult/getArticle")

@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import re
 import time
+from datetime import date
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +14,12 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from ingest import registry, uris
-from ingest.to_rdf import to_quads
+from santelex.ingest import registry, uris
+from santelex.ingest.to_rdf import to_quads
 from santelex import paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
+from santelex.snapshots import snapshot_of
 from santelex.store import Store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
@@ -39,6 +41,8 @@ class BuildStats:
     seconds: float = 0.0
     resumed: bool = False
     sources: list[str] = field(default_factory=list)
+    #: what the build passed over, one line each (files of no known format in a folder)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, other: "BuildStats"):
         for name in ("files", "articles", "texts", "subdivisions", "citations"):
@@ -53,13 +57,8 @@ def default_sources() -> list[Path]:
 
 
 def vocabularies() -> list[Path]:
-    return sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted(paths.SHAPES.glob("*.ttl"))
-
-
-#: RDF files are loaded as they are, into the graph of their file
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-                ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG,
-                ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
+    return (paths.files_of(paths.ONTOLOGY, "*.ttl", "the ontology")
+            + paths.files_of(paths.SHAPES, "*.ttl", "the SHACL shapes"))
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
@@ -69,7 +68,7 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
     would land in a graph that is not its file's, beyond the reach of the next build of that
     file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
     parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
-    fmt = RDF_SUFFIXES[Path(display).suffix.lower()]
+    fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
     graph = ox.NamedNode(uris.graph(name))
     if fmt == ox.RdfFormat.RDF_XML:
         _refuse_declarations(data, display)
@@ -97,7 +96,7 @@ _DECLARATION = re.compile(rb"<!(ENTITY|DOCTYPE)", re.I)
 
 
 def _refuse_declarations(data: bytes, display: str) -> None:
-    from ingest.safe_xml import _entity_declaration
+    from santelex.ingest.safe_xml import _entity_declaration
     m = _DECLARATION.search(data)
     line = data.count(b"\n", 0, m.start()) + 1 if m else _entity_declaration(data)
     if m or line is not None:
@@ -146,7 +145,7 @@ def _fresh_worker():
     _SEEN.clear()
 
 
-def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: bool | None,
+def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: date | None,
              seen: set | None = None):
     """Parse a batch of (graph name, display name, bytes) -> (graph URIs, N-Quads, stats)."""
     seen = _SEEN if seen is None else seen
@@ -154,27 +153,36 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     quads: list[ox.Quad] = []
     graphs = []
     for name, display, data in batch:
-        if Path(display).suffix.lower() in RDF_SUFFIXES and not format:
+        if registry.rdf_format(display) and not format:
             quads.extend(_rdf_quads(name, display, data))
             graphs.append(uris.graph(name))
             stats.files += 1
             continue
         item = registry.Input(display, data)
         for doc in registry.read_input(item, format):
-            quads.extend(to_quads(doc, name, in_force=in_force, seen=seen))
+            quads.extend(to_quads(doc, name, snapshot=in_force, seen=seen))
             stats.add(_count(doc))
         graphs.append(uris.graph(name))
         stats.files += 1
     return graphs, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), stats
 
 
-def _batches(sources, done: set, stats: BuildStats, format, progress) -> Iterator:
+def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=None) -> Iterator:
     for source in sources:
-        in_force = True if source.resolve() == paths.CSP_ARCHIVE.resolve() else None
+        # versions read from an archive of a known Legifrance snapshot are in force in it
+        day = snapshot or snapshot_of(source)
+        in_force = date.fromisoformat(day) if day else None
         if progress:
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
-        for item in registry.iter_inputs(source):
+        skipped: list[str] = []
+        found = 0
+        for item in registry.iter_inputs(source, skipped):
+            found += 1
+            while skipped:  # passed over in a folder: no known format
+                stats.notes.append(f"{skipped.pop(0)}: skipped, not a format santelex reads")
+                if progress:
+                    progress("", None)
             name = graph_name(source, item.name)
             if name in done:
                 stats.skipped += 1
@@ -185,6 +193,13 @@ def _batches(sources, done: set, stats: BuildStats, format, progress) -> Iterato
             if len(batch) >= BATCH:
                 yield batch, in_force
                 batch = []
+        for name in skipped:
+            stats.notes.append(f"{name}: skipped, not a format santelex reads")
+            if progress:
+                progress("", None)
+        if not found:
+            what = "archive" if registry.is_archive(source) else "folder" if source.is_dir() else "file"
+            raise ReadError(f"nothing to read: this {what} holds no file of a format santelex reads", str(source))
         if batch:
             yield batch, in_force
         stats.sources.append(str(source))
@@ -200,14 +215,16 @@ def _fingerprint(sources, format) -> str:
 
 def build(sources=None, store_path=None, format: str | None = None,
           progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None, codes=None) -> BuildStats:
+          workers: int | None = None, codes=None, snapshot: str | None = None) -> BuildStats:
     """Read every source into the store, all or nothing, resumable after an interruption.
 
     Inputs are parsed and mapped to RDF in ``workers`` processes (default: one per core)
     while this process loads their N-Quads into the staging store.  ``progress(name,
     total)`` is called with ``start:<source>`` and the number of files it holds (or None),
     then once per file.  DILA's LEGI/JORF archives (full dumps, daily increments) go to
-    santelex/archives.py, which keeps only ``codes`` (default: every code).
+    santelex/archives.py, which keeps only ``codes`` (default: every code).  ``snapshot`` (a
+    date) says the inputs are a Legifrance snapshot of that day, so their versions are in
+    force in it; archives listed in ``data/corpus/snapshots.tsv`` are known without it.
     """
     started = time.perf_counter()
     sources = [Path(s) for s in (sources or default_sources())]
@@ -222,9 +239,11 @@ def build(sources=None, store_path=None, format: str | None = None,
     workers = workers or os.cpu_count() or 1
     stats = BuildStats()
     store = open_store(store_path)
-    with store.transaction(key=_fingerprint(sources, format)) as loader:
+    with store.transaction(key=_fingerprint(sources, (format, snapshot))) as loader:
         stats.resumed = bool(loader.done)
-        batches = _batches(sources, loader.done, stats, format, progress)
+        if stats.resumed and progress:
+            progress(f"resume:{len(loader.done)}", None)
+        batches = _batches(sources, loader.done, stats, format, progress, snapshot)
 
         def finish(graphs, data, part: BuildStats, names):
             loader.load_nquads(graphs, data)
@@ -240,7 +259,7 @@ def build(sources=None, store_path=None, format: str | None = None,
                 graphs, data, part = _convert(batch, format, in_force, seen)
                 finish(graphs, data, part, [b[0] for b in batch])
         else:
-            from ingest import corpus_index
+            from santelex.ingest import corpus_index
             corpus_index.default()  # load once here; forked workers share it
             ctx = mp.get_context("fork")
             with ctx.Pool(workers, initializer=_fresh_worker) as pool:

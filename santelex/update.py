@@ -128,7 +128,7 @@ def _store_articles(store) -> dict[str, dict[str, dict]]:
 
 def _api_state(version: dict) -> tuple:
     """An articleVersions entry -> (status, start, end) as the store writes them."""
-    from ingest.official import epoch_date
+    from santelex.ingest.official import epoch_date
 
     def day(v):
         try:

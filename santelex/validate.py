@@ -64,7 +64,7 @@ Triple = tuple[str, str, str]
 @lru_cache(maxsize=None)
 def _parse_folder(folder: str) -> rdflib.Graph:
     g = rdflib.Graph()
-    for f in sorted(Path(folder).glob("*.ttl")):
+    for f in paths.files_of(Path(folder), "*.ttl", f"the Turtle files of {Path(folder).name}/"):
         g.parse(f, format="turtle")
     return g
 

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from ingest import registry
+from santelex.ingest import registry
 from santelex import paths, workbook
 from santelex.cli import main
 
@@ -323,7 +323,7 @@ def test_unreadable_file_in_a_folder(store, tmp_path):
         bad.write_text(article("R1434-97"))
         bad.chmod(0)
     line = run_bad_measured(store, d)
-    assert line.startswith("santelex: error: code-de-la-sante-publique/r2.md: cannot read: ")
+    assert line.startswith(f"santelex: error: {bad}: cannot read: ")
 
 
 @pytest.mark.parametrize("where", ["number", "text", "jo"])
@@ -346,7 +346,7 @@ def test_number_of_5000_digits(store, tmp_path, where):
 
 def test_range_of_articles_too_wide_is_not_expanded(tmp_path):
     """A misprinted range (D. 712-1 à D. 712-99999999) is kept as its two ends."""
-    from ingest.jo_text import _span
+    from santelex.ingest.jo_text import _span
     assert _span("D712-1", "D712-99999999") == ["D712-1", "D712-99999999"]
     assert _span("D712-1", "D712-3") == ["D712-1", "D712-2", "D712-3"]
 
@@ -379,11 +379,11 @@ def test_first_100_bytes_of_the_csp_archive(tmp_path):
 def test_archive_or_folder_with_nothing_to_read(store, tmp_path):
     f = tmp_path / "nothing.tar.gz"
     f.write_bytes(gzip.compress(tar_bytes({"notes.pdf": b"%PDF-1.4", "data.csv": b"a,b\n"})))
-    assert run_bad_measured(store, f).startswith(f"santelex: error: {f}: the archive holds no file to read")
+    assert run_bad_measured(store, f).startswith(f"santelex: error: {f}: nothing to read: this archive")
     d = tmp_path / "empty"
     d.mkdir()
     (d / "notes.csv").write_text("a,b\n")
-    assert run_bad_measured(store, d).startswith(f"santelex: error: {d}: no file to read in this folder")
+    assert run_bad_measured(store, d).startswith(f"santelex: error: {d}: nothing to read: this folder")
 
 
 def test_archive_member_expanding_to_a_gigabyte(store, tmp_path):
