@@ -124,21 +124,26 @@ def iter_inputs(path: str | os.PathLike, skipped: list[str] | None = None) -> It
 
     In a folder, files of no known format are passed over (by their first bytes: they are not
     read whole) and their names added to ``skipped`` (when given); a file named on its own is
-    always read (its reader says if it cannot).  Inputs over ``MAX_INPUT_BYTES`` and truncated
-    archives (their compressed stream must reach its end marker) are refused.
+    always read (its reader says if it cannot).  A folder or an archive holding no readable
+    file is an error, as is a truncated archive (its compressed stream must reach its end
+    marker) and an input over ``MAX_INPUT_BYTES``.
     """
     p = Path(path)
     if not p.exists():
         raise ReadError("no such file or folder", str(path))
     if p.is_dir():
+        found = 0
         for f in sorted(p.rglob("*")):
             if not f.is_file():
                 continue
-            name = str(f.relative_to(p.parent))
-            if _known(f.name, _read_file(f, str(f), head_only=True)):
-                yield Input(name, _read_file(f, str(f)))
+            shown = str(f.relative_to(p.parent))
+            if _known(f.name, _read_file(f, shown, head_only=True)):
+                found += 1
+                yield Input(shown, _read_file(f, shown))
             elif skipped is not None:
-                skipped.append(name)
+                skipped.append(shown)
+        if not found:
+            raise ReadError("nothing to read: no file in this folder is of a format santelex reads", str(path))
         return
     if p.name.lower().endswith(_ARCHIVES):
         yield from _iter_archive(p)
@@ -160,6 +165,7 @@ def decompressed(p: Path):
 
 
 def _iter_archive(p: Path) -> Iterator[Input]:
+    found = 0
     last = ""
     try:
         with decompressed(p) as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
@@ -173,6 +179,7 @@ def _iter_archive(p: Path) -> Iterator[Input]:
                     data = f.read()
                     if len(data) != member.size:
                         raise EOFError(f"member {name[:200]} is cut short")
+                    found += 1
                     last = name
                     yield Input(name[2:] if name.startswith("./") else name, data)
                 tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
@@ -182,6 +189,9 @@ def _iter_archive(p: Path) -> Iterator[Input]:
     except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as e:
         where = f"after member {last[:200]}" if last else "before its first file"
         raise ReadError(f"broken or truncated archive ({where}): {e}", str(p)) from None
+    if not found:
+        raise ReadError(f"nothing to read: the archive holds no file ending in {', '.join(_member_suffixes())}",
+                        str(p))
 
 
 def is_archive(path: str | os.PathLike) -> bool:

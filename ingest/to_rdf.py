@@ -23,9 +23,9 @@ from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from santelex.errors import ReadError
-from santelex.ingest import uris
+from santelex import uris
 from santelex.ingest.citations.pinpoint import key as pinpoint_key
+from santelex.errors import ReadError
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

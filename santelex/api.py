@@ -2,51 +2,31 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import multiprocessing as mp
 import os
-import re
 import time
 from datetime import date
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from santelex.ingest import registry, uris
+from santelex.ingest import registry
+from santelex import uris
 from santelex.ingest.to_rdf import to_quads
-from santelex import paths
+from santelex import archives, paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
 from santelex.snapshots import snapshot_of
-from santelex.store import Store
+from santelex.stats import BuildStats
+from santelex.stores import open_store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
 
 #: inputs per batch sent to a worker process
 BATCH = 256
-
-
-@dataclass
-class BuildStats:
-    files: int = 0
-    skipped: int = 0
-    articles: int = 0
-    texts: int = 0
-    subdivisions: int = 0
-    citations: int = 0
-    quads: int = 0
-    triples: int = 0
-    seconds: float = 0.0
-    resumed: bool = False
-    sources: list[str] = field(default_factory=list)
-    #: what the build passed over, one line each (files of no known format in a folder)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, other: "BuildStats"):
-        for name in ("files", "articles", "texts", "subdivisions", "citations"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def default_sources() -> list[Path]:
@@ -118,15 +98,6 @@ def graph_name(path: Path, item_name: str) -> str:
     return f"{base}!{item_name}"
 
 
-def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False):
-    target = str(store_path) if store_path is not None else os.environ.get("SANTELEX_STORE", "")
-    remote = re.match(r"sparql\+(https?):/+(.*)$", target)  # a Path folds "//" into "/"
-    if remote:
-        from santelex.remote import RemoteStore
-        return RemoteStore(f"{remote.group(1)}://{remote.group(2)}", read_only=read_only)
-    return Store(store_path or paths.default_store(), read_only=read_only)
-
-
 def _count(doc) -> BuildStats:
     arts = list(doc.articles) + list(doc.inserted) if isinstance(doc, LegalText) else [doc]
     s = BuildStats(articles=len(arts), texts=int(isinstance(doc, LegalText)))
@@ -176,9 +147,7 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
         skipped: list[str] = []
-        found = 0
-        for item in registry.iter_inputs(source, skipped):
-            found += 1
+        for item in registry.iter_inputs(source, skipped):  # nothing readable: ReadError
             while skipped:  # passed over in a folder: no known format
                 stats.notes.append(f"{skipped.pop(0)}: skipped, not a format santelex reads")
                 if progress:
@@ -197,9 +166,6 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             stats.notes.append(f"{name}: skipped, not a format santelex reads")
             if progress:
                 progress("", None)
-        if not found:
-            what = "archive" if registry.is_archive(source) else "folder" if source.is_dir() else "file"
-            raise ReadError(f"nothing to read: this {what} holds no file of a format santelex reads", str(source))
         if batch:
             yield batch, in_force
         stats.sources.append(str(source))
@@ -231,7 +197,6 @@ def build(sources=None, store_path=None, format: str | None = None,
     for s in sources:
         if not s.exists():
             raise ReadError("no such file or folder", str(s))
-    from santelex import archives
     if codes or any(archives.is_dila_archive(s) for s in sources):
         return archives.build(sources, store_path, codes=codes, progress=progress, workers=workers)
     if format:

@@ -59,9 +59,11 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from santelex.ingest import registry, uris
+from santelex.ingest import registry
+from santelex import uris
 from santelex.ingest.to_rdf import to_quads
-from santelex.api import BuildStats, open_store
+from santelex.stats import BuildStats
+from santelex.stores import open_store
 from santelex.errors import ReadError, StoreError, UsageError
 from santelex.model import LegalText
 from santelex.store import Store

@@ -323,7 +323,7 @@ def test_unreadable_file_in_a_folder(store, tmp_path):
         bad.write_text(article("R1434-97"))
         bad.chmod(0)
     line = run_bad_measured(store, d)
-    assert line.startswith(f"santelex: error: {bad}: cannot read: ")
+    assert line.startswith("santelex: error: code-de-la-sante-publique/r2.md: cannot read: ")
 
 
 @pytest.mark.parametrize("where", ["number", "text", "jo"])
@@ -379,11 +379,11 @@ def test_first_100_bytes_of_the_csp_archive(tmp_path):
 def test_archive_or_folder_with_nothing_to_read(store, tmp_path):
     f = tmp_path / "nothing.tar.gz"
     f.write_bytes(gzip.compress(tar_bytes({"notes.pdf": b"%PDF-1.4", "data.csv": b"a,b\n"})))
-    assert run_bad_measured(store, f).startswith(f"santelex: error: {f}: nothing to read: this archive")
+    assert run_bad_measured(store, f).startswith(f"santelex: error: {f}: nothing to read: the archive holds no file")
     d = tmp_path / "empty"
     d.mkdir()
     (d / "notes.csv").write_text("a,b\n")
-    assert run_bad_measured(store, d).startswith(f"santelex: error: {d}: nothing to read: this folder")
+    assert run_bad_measured(store, d).startswith(f"santelex: error: {d}: nothing to read: no file in this folder")
 
 
 def test_archive_member_expanding_to_a_gigabyte(store, tmp_path):

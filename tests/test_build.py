@@ -99,7 +99,8 @@ def test_failed_build_leaves_store_untouched(tmp_path):
         api.build([SEEDS[1], bad], path)
     store = api.open_store(path)
     assert triples(store) == before
-    assert sorted(f.name for f in tmp_path.iterdir()) == ["bad.txt", "store"]  # no staging copy, no journal
+    # no staging copy, no journal, no lock file (a build removes it as it ends)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["bad.txt", "store"]
 
 
 def test_interrupted_build_leaves_store_untouched(tmp_path):
