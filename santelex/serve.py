@@ -168,8 +168,13 @@ def service_refusal(text: str, allowed: tuple[str, ...] = ()) -> str | None:
 def store_folder(store_spec: str | None) -> Path | None:
     """The folder of a local store (None: a store on a SPARQL server)."""
     from santelex import api
-    st = api.open_store(store_spec, read_only=True)
-    return getattr(st, "path", None)
+    return folder_of(api.open_store(store_spec, read_only=True))
+
+
+def folder_of(store) -> Path | None:
+    """A store's folder; None for a store on a SPARQL server (its ``path`` is its URL)."""
+    path = getattr(store, "path", None)
+    return path if isinstance(path, Path) else None
 
 
 def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
@@ -204,11 +209,9 @@ def _worker(conn, store_spec: str | None):
     the one open here (a build swapped the store), the store is opened again first.
     """
     from santelex import api
-    folder = None
     try:
         store = api.open_store(store_spec, read_only=True)
-        folder = getattr(store, "path", None)
-        opened = generation(folder)
+        opened = generation(folder_of(store))
         store.query("ASK { }")
     except SantelexError as e:
         conn.send(("dead", str(e)))

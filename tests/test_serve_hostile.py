@@ -370,3 +370,26 @@ def test_an_unexpected_error_in_a_route_is_one_line_without_traceback(seed_store
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def test_serving_a_remote_store_answers_pages_and_queries(tmp_path_factory):
+    """A store on a SPARQL server has no folder to watch: pages and queries answer at once."""
+    from tests.test_remote import build, server as remote_server
+
+    gen = remote_server.__wrapped__(tmp_path_factory)
+    remote = next(gen)
+    try:
+        assert build(remote, paths.SEEDS / "decret-2005-76-jo.txt").exit_code == 0
+        from santelex.serve import folder_of, generation
+        assert folder_of(api.open_store(remote, read_only=True)) is None and generation(None) is None
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start(["--store", remote, "--port", str(port), "--workers", "1"], base + "/sparql")
+        try:
+            assert httpx.get(base + "/texte/decret/2005-76", timeout=60).status_code == 200
+            r = httpx.get(base + "/sparql", params={"query": COUNT}, timeout=60)
+            assert r.status_code == 200 and int(r.json()["results"]["bindings"][0]["n"]["value"]) > 0
+        finally:
+            stop(proc)
+    finally:
+        gen.close()

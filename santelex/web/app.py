@@ -89,16 +89,16 @@ class Settings:
 
     def open(self):
         """The pages' read-only handle, opened again when a build has swapped the store."""
-        from santelex.serve import generation
+        from santelex.serve import folder_of, generation
         with self.lock:
             if self.store is not None:
-                now = generation(getattr(self.store, "path", None))
+                now = generation(folder_of(self.store))
                 if now != self.opened:
                     self.store.close()
                     self.store = None
             if self.store is None:
                 self.store = api.open_store(self.store_spec, read_only=True)
-                self.opened = generation(getattr(self.store, "path", None))
+                self.opened = generation(folder_of(self.store))
             return self.store
 
 
