@@ -292,15 +292,20 @@ def test_a_workbook_asking_for_gigabytes_is_refused_and_the_server_lives(client,
     book.remove(book.active)
     for name in ("annexe", "territoires", "objectifs"):
         sheet = book.create_sheet(name)
-        for row in csv.reader(io.StringIO((ERREURS / f"{name}.csv").read_text(encoding="utf-8-sig"))):
+        text = (ERREURS / f"{name}.csv").read_text(encoding="utf-8-sig")
+        sep = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+        for row in csv.reader(io.StringIO(text), delimiter=sep):
             sheet.append(row)
     book["objectifs"]["XFD1048576"] = "x"
     path = tmp_path / "bombe.xlsx"
     book.save(path)
     assert path.stat().st_size < 64 * 1024
     r = upload(client, path.read_bytes(), "bombe.xlsx")
-    assert 400 <= r.status_code < 500
-    assert "bombe.xlsx" in soup(r).select_one("p.alerte").get_text()
+    message = soup(r).select_one("p.alerte").get_text()
+    # refused by the reader itself (its own dimension check), or by the budget of the
+    # process that reads it: either way one line naming the upload, and the server lives
+    assert 400 <= r.status_code < 500 and "bombe.xlsx" in message, message
+    assert "column" not in message  # the workbook is an annex but for its last cell
     assert client.get("/").status_code == 200
 
 
