@@ -42,7 +42,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from santelex.ingest import uris
-from santelex import paths
+from santelex import paths, sparql_text
 from santelex.errors import QueryError, UsageError
 
 __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue", "check",
@@ -50,6 +50,7 @@ __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue",
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
+MAX_DEPTH = 256  # nesting of brackets: Oxigraph's parser overflows its stack near 10,000
 
 #: output formats: name -> (media type, pyoxigraph results format or RDF format)
 RESULT_FORMATS = {
@@ -233,6 +234,9 @@ def check(text: str, file: str = "<query>") -> str:
     evaluated); updates are refused before that.
     """
     refuse_update(text, file)
+    nesting = sparql_text.depth(text)
+    if nesting > MAX_DEPTH:
+        raise QueryError(f"brackets nest {nesting} deep; at most {MAX_DEPTH} (the SPARQL parser's stack)", file)
     try:
         res = ox.Store().query(text)
     except SyntaxError as e:

@@ -3,6 +3,7 @@
     tokens(text)                 (kind, text, offset) for every token, comments included
     services(text)               the endpoints of the SERVICE clauses (None: not a plain IRI)
     where_brace(text)            offset just after the ``{`` opening the WHERE clause
+    depth(text)                  how deep brackets nest (Oxigraph's parser recurses on them)
 
 Tokens follow the terminals of the SPARQL 1.1 grammar (section 19.8): IRIs, the four kinds
 of strings (with their escapes), variables, prefixed names (with ``%XX`` and ``\\``
@@ -23,7 +24,7 @@ import re
 from typing import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["services", "tokens", "where_brace"]
+__all__ = ["depth", "services", "tokens", "where_brace"]
 
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _LOCAL = rf"(?:[\w:]|{_PLX})(?:(?:[\w.:\-\u00b7]|{_PLX})*(?:[\w:\-\u00b7]|{_PLX}))?"
@@ -148,3 +149,28 @@ def where_brace(text: str) -> int | None:
         elif (kind, value) == ("char", "}"):
             depth = max(0, depth - 1)
     return None
+
+
+_OPEN, _CLOSE = set("([{"), set(")]}")
+
+
+def depth(text: str) -> int:
+    """The deepest nesting of ``(``, ``[``, ``{`` and ``<<`` outside strings, IRIs and comments.
+
+    Oxigraph's parser recurses once per level: about 10,000 levels overflow its stack and
+    end the process (a segmentation fault, not an exception), so callers refuse deep texts
+    before parsing them.
+    """
+    level = deepest = 0
+    previous = ""
+    for kind, value, _ in tokens(text):
+        if kind != "char":
+            previous = ""
+            continue
+        if value in _OPEN or (value == "<" and previous == "<"):
+            level += 1
+            deepest = max(deepest, level)
+        elif value in _CLOSE or (value == ">" and previous == ">"):
+            level = max(0, level - 1)
+        previous = "" if previous == value else value
+    return deepest

@@ -187,6 +187,21 @@ def test_any_query_text_gets_an_answer_and_the_worker_lives(endpoint, text):
     assert alive.status_code == 200
 
 
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { FILTER(" + "(" * 100_000 + "1" + ")" * 100_000 + ") }",
+    "SELECT * WHERE " + "{" * 100_000 + "}" * 100_000,
+])
+def test_deep_nesting_is_refused_before_the_parser_overflows(endpoint, seed_store, text, tmp_path):
+    r = httpx.post(endpoint, content=text.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=60)
+    assert r.status_code == 400 and "brackets nest 100" in r.text
+    assert httpx.get(endpoint, params={"query": "ASK { }"}, timeout=30).status_code == 200
+    deep = tmp_path / "deep.rq"
+    deep.write_text(text, encoding="utf-8")
+    cli = subprocess.run([SANTELEX, "query", "--store", str(seed_store.path), "--file", str(deep)],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 2 and "brackets nest" in cli.stderr and "Traceback" not in cli.stderr
+
+
 # -- body caps --------------------------------------------------------------------------------------
 
 def test_query_bodies_are_capped_on_the_bytes_received(endpoint):
