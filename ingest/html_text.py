@@ -7,13 +7,14 @@ unclosed and mis-nested tags the sources contain.
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 from lxml import etree
 
+from santelex.ingest import corpus_index
 from santelex.ingest.citations.pinpoint import pinpoint_before
+from santelex.ingest.text import slugify
 from santelex.model import Reference
 
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u202f\u2009]+")
@@ -26,19 +27,10 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def slugify(title: str) -> str:
-    """The corpus's slug of a heading: no accents, no apostrophes, words joined by '-'."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("'", "").replace("\u2019", "").replace("œ", "oe")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
 _CODE_TITLE = re.compile(r"^(?P<code>Code .+?) - art\. (?P<num>[^ ]+)")
 
 
 def _index():
-    from santelex.ingest import corpus_index
     return corpus_index.default()
 
 
@@ -143,6 +135,11 @@ def _walk(el, out: _Collector, skip_nota: bool):
     out.text(el.tail)
 
 
+#: libxml2 drops a text node over 10 MB (and what follows it) unless told the tree may be huge;
+#: inputs are bounded anyway (ingest/registry.py: MAX_INPUT_BYTES)
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def parse_fragment(html: str) -> tuple[list[str], list[list[Reference]], str | None]:
     """Paragraphs, per-paragraph link references, and the NOTA text (if any) of an article body."""
     nota = None
@@ -150,13 +147,13 @@ def parse_fragment(html: str) -> tuple[list[str], list[list[Reference]], str | N
     if m:
         nota_html = html[m.start():]
         html = html[:m.start()]
-        nota_el = lxml.html.fragment_fromstring(nota_html, create_parent="div")
+        nota_el = lxml.html.fragment_fromstring(nota_html, create_parent="div", parser=_PARSER)
         nota = clean(nota_el.text_content())
         nota = re.sub(r"^NOTA\s*:?\s*", "", nota)
     out = _Collector()
     if html.strip():
         try:
-            root = lxml.html.fragment_fromstring(html, create_parent="div")
+            root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
         except (etree.ParserError, ValueError):
             return [], [], nota
         _walk(root, out, True)

@@ -274,6 +274,7 @@ def _span(first: str, last: str) -> list[str]:
     """D712-1 .. D712-13: every number between, by the last dash-separated component."""
     head_a, _, tail_a = first.rpartition("-")
     head_b, _, tail_b = last.rpartition("-")
-    if head_a != head_b or not (tail_a.isdigit() and tail_b.isdigit()):
+    if head_a != head_b or not (tail_a.isdigit() and tail_b.isdigit()) or not (
+            0 <= int(tail_b) - int(tail_a) <= 1000):  # "D. 712-1 à D. 712-99999999": a misprint
         return [first, last] if first != last else [first]
     return [f"{head_a}-{i}" for i in range(int(tail_a), int(tail_b) + 1)]

@@ -68,7 +68,7 @@ def _articles(name: str, struct: etree._Element | None, nature: str, number: str
         heads = tuple(Heading("annexe" if t.lower().startswith("annexe") else "section", t)
                       for t in (clean(safe_xml.text(s, "TITRE_TA")) for s in el.iterancestors("SECTION_TA"))
                       if t)[::-1]
-        citations, changes = legi_xml._links(name, el.find("LIENS"))
+        citations, changes = legi_xml.links(name, el.find("LIENS"))
         paragraphs, subdivisions, unplaced, nota = legi_xml.body(
             name, el.find("BLOC_TEXTUEL/CONTENU"), citations,
             text_refs={"code": None, "text": target})

@@ -2,51 +2,31 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import multiprocessing as mp
 import os
-import re
 import time
 from datetime import date
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from santelex.ingest import registry, uris
+from santelex.ingest import registry
+from santelex import uris
 from santelex.ingest.to_rdf import to_quads
-from santelex import paths
+from santelex import archives, paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
 from santelex.snapshots import snapshot_of
-from santelex.store import Store
+from santelex.stats import BuildStats
+from santelex.stores import open_store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
 
 #: inputs per batch sent to a worker process
 BATCH = 256
-
-
-@dataclass
-class BuildStats:
-    files: int = 0
-    skipped: int = 0
-    articles: int = 0
-    texts: int = 0
-    subdivisions: int = 0
-    citations: int = 0
-    quads: int = 0
-    triples: int = 0
-    seconds: float = 0.0
-    resumed: bool = False
-    sources: list[str] = field(default_factory=list)
-    #: what the build passed over, one line each (files of no known format in a folder)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, other: "BuildStats"):
-        for name in ("files", "articles", "texts", "subdivisions", "citations"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def default_sources() -> list[Path]:
@@ -62,9 +42,16 @@ def vocabularies() -> list[Path]:
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
-    # RDF files are loaded as they are, into the graph of their file
+    """The triples of an RDF file, in the graph of that file.
+
+    A dataset (``.trig``, ``.nq``) may only use the default graph: a quad in a named graph
+    would land in a graph that is not its file's, beyond the reach of the next build of that
+    file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
+    parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
     fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
     graph = ox.NamedNode(uris.graph(name))
+    if fmt == ox.RdfFormat.RDF_XML:
+        _refuse_declarations(data, display)
     try:
         parsed = list(ox.parse(data, format=fmt, base_iri=uris.BASE))
     except SyntaxError as e:
@@ -72,9 +59,29 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
         raise ReadError(f"not valid {fmt.name}: {e.msg if hasattr(e, 'msg') else e}", display, line) from None
     out = []
     for q in parsed:
-        g = q.graph_name if isinstance(q, ox.Quad) and not isinstance(q.graph_name, ox.DefaultGraph) else graph
-        out.append(ox.Quad(q.subject, q.predicate, q.object, g))
+        if isinstance(q, ox.Quad) and not isinstance(q.graph_name, ox.DefaultGraph):
+            raise ReadError(f"a quad in the named graph {q.graph_name}: santelex keeps each file in a "
+                            "graph of its own; give the triples of a dataset in its default graph "
+                            "(or one .ttl/.nt file per graph)", display, _line_of(data, q.graph_name))
+        out.append(ox.Quad(q.subject, q.predicate, q.object, graph))
     return out
+
+
+def _line_of(data: bytes, graph) -> int | None:
+    i = data.find(str(graph).encode())
+    return data.count(b"\n", 0, i) + 1 if i >= 0 else None
+
+
+_DECLARATION = re.compile(rb"<!(ENTITY|DOCTYPE)", re.I)
+
+
+def _refuse_declarations(data: bytes, display: str) -> None:
+    from santelex.ingest.safe_xml import _entity_declaration
+    m = _DECLARATION.search(data)
+    line = data.count(b"\n", 0, m.start()) + 1 if m else _entity_declaration(data)
+    if m or line is not None:
+        raise ReadError("RDF/XML with a DOCTYPE or entity declarations (<!ENTITY …>): refused and not "
+                        "expanded; write the IRIs in full", display, line)
 
 
 def graph_name(path: Path, item_name: str) -> str:
@@ -89,15 +96,6 @@ def graph_name(path: Path, item_name: str) -> str:
     if item_name == str(path) or Path(item_name).name == p.name and not registry.is_archive(p):
         return base
     return f"{base}!{item_name}"
-
-
-def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False):
-    target = str(store_path) if store_path is not None else os.environ.get("SANTELEX_STORE", "")
-    remote = re.match(r"sparql\+(https?):/+(.*)$", target)  # a Path folds "//" into "/"
-    if remote:
-        from santelex.remote import RemoteStore
-        return RemoteStore(f"{remote.group(1)}://{remote.group(2)}", read_only=read_only)
-    return Store(store_path or paths.default_store(), read_only=read_only)
 
 
 def _count(doc) -> BuildStats:
@@ -149,9 +147,7 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
         skipped: list[str] = []
-        found = 0
-        for item in registry.iter_inputs(source, skipped):
-            found += 1
+        for item in registry.iter_inputs(source, skipped):  # nothing readable: ReadError
             while skipped:  # passed over in a folder: no known format
                 stats.notes.append(f"{skipped.pop(0)}: skipped, not a format santelex reads")
                 if progress:
@@ -170,9 +166,6 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             stats.notes.append(f"{name}: skipped, not a format santelex reads")
             if progress:
                 progress("", None)
-        if not found:
-            what = "archive" if registry.is_archive(source) else "folder" if source.is_dir() else "file"
-            raise ReadError(f"nothing to read: this {what} holds no file of a format santelex reads", str(source))
         if batch:
             yield batch, in_force
         stats.sources.append(str(source))
@@ -204,7 +197,6 @@ def build(sources=None, store_path=None, format: str | None = None,
     for s in sources:
         if not s.exists():
             raise ReadError("no such file or folder", str(s))
-    from santelex import archives
     if codes or any(archives.is_dila_archive(s) for s in sources):
         return archives.build(sources, store_path, codes=codes, progress=progress, workers=workers)
     if format:

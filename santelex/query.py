@@ -41,8 +41,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex.ingest import uris
-from santelex import paths, sparql_text
+from santelex import uris
+from santelex import paths
 from santelex.errors import QueryError, UsageError
 
 __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue", "check",
@@ -50,7 +50,6 @@ __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue",
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
-MAX_DEPTH = 256  # nesting of brackets: Oxigraph's parser overflows its stack near 10,000
 
 #: output formats: name -> (media type, pyoxigraph results format or RDF format)
 RESULT_FORMATS = {
@@ -192,68 +191,7 @@ def _param(value: str, file: str, line: int) -> Param:
 
 # -- checking and binding --------------------------------------------------------------------
 
-_TOKEN = re.compile(r"""<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*|[A-Za-z_][\w-]*:?|\S""")
-_UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
-
-
-def first_keyword(text: str) -> str:
-    """The first keyword after the prologue (PREFIX/BASE), comments skipped; '' if none."""
-    skip = 0
-    for tok in _TOKEN.findall(text):
-        if tok.startswith("#"):
-            continue
-        low = tok.lower()
-        if skip:
-            skip -= 1
-            continue
-        if low == "prefix":
-            skip = 2
-            continue
-        if low == "base":
-            skip = 1
-            continue
-        return low
-    return ""
-
-
-def is_update(text: str) -> bool:
-    return first_keyword(text) in _UPDATE_WORDS
-
-
-def refuse_update(text: str, file: str = "<query>"):
-    """QueryError if the text is an update (read from its first keyword, before any parsing)."""
-    if is_update(text):
-        raise QueryError("updates are not allowed: santelex runs read-only queries "
-                         "(SELECT, ASK, CONSTRUCT, DESCRIBE)", file)
-
-
-def check(text: str, file: str = "<query>") -> str:
-    """'select', 'ask', 'construct' or 'describe'; QueryError (with line, column) otherwise.
-
-    The text goes through Oxigraph's own parser (on an empty in-memory store: nothing is
-    evaluated); updates are refused before that.
-    """
-    refuse_update(text, file)
-    nesting = sparql_text.depth(text)
-    if nesting > MAX_DEPTH:
-        raise QueryError(f"brackets nest {nesting} deep; at most {MAX_DEPTH} (the SPARQL parser's stack)", file)
-    try:
-        res = ox.Store().query(text)
-    except SyntaxError as e:
-        raise syntax_error(e, file) from None
-    if isinstance(res, ox.QuerySolutions):
-        return "select"
-    if isinstance(res, ox.QueryBoolean):
-        return "ask"
-    return "describe" if first_keyword(text) == "describe" else "construct"
-
-
-def syntax_error(e: SyntaxError, file: str) -> QueryError:
-    msg = str(e)
-    m = re.search(r"error at (\d+):(\d+)(?:-\d+:\d+)?:\s*(.*)", msg, re.S)
-    if m:
-        return QueryError(f"malformed SPARQL: {m.group(3).strip()}", file, int(m.group(1)), int(m.group(2)))
-    return QueryError(f"malformed SPARQL: {msg}", file)
+from santelex.sparql_text import check  # noqa: E402
 
 
 def bind(query: NamedQuery, raw: dict[str, str], store=None) -> dict[str, ox.NamedNode | ox.Literal]:

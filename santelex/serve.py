@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,7 +42,8 @@ from urllib.parse import parse_qsl
 from santelex import query as q
 from santelex import sparql_text
 from santelex.errors import QueryError, SantelexError
-from santelex.store import BUILD_ID
+from santelex.limits import MAX_QUERY_BYTES, client_of
+from santelex.store import generation
 
 __all__ = ["Answer", "QueryPool", "create_app", "negotiate", "serve"]
 
@@ -168,36 +168,8 @@ def service_refusal(text: str, allowed: tuple[str, ...] = ()) -> str | None:
 def store_folder(store_spec: str | None) -> Path | None:
     """The folder of a local store (None: a store on a SPARQL server)."""
     from santelex import api
-    return folder_of(api.open_store(store_spec, read_only=True))
-
-
-def folder_of(store) -> Path | None:
-    """A store's folder; None for a store on a SPARQL server (its ``path`` is its URL)."""
-    path = getattr(store, "path", None)
-    return path if isinstance(path, Path) else None
-
-
-def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
-    """What tells one build of the store from the next: the folder's inode and build id.
-
-    A build renames its staging folder onto the store; between the two renames of the swap
-    the folder is briefly missing: wait for it (up to ``wait`` seconds).
-    """
-    if folder is None:
-        return None
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            st = os.stat(folder)
-            try:
-                build = (folder / BUILD_ID).read_text()
-            except FileNotFoundError:
-                build = ""
-            return (st.st_dev, st.st_ino, build)
-        except FileNotFoundError:
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.05)
+    path = getattr(api.open_store(store_spec, read_only=True), "path", None)
+    return path if isinstance(path, Path) else None  # a remote store's path is its URL
 
 
 # -- the workers -----------------------------------------------------------------------------
@@ -211,7 +183,7 @@ def _worker(conn, store_spec: str | None):
     from santelex import api
     try:
         store = api.open_store(store_spec, read_only=True)
-        opened = generation(folder_of(store))
+        opened = generation(getattr(store, "path", None))
         store.query("ASK { }")
     except SantelexError as e:
         conn.send(("dead", str(e)))
@@ -371,7 +343,7 @@ class QueryPool:
 
     def refusal(self, text: str) -> Answer | None:
         """The answer to a query that must not run at all (an update, a SERVICE)."""
-        if q.is_update(text):
+        if sparql_text.is_update(text):
             return _text(403, "updates are refused: this endpoint is read-only")
         why = service_refusal(text, self.allow_service)
         if why:
@@ -490,7 +462,6 @@ class QueryPool:
 
 # -- the application -------------------------------------------------------------------------
 
-MAX_QUERY_BYTES = 1024 * 1024  #: a query's bytes at most (a POST body, a form's query=)
 
 
 def create_app(store_spec: str | None = None, *, timeout: float = 30.0, max_results: int | None = 10_000,
@@ -560,11 +531,6 @@ async def read_body(request, cap: int) -> bytes:
             raise BodyTooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def client_of(request) -> str:
-    """The key a client's share of the workers is counted by: its address."""
-    return request.client.host if request.client else ""
 
 
 async def sparql_endpoint(request):

@@ -6,7 +6,7 @@ from datetime import date
 
 from pyoxigraph import Literal, NamedNode
 
-from santelex.ingest import uris
+from santelex import uris
 from santelex.errors import UsageError
 
 P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>

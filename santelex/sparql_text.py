@@ -24,7 +24,12 @@ import re
 from typing import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["depth", "services", "tokens", "where_brace"]
+import pyoxigraph as ox
+
+from santelex.errors import QueryError
+
+__all__ = ["check", "depth", "first_keyword", "is_update", "refuse_update", "services", "syntax_error", "tokens",
+           "where_brace"]
 
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _LOCAL = rf"(?:[\w:]|{_PLX})(?:(?:[\w.:\-\u00b7]|{_PLX})*(?:[\w:\-\u00b7]|{_PLX}))?"
@@ -151,6 +156,73 @@ def where_brace(text: str) -> int | None:
     return None
 
 
+# -- the kind of a query: its first keyword, then Oxigraph's own parser ----------------------
+
+_TOKEN = re.compile(r"""<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*|[A-Za-z_][\w-]*:?|\S""")
+_UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
+
+
+def first_keyword(text: str) -> str:
+    """The first keyword after the prologue (PREFIX/BASE), comments skipped; '' if none."""
+    skip = 0
+    for tok in _TOKEN.findall(text):
+        if tok.startswith("#"):
+            continue
+        low = tok.lower()
+        if skip:
+            skip -= 1
+            continue
+        if low == "prefix":
+            skip = 2
+            continue
+        if low == "base":
+            skip = 1
+            continue
+        return low
+    return ""
+
+
+def is_update(text: str) -> bool:
+    return first_keyword(text) in _UPDATE_WORDS
+
+
+def refuse_update(text: str, file: str = "<query>"):
+    """QueryError if the text is an update (read from its first keyword, before any parsing)."""
+    if is_update(text):
+        raise QueryError("updates are not allowed: santelex runs read-only queries "
+                         "(SELECT, ASK, CONSTRUCT, DESCRIBE)", file)
+
+
+def check(text: str, file: str = "<query>") -> str:
+    """'select', 'ask', 'construct' or 'describe'; QueryError (with line, column) otherwise.
+
+    The text goes through Oxigraph's own parser (on an empty in-memory store: nothing is
+    evaluated); updates are refused before that.
+    """
+    refuse_update(text, file)
+    nesting = depth(text)
+    if nesting > MAX_DEPTH:
+        raise QueryError(f"brackets nest {nesting} deep; at most {MAX_DEPTH} (the SPARQL parser's stack)", file)
+    try:
+        res = ox.Store().query(text)
+    except SyntaxError as e:
+        raise syntax_error(e, file) from None
+    if isinstance(res, ox.QuerySolutions):
+        return "select"
+    if isinstance(res, ox.QueryBoolean):
+        return "ask"
+    return "describe" if first_keyword(text) == "describe" else "construct"
+
+
+def syntax_error(e: SyntaxError, file: str) -> QueryError:
+    msg = str(e)
+    m = re.search(r"error at (\d+):(\d+)(?:-\d+:\d+)?:\s*(.*)", msg, re.S)
+    if m:
+        return QueryError(f"malformed SPARQL: {m.group(3).strip()}", file, int(m.group(1)), int(m.group(2)))
+    return QueryError(f"malformed SPARQL: {msg}", file)
+
+
+MAX_DEPTH = 256  # nesting of brackets: Oxigraph's parser overflows its stack near 10,000
 _OPEN, _CLOSE = set("([{"), set(")]}")
 
 
@@ -158,8 +230,8 @@ def depth(text: str) -> int:
     """The deepest nesting of ``(``, ``[``, ``{`` and ``<<`` outside strings, IRIs and comments.
 
     Oxigraph's parser recurses once per level: about 10,000 levels overflow its stack and
-    end the process (a segmentation fault, not an exception), so callers refuse deep texts
-    before parsing them.
+    end the process (a segmentation fault, not an exception), so :func:`check` refuses deep
+    texts before parsing them.
     """
     level = deepest = 0
     previous = ""

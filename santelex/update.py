@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from santelex import archives, legifrance
-from santelex.api import open_store
+from santelex.stores import open_store
 from santelex.archives import ArchiveStats, Change
 from santelex.errors import SantelexError, UsageError
 from santelex.store import Store

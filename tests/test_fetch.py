@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from santelex.ingest import uris
+from santelex import uris
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
 from santelex import api, legifrance
 from santelex.cli import main

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from santelex import paths
 from santelex import query as q
+from santelex import sparql_text
 from santelex.cli import main
 from santelex.errors import QueryError, UsageError
 
@@ -312,7 +313,7 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from santelex.ingest import uris
+    from santelex import uris
     from santelex import api
     st = api.open_store(store_path)
     with st.transaction() as loader:
@@ -493,7 +494,7 @@ def test_header_round_trip(title, words, typ, optional):
                              "SELECT * WHERE { ?s ?p ?o }", "ask {}", "CONSTRUCT WHERE { ?s ?p ?o }"]))
 def test_updates_are_told_from_queries_whatever_comes_before(prologue, word):
     text = "\n".join([*prologue, word])
-    assert q.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
+    assert sparql_text.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
 
 
 @settings(max_examples=200, deadline=None)

@@ -40,11 +40,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from santelex.ingest import uris
+from santelex import uris
 from santelex import api
 from santelex import query as q
 from santelex.errors import AnnexError, SantelexError, UsageError
-from santelex.serve import MAX_QUERY_BYTES
+from santelex import sparql_text
+from santelex.limits import MAX_QUERY_BYTES, client_of
+from santelex.store import generation
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
 from santelex.web.upload import (DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge,
@@ -89,16 +91,15 @@ class Settings:
 
     def open(self):
         """The pages' read-only handle, opened again when a build has swapped the store."""
-        from santelex.serve import folder_of, generation
         with self.lock:
             if self.store is not None:
-                now = generation(folder_of(self.store))
+                now = generation(getattr(self.store, "path", None))
                 if now != self.opened:
                     self.store.close()
                     self.store = None
             if self.store is None:
                 self.store = api.open_store(self.store_spec, read_only=True)
-                self.opened = generation(folder_of(self.store))
+                self.opened = generation(getattr(self.store, "path", None))
             return self.store
 
 
@@ -423,10 +424,9 @@ async def _run_query(request: Request, text: str):
 
     Nothing of the query runs in this process: its kind comes back with the answer.
     """
-    from santelex.serve import client_of
 
     try:
-        q.refuse_update(text, "requête")
+        sparql_text.refuse_update(text, "requête")
     except SantelexError as e:
         return None, str(e)
     pool = request.app.state.queries

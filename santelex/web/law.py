@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
-from santelex.ingest import uris
+from santelex import uris
 from santelex import paths
 from santelex.show import in_force
 
@@ -79,7 +79,7 @@ def _version(tail: str) -> tuple[str, str | None] | None:
     """'/I/3/a' -> ('I/3/a', None); '/version/KEY/alinea-9' -> ('alinea-9', 'KEY'); a citation: None.
 
     A version's subdivisions have the same path under the version as the work's under the
-    work (ingest/uris.py), so a version subdivision leads to the same anchor.
+    work (santelex/uris.py), so a version subdivision leads to the same anchor.
     """
     parts = [p for p in tail.split("/") if p]
     version = None
