@@ -484,7 +484,7 @@ def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
     A build renames its staging folder onto the store; between the two renames of the swap
     the folder is briefly missing: wait for it (up to ``wait`` seconds).
     """
-    if folder is None:
+    if not isinstance(folder, Path):  # None, or a store on a SPARQL server (its path is its URL)
         return None
     deadline = time.monotonic() + wait
     while True:
