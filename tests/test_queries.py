@@ -94,8 +94,11 @@ def test_cites_same_rows_as_its_former_text(seed_store, r1434_4, tmp_path):
     former = text[:start] + FORMER_CITES_VERSION + "\n" + text[end:]
     whole = dataclasses.replace(r1434_4, number="R1434-99", references=(
         Reference("article L. 1434-2", 0, 17, target_code="code-de-la-sante-publique", target_article="L1434-2"),))
+    db = ox.Store(str(tmp_path / "store"))
+    db.extend(to_quads(whole, "whole.md"))
+    db.flush()
+    del db  # closed: santelex opens it
     extra = Store(tmp_path / "store")
-    extra.oxigraph.extend(to_quads(whole, "whole.md"))
     for store in (seed_store, extra):
         citing = sorted({r["a"].value for r in store.query(
             "SELECT DISTINCT ?a WHERE { ?c <https://data.santelex.fr/ontology#citingWork> ?a }")})
