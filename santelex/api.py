@@ -141,21 +141,22 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
 
 
 class _Writer:
-    """The N-Quads of the workers into the staging store: Oxigraph's bulk loader, ``LOADS``
-    loads at a time in threads of this process, while it goes on gathering what the workers
-    parse.
+    """The N-Quads of the workers into the staging store: Oxigraph's bulk loader, in a thread
+    of this process, while this process goes on gathering what the workers parse.
 
-    One bulk load works on one core (Oxigraph shares a load among threads only by the million
-    quads, more than fits in memory here) and lets go of the GIL, so two loads at once keep
-    both cores of a small machine busy.  Inputs enter the journal in the order they were put,
+    A bulk load lets go of the GIL and works on one core (Oxigraph shares a load among threads
+    only by the million quads, more than fits in memory here).  ``LOADS`` loads may run at
+    once; one is faster on two cores (CSP: 27.7 s with one, 39 s with two, which also leave
+    the workers less of the machine).  Inputs enter the journal in the order they were put,
     once the load holding them and every load before it are done.  A graph the staging store
     already holds (a file read again) is dropped only while no load is running.  A store
     without a local Oxigraph (a SPARQL server) gets the loader's own ``load_nquads``.
     """
 
-    #: bytes of N-Quads per bulk load: more costs memory, less costs CPU per quad
+    #: bytes of N-Quads per bulk load: more costs memory (64 MB: 575 MB at the peak), less
+    #: costs CPU per quad (Oxigraph merges every load's files into the store)
     CHUNK = 32_000_000
-    LOADS = min(2, os.cpu_count() or 1)
+    LOADS = 1
 
     def __init__(self, loader):
         self.loader = loader
