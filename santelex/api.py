@@ -144,8 +144,8 @@ class _Writer:
     """The N-Quads of the workers into the staging store: Oxigraph's bulk loader, in a thread
     of this process, while this process goes on gathering what the workers parse.
 
-    A bulk load lets go of the GIL and works on one core (Oxigraph shares a load among threads
-    only by the million quads, more than fits in memory here).  ``LOADS`` loads may run at
+    A bulk load lets go of the GIL and, in pieces of this size, keeps one core busy (its wall
+    time is its CPU time).  ``LOADS`` loads may run at
     once; one is faster on two cores (CSP: 27.7 s with one, 39 s with two, which also leave
     the workers less of the machine).  Inputs enter the journal in the order they were put,
     once the load holding them and every load before it are done.  A graph the staging store
