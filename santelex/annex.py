@@ -3,10 +3,12 @@
 An annex is a folder holding three CSV files, or an ``.xlsx`` workbook with one sheet per
 file (sheet ``annexe`` or ``annexe.csv``, and so on), with these columns:
 
-- ``annexe.csv``: ``cle,valeur``, one row per key: ``region`` (INSEE code), ``titre``,
-  ``debut`` and ``fin`` (ISO dates: the period of the schema);
-- ``territoires.csv``: ``code,libelle,region``;
-- ``objectifs.csv``: ``territoire,cible,indicateur,modalite,min,max,evolution,valeur,echeance``.
+- ``annexe.csv``: ``cle,valeur``, one row per key: ``region`` (INSEE code; several rows
+  for an interregional schema), ``titre``, ``debut`` and ``fin`` (ISO dates: the period of
+  the schema);
+- ``territoires.csv`` (or ``zones.csv``, today's name): ``code,libelle,region``;
+- ``objectifs.csv``: ``territoire,cible,indicateur,modalite,min,max,evolution,valeur,echeance``
+  and, optionally, ``forme`` (the form of care).
 
 CSV files are UTF-8 (a byte-order mark is accepted), separated by ``,`` or ``;``.  Rows
 whose cells are all empty are skipped.  Row numbers are a spreadsheet's: the header is
@@ -22,8 +24,9 @@ period.  Those are violations of the law, reported with the rest, not reading er
 :func:`ntriples` writes the annex's graph (vocabulary in ``ontology/oqos-annexe.ttl``):
 one ``slx:ObjectifQuantifie`` per row of ``objectifs.csv``, one ``slx:TerritoireDeSante``
 per row of ``territoires.csv``, one ``slx:Annexe``; each remembers its file and row
-(``slx:file``, ``slx:row``).  Known notations become the concepts of
-``ontology/oqos-vocabulaires.ttl``; unknown ones stay literals for the shapes to report.
+(``slx:file``, ``slx:row``).  Known notations become the concepts of the rule set's
+vocabulary (``santelex.rulesets``: each scheme says which column it gives values to);
+unknown ones stay literals for the shapes to report.
 """
 from __future__ import annotations
 
@@ -43,8 +46,8 @@ import pyoxigraph as ox
 
 from santelex.errors import AnnexError
 
-__all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "read", "triples", "ntriples", "ntriples_many", "node_iris", "iri",
-           "synthetic", "TARGETS", "INDICATORS", "EVOLUTIONS"]
+__all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "OPTIONAL", "ALIASES", "read", "triples", "ntriples",
+           "ntriples_many", "node_iris", "iri", "synthetic"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "annexe": ("cle", "valeur"),
@@ -52,26 +55,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "objectifs": ("territoire", "cible", "indicateur", "modalite", "min", "max", "evolution",
                   "valeur", "echeance"),
 }
+#: columns a file may leave out (read as empty)
+OPTIONAL: dict[str, tuple[str, ...]] = {"objectifs": ("forme",)}
+#: other names a file may have (``zones.csv``: the territories of today's D. 6121-7)
+ALIASES: dict[str, tuple[str, ...]] = {"territoires": ("zones",)}
 ANNEX_KEYS = ("region", "titre", "debut", "fin")
+#: keys of annexe.csv that may be given on several rows
+REPEATABLE = ("region",)
 
 SLX = "https://data.santelex.fr/ontology#"
 OQOS = "https://data.santelex.fr/oqos/"
 BASE = "https://data.santelex.fr/annexe/"
-
-ACTIVITIES = (
-    "medecine", "chirurgie", "obstetrique", "neonatologie", "reanimation_neonatale", "psychiatrie",
-    "soins_de_suite", "reeducation_readaptation", "soins_longue_duree", "greffes", "grands_brules",
-    "chirurgie_cardiaque", "cardiologie_interventionnelle", "neurochirurgie",
-    "neuroradiologie_interventionnelle", "urgences", "reanimation", "irc", "amp_clinique",
-    "amp_biologique", "diagnostic_prenatal", "gametes", "cancer", "had")
-EQUIPMENTS = ("camera_scintillation", "tep", "irm", "scanographe", "caisson_hyperbare", "cyclotron")
-#: notation -> concept IRI (the concepts of ontology/oqos-vocabulaires.ttl)
-TARGETS = {**{n: f"{OQOS}activite/{n}" for n in ACTIVITIES},
-           **{n: f"{OQOS}equipement/{n}" for n in EQUIPMENTS}}
-INDICATORS = {n: f"{OQOS}indicateur/{n}" for n in (
-    "implantations", "temps_acces", "permanence", "sejours", "actes", "journees", "places_jour",
-    "places_nuit", "venues", "patients", "appareils")}
-EVOLUTIONS = {n: f"{OQOS}mode/{n}" for n in ("progression", "diminution")}
 
 Number = int | Decimal
 
@@ -98,6 +92,7 @@ class Objectif:
     echeance: date | None
     file: str
     row: int
+    forme: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +101,8 @@ class Annexe:
 
     source: str
     region: str = ""
+    #: every region of an interregional schema (``region`` is the first)
+    regions: tuple[str, ...] = ()
     titre: str = ""
     debut: date | None = None
     fin: date | None = None
@@ -128,7 +125,7 @@ def read(path) -> Annexe:
     """Read the annex at ``path``: a folder of the three CSV files, or an .xlsx workbook."""
     p = Path(path)
     if p.is_dir():
-        tables = {name: _read_csv(p / f"{name}.csv", name) for name in COLUMNS}
+        tables = {name: _read_csv(_csv_path(p, name), name) for name in COLUMNS}
     elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = _read_workbook(p)
     elif not p.exists():
@@ -139,6 +136,16 @@ def read(path) -> Annexe:
 
 
 Table = tuple[str, list[tuple[int, dict[str, str]]]]  # display name, [(row, {column: cell})]
+
+
+def _csv_path(folder: Path, name: str) -> Path:
+    """``<name>.csv``, or the first of its other names that exists."""
+    first = folder / f"{name}.csv"
+    if not first.exists():
+        for alias in ALIASES.get(name, ()):
+            if (folder / f"{alias}.csv").exists():
+                return folder / f"{alias}.csv"
+    return first
 
 
 def _display(source: str, name: str) -> str:
@@ -184,22 +191,27 @@ def _encoding_error(data: bytes, e: UnicodeDecodeError, shown: str, name: str) -
                       shown, row)
 
 
+def _columns_match(found: list[str], name: str) -> bool:
+    expected = COLUMNS[name]
+    return sorted(found) in (sorted(expected), sorted(expected + OPTIONAL.get(name, ())))
+
+
 def _delimiter(header: str, name: str, shown: str) -> str:
     expected = COLUMNS[name]
     best = None
     for sep in (",", ";"):
         cols = [c.strip().lstrip("\ufeff").casefold() for c in next(csv.reader([header], delimiter=sep))]
-        if sorted(cols) == sorted(expected):
+        if _columns_match(cols, name):
             return sep
         if best is None or len(cols) > len(best):
             best = cols
-    _column_error(best or [], expected, shown)
+    _column_error(best or [], expected, shown, OPTIONAL.get(name, ()))
     raise AssertionError("unreachable")
 
 
-def _column_error(found: list[str], expected: tuple[str, ...], shown: str):
+def _column_error(found: list[str], expected: tuple[str, ...], shown: str, optional: tuple[str, ...] = ()):
     missing = [c for c in expected if c not in found]
-    extra = [c for c in found if c not in expected]
+    extra = [c for c in found if c not in expected + optional]
     dup = sorted({c for c in found if found.count(c) > 1})
     if dup:
         what = f"column {dup[0]!r} appears twice"
@@ -209,14 +221,16 @@ def _column_error(found: list[str], expected: tuple[str, ...], shown: str):
         what = f"column {extra[0]!r} is not expected"
     else:
         what = "columns do not match"
-    raise AnnexError(f"{what}: the columns must be {','.join(expected)} (found {','.join(found)})", shown, 1)
+    also = f" (optional: {','.join(optional)})" if optional else ""
+    raise AnnexError(f"{what}: the columns must be {','.join(expected)}{also} (found {','.join(found)})",
+                     shown, 1)
 
 
 def _table(shown: str, name: str, records: list[list[str]]) -> Table:
     expected = COLUMNS[name]
     header = [c.strip().lstrip("\ufeff").casefold() for c in records[0]]
-    if sorted(header) != sorted(expected):
-        _column_error(header, expected, shown)
+    if not _columns_match(header, name):
+        _column_error(header, expected, shown, OPTIONAL.get(name, ()))
     rows = []
     for number, record in enumerate(records[1:], start=2):
         cells = [c.strip() for c in record]
@@ -224,7 +238,10 @@ def _table(shown: str, name: str, records: list[list[str]]) -> Table:
             continue
         if len(cells) != len(header):
             raise AnnexError(f"{len(cells)} cells where the header has {len(header)}", shown, number)
-        rows.append((number, dict(zip(header, cells))))
+        row = dict(zip(header, cells))
+        for column in OPTIONAL.get(name, ()):
+            row.setdefault(column, "")
+        rows.append((number, row))
     return shown, rows
 
 
@@ -236,10 +253,11 @@ def _read_workbook(path: Path) -> dict[str, Table]:
         sheets = {s.casefold().removesuffix(".csv"): s for s in book.sheet_names}
         tables = {}
         for name in COLUMNS:
-            shown = f"{path}[{name}]"
-            if name not in sheets:
+            sheet = next((n for n in (name, *ALIASES.get(name, ())) if n in sheets), None)
+            shown = f"{path}[{sheet or name}]"
+            if sheet is None:
                 raise AnnexError(f"no sheet {name!r} (sheets: {', '.join(book.sheet_names)})", str(path))
-            values = book.get_sheet_by_name(sheets[name]).to_python(skip_empty_area=False)
+            values = book.get_sheet_by_name(sheets[sheet]).to_python(skip_empty_area=False)
             records = [[_cell_text(v) for v in row] for row in values]
             while records and not any(records[-1]):
                 records.pop()
@@ -304,15 +322,20 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
     file, rows = tables["annexe"]
     values: dict[str, str] = {}
     where: dict[str, tuple[str, int]] = {}
+    regions: list[str] = []
     for row, cells in rows:
         key = cells["cle"].casefold()
         if key not in ANNEX_KEYS:
             raise AnnexError(f"column 'cle': unknown key {cells['cle']!r} (keys: {', '.join(ANNEX_KEYS)})",
                              file, row)
-        if key in where:
+        if key in where and key not in REPEATABLE:
             raise AnnexError(f"column 'cle': key {key!r} already given on row {where[key][1]}", file, row)
-        values[key] = cells["valeur"]
-        where[key] = (file, row)
+        if key == "region":
+            if cells["valeur"] in regions:
+                raise AnnexError(f"column 'valeur': region {cells['valeur']!r} already given", file, row)
+            regions.append(cells["valeur"])
+        values.setdefault(key, cells["valeur"])
+        where.setdefault(key, (file, row))
     debut = parse_date(values.get("debut", ""), file, where.get("debut", (file, 0))[1], "valeur")
     fin = parse_date(values.get("fin", ""), file, where.get("fin", (file, 0))[1], "valeur")
 
@@ -326,16 +349,18 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
             territoire=c["territoire"], cible=c["cible"], indicateur=c["indicateur"], modalite=c["modalite"],
             min=parse_number(c["min"], ofile, row, "min"), max=parse_number(c["max"], ofile, row, "max"),
             evolution=c["evolution"], valeur=parse_number(c["valeur"], ofile, row, "valeur"),
-            echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row))
-    return Annexe(source=source, region=values.get("region", ""), titre=values.get("titre", ""),
+            echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row,
+            forme=c.get("forme", "")))
+    return Annexe(source=source, region=values.get("region", ""), regions=tuple(r for r in regions if r),
+                  titre=values.get("titre", ""),
                   debut=debut, fin=fin, rows=where, territoires=territoires, objectifs=tuple(objectifs))
 
 
 # ----------------------------------------------------------------------------- RDF
 
 def iri(annexe: Annexe) -> str:
-    """The annex's IRI: by region and start of its period."""
-    region = quote(annexe.region, safe="") or "sans-region"
+    """The annex's IRI: by region(s) and start of its period."""
+    region = quote("+".join(annexe.regions or (annexe.region,)), safe="+") or "sans-region"
     start = annexe.debut.isoformat() if annexe.debut else "sans-date"
     return f"{BASE}{region}/{start}"
 
@@ -359,9 +384,18 @@ def _date(d: date) -> str:
     return f'"{d.isoformat()}"^^<{_XSD}date>'
 
 
-def _concept(value: str, known: dict[str, str]) -> str:
-    found = known.get(value) or known.get(value.casefold())
+def _concept(notations, column: str, value: str) -> str:
+    found = notations.concept(column, value)
     return f"<{found}>" if found else _lit(value)
+
+
+def _notations(a: Annexe, notations):
+    """The given notations, else those of the rule set in force at the annex's start."""
+    if notations is not None:
+        return notations
+    from santelex import rulesets
+
+    return rulesets.in_force(a.debut, "the annex's debut").notations()
 
 
 @lru_cache(maxsize=65536)
@@ -383,18 +417,23 @@ def _territory_node(base: str, t: Territoire) -> str:
     return f"<{_territory_iri(base, t.code)}>" if t.code else f"<{base}/territoire-ligne/{t.row}>"
 
 
-def ntriples(annexe: Annexe, base: str | None = None) -> str:
+def ntriples(annexe: Annexe, base: str | None = None, notations=None) -> str:
     """The annex's graph as N-Triples."""
-    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples(annexe, base))
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples(annexe, base, notations))
 
 
-def ntriples_many(annexes: Iterable[Annexe]) -> str:
-    return "".join(ntriples(a) for a in annexes)
+def ntriples_many(annexes: Iterable[Annexe], notations=None) -> str:
+    return "".join(ntriples(a, notations=notations) for a in annexes)
 
 
-def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]]:
-    """The annex's graph: (subject, predicate, object), each in canonical N-Triples form."""
+def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tuple[str, str, str]]:
+    """The annex's graph: (subject, predicate, object), each in canonical N-Triples form.
+
+    ``notations`` (a :class:`santelex.rulesets.Notations`) turns cells into concepts; by
+    default, those of the rule set in force at the annex's start.
+    """
     base = base or iri(a)
+    notations = _notations(a, notations)
     rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     label = "<http://www.w3.org/2000/01/rdf-schema#label>"
     title = "<http://purl.org/dc/terms/title>"
@@ -402,10 +441,12 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
     P = {name: f"<{SLX}{name}>" for name in (
         "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",
         "minimum", "maximum", "evolution", "valeur", "echeance", "debutPeriode", "finPeriode", "cle",
-        "file", "row")}
+        "file", "row", "forme", "regionDeclaree")}
     yield s, rdf_type, f"<{SLX}Annexe>"
-    if a.region:
-        yield s, P["region"], _lit(a.region)
+    for region in a.regions or ((a.region,) if a.region else ()):
+        yield s, P["region"], _lit(region)
+        # each region of the annex is a node, so that "a territory is in one of them" is sh:class
+        yield _region_node(base, region), rdf_type, f"<{SLX}RegionDeLAnnexe>"
     if a.titre:
         yield s, title, _lit(a.titre)
     if a.debut:
@@ -425,6 +466,7 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
             yield node, label, _lit(t.libelle)
         if t.region:
             yield node, P["region"], _lit(t.region)
+            yield node, P["regionDeclaree"], _region_node(base, t.region)
         yield node, P["file"], _lit(t.file)
         yield node, P["row"], _num(t.row)
 
@@ -438,9 +480,12 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
         if o.territoire:
             yield n, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
         if o.cible:
-            yield n, P["cible"], _concept(o.cible, TARGETS)
+            yield n, P["cible"], _concept(notations, "cible", o.cible)
         if o.indicateur:
-            yield n, P["indicateur"], _concept(o.indicateur, INDICATORS)
+            yield n, P["indicateur"], _concept(notations, "indicateur", o.indicateur)
+        forme = _concept(notations, "forme", o.forme) if o.forme else ""
+        if forme:
+            yield n, P["forme"], forme
         if o.modalite:
             yield n, P["modalite"], _lit(o.modalite)
         if o.min is not None:
@@ -448,7 +493,7 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
         if o.max is not None:
             yield n, P["maximum"], _num(o.max)
         if o.evolution:
-            yield n, P["evolution"], _concept(o.evolution, EVOLUTIONS)
+            yield n, P["evolution"], _concept(notations, "evolution", o.evolution)
         if o.valeur is not None:
             yield n, P["valeur"], _num(o.valeur)
         if o.echeance:
@@ -457,14 +502,21 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
             yield n, P["debutPeriode"], debut
         if fin:
             yield n, P["finPeriode"], fin
-        yield n, P["cle"], f"<{base}/cle/{_key(o)}>"
+        yield n, P["cle"], f"<{base}/cle/{_key(o, forme)}>"
         yield n, P["file"], _lit(o.file)
         yield n, P["row"], _num(o.row)
 
 
-def _key(o: Objectif) -> str:
-    """Same territory, target, indicator and modality: same key."""
-    parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), " ".join(o.modalite.casefold().split()))
+@lru_cache(maxsize=4096)
+def _region_node(base: str, region: str) -> str:
+    return f"<{base}/region/{quote(region, safe='')}>"
+
+
+def _key(o: Objectif, forme: str = "") -> str:
+    """Same territory, target, indicator, form, modality and deadline: same key (the steps of
+    one objective differ by their deadline)."""
+    parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), forme,
+             " ".join(o.modalite.casefold().split()), o.echeance.isoformat() if o.echeance else "")
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
@@ -475,6 +527,14 @@ def _key(o: Objectif) -> str:
 REGIONS_2016 = ("01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76",
                 "84", "93", "94")
 
+#: the notations of oqos-2005 the generator draws from (the vocabulary is the reference)
+_ACTIVITIES = (
+    "medecine", "chirurgie", "obstetrique", "neonatologie", "reanimation_neonatale", "psychiatrie",
+    "soins_de_suite", "reeducation_readaptation", "soins_longue_duree", "greffes", "grands_brules",
+    "chirurgie_cardiaque", "cardiologie_interventionnelle", "neurochirurgie",
+    "neuroradiologie_interventionnelle", "urgences", "reanimation", "irc", "amp_clinique",
+    "amp_biologique", "diagnostic_prenatal", "gametes", "cancer")
+_EQUIPMENTS = ("camera_scintillation", "tep", "irm", "scanographe", "caisson_hyperbare", "cyclotron")
 _VOLUME = {"medecine": ("sejours",), "chirurgie": ("sejours",), "cardiologie_interventionnelle": ("actes",),
            "neuroradiologie_interventionnelle": ("actes",),
            "psychiatrie": ("journees", "places_jour", "places_nuit"),
@@ -494,7 +554,7 @@ def synthetic(n: int, regions: Sequence[str] = REGIONS_2016, errors: float = 0.0
     import random
 
     rnd = random.Random(seed)
-    allowed = [(c, i, m) for c in TARGETS for i in _allowed(c) for m in _MODALITES]
+    allowed = [(c, i, m) for c in _ACTIVITIES + _EQUIPMENTS for i in _allowed(c) for m in _MODALITES]
     per_region = [n // len(regions) + (1 if k < n % len(regions) else 0) for k in range(len(regions))]
     out = []
     for region, count in zip(regions, per_region):
@@ -530,7 +590,7 @@ def synthetic(n: int, regions: Sequence[str] = REGIONS_2016, errors: float = 0.0
 
 def _allowed(target: str) -> tuple[str, ...]:
     common = ("implantations", "temps_acces", "permanence")
-    if target in EQUIPMENTS:
+    if target in _EQUIPMENTS:
         return common + ("appareils",)
     return common + _VOLUME.get(target, ())
 

@@ -47,13 +47,13 @@ class BuildStats:
 
 def default_sources() -> list[Path]:
     """The bundled inputs: the two seed texts, the whole Code de la santé publique, and
-    santelex's own vocabularies (ontology/*.ttl, shapes/*.ttl) so queries can use them."""
+    santelex's own vocabularies (ontology/**/*.ttl, shapes/**/*.ttl) so queries can use them."""
     return [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
             paths.CSP_ARCHIVE, *vocabularies()]
 
 
 def vocabularies() -> list[Path]:
-    return sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted(paths.SHAPES.glob("*.ttl"))
+    return sorted(paths.ONTOLOGY.rglob("*.ttl")) + sorted(paths.SHAPES.rglob("*.ttl"))
 
 
 #: RDF files are loaded as they are, into the graph of their file

@@ -4,9 +4,12 @@
     report.conforms, report.results                     # Result(file, row, severity, rule, ...)
     render(report, "text" | "json" | "turtle" | "html")
 
-The data graph is the annex's graph (santelex.annex) plus the ontology (ontology/*.ttl); the
-shapes graph is shapes/*.ttl.  The law links are URIs carried by the shapes (slx:law,
-slx:lawLabel), so validation needs no store.
+Each annex is validated against the rule set in force at its start (santelex.rulesets:
+shapes/<name>/*.ttl and its vocabulary ontology/*.ttl + ontology/<name>/*.ttl), or the one
+in force at a date given (``law=``), or one named (``ruleset=``).  The data graph is the
+annex's graph (santelex.annex, with the rule set's notations) plus the vocabulary; the
+shapes graph is the rule set's shapes.  The law links are URIs carried by the shapes
+(slx:law, slx:lawLabel), so validation needs no store.
 
 Two engines give the same set of SHACL results (focus node, path, value, source shape,
 constraint component, severity, messages), which tests/test_validate.py checks:
@@ -39,7 +42,7 @@ from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 
 from santelex import annex as annex_mod
-from santelex import paths
+from santelex import rulesets
 from santelex.errors import AnnexError, SantelexError
 
 __all__ = ["Result", "Report", "RawResult", "validate", "render", "shapes_graph", "ontology_graph",
@@ -61,22 +64,18 @@ class ShapeError(SantelexError):
 Triple = tuple[str, str, str]
 
 
-@lru_cache(maxsize=None)
-def _parse_folder(folder: str) -> rdflib.Graph:
-    g = rdflib.Graph()
-    for f in sorted(Path(folder).glob("*.ttl")):
-        g.parse(f, format="turtle")
-    return g
+def _ruleset(ruleset: rulesets.RuleSet | str) -> rulesets.RuleSet:
+    return ruleset if isinstance(ruleset, rulesets.RuleSet) else rulesets.get(ruleset)
 
 
-def shapes_graph() -> rdflib.Graph:
-    """shapes/*.ttl (parsed once; do not modify)."""
-    return _parse_folder(str(paths.SHAPES))
+def shapes_graph(ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
+    """The rule set's shapes, shapes/<name>/*.ttl (parsed once; do not modify)."""
+    return _ruleset(ruleset).shapes()
 
 
-def ontology_graph() -> rdflib.Graph:
-    """ontology/*.ttl (parsed once; do not modify)."""
-    return _parse_folder(str(paths.ONTOLOGY))
+def ontology_graph(ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
+    """The rule set's vocabulary, ontology/*.ttl and ontology/<name>/*.ttl (parsed once; do not modify)."""
+    return _ruleset(ruleset).vocabulary()
 
 
 def canon(term) -> str | None:
@@ -99,15 +98,16 @@ def graph_triples(g: rdflib.Graph) -> list[Triple]:
 
 
 @lru_cache(maxsize=None)
-def _ontology_triples() -> tuple[Triple, ...]:
-    return tuple(graph_triples(ontology_graph()))
+def _ontology_triples(ruleset: rulesets.RuleSet) -> tuple[Triple, ...]:
+    return tuple(graph_triples(ruleset.vocabulary()))
 
 
-def fast_input(annexes: Sequence[annex_mod.Annexe]) -> list[Triple]:
-    """The data graph for the fast engine: the ontology and the annexes' triples."""
-    out = list(_ontology_triples())
+def fast_input(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> list[Triple]:
+    """The data graph for the fast engine: the rule set's vocabulary and the annexes' triples."""
+    rs = _ruleset(ruleset)
+    out = list(_ontology_triples(rs))
     for a in annexes:
-        out.extend(annex_mod.triples(a))
+        out.extend(annex_mod.triples(a, notations=rs.notations()))
     return out
 
 
@@ -117,10 +117,10 @@ def store_triples(store: ox.Store) -> Iterator[Triple]:
         yield str(q.subject), str(q.predicate), str(q.object)
 
 
-def data_graph(annexes: Sequence[annex_mod.Annexe]) -> rdflib.Graph:
-    """The annexes' graph in rdflib, for pySHACL (the ontology is given to it separately)."""
+def data_graph(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
+    """The annexes' graph in rdflib, for pySHACL (the vocabulary is given to it separately)."""
     g = rdflib.Graph()
-    g.parse(data=annex_mod.ntriples_many(annexes), format="nt")
+    g.parse(data=annex_mod.ntriples_many(annexes, _ruleset(ruleset).notations()), format="nt")
     return g
 
 
@@ -158,13 +158,11 @@ class RawResult:
     messages: tuple[str, ...]
 
 
-def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph | None = None,
-                ontology: rdflib.Graph | None = None) -> tuple[bool, list[RawResult], rdflib.Graph]:
+def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph,
+                ontology: rdflib.Graph) -> tuple[bool, list[RawResult], rdflib.Graph]:
     """The reference: pySHACL with default options.  Returns (conforms, results, report graph)."""
     import pyshacl
 
-    shapes = shapes if shapes is not None else shapes_graph()
-    ontology = ontology if ontology is not None else ontology_graph()
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology)
     results = []
     top = next(report.subjects(RDF.type, SH.ValidationReport))
@@ -1018,7 +1016,7 @@ def _work_chunk(k: int) -> list[tuple]:
     return out
 
 
-def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph | None = None,
+def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
              workers: int | None = None) -> tuple[bool, list[RawResult]]:
     """The fast engine on the data graph given as canonical N-Triples triples.
 
@@ -1027,7 +1025,7 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph | None = None,
     """
     import gc
 
-    sg = shapes if shapes is not None else shapes_graph()
+    sg = shapes
     compiled = _compile(sg)
     collecting = gc.isenabled()
     gc.disable()          # millions of small tuples and lists, none of them in a cycle
@@ -1093,10 +1091,20 @@ class Result:
     value: str | None
     territory: str = ""
     law_uri: tuple[str, ...] = ()
+    #: for an objective: its target, indicator and form as written
+    target: str = ""
+    indicator: str = ""
+    form: str = ""
+    #: the rule set whose shape this is
+    ruleset: str = ""
 
     def as_json(self) -> dict:
+        focus = {"territory": self.territory}
+        if self.target or self.indicator or self.form:
+            focus.update(target=self.target, indicator=self.indicator, form=self.form)
         return {"file": self.file, "row": self.row, "severity": self.severity, "rule": self.rule,
-                "message": self.message, "law": self.law, "value": self.value}
+                "message": self.message, "law": self.law, "value": self.value, "focus": focus,
+                "law_uri": list(self.law_uri), "ruleset": self.ruleset}
 
 
 @dataclass(frozen=True)
@@ -1109,6 +1117,18 @@ class Report:
     objectives: int
     #: each raw SHACL result with the user-level result made from it
     paired: tuple[tuple[RawResult, Result], ...] = ()
+    #: the rule sets the annexes were validated against (one, unless their dates differ)
+    rulesets: tuple[str, ...] = ()
+
+    @property
+    def ruleset(self) -> str:
+        """The rule set(s), as a reader names them: 'oqos-2005 (D. 712-1 … ; 2005-02-03 to 2023-05-31)'."""
+        return "; ".join(_ruleset_text(name) for name in self.rulesets)
+
+
+def _ruleset_text(name: str) -> str:
+    rs = rulesets.get(name)
+    return f"{rs.name} — {rs.label}, {rs.period()}"
 
 
 _PRED_TO_CELL = {"territoire": "territoire", "cible": "cible", "indicateur": "indicateur",
@@ -1223,9 +1243,10 @@ def _message(messages: tuple[str, ...]) -> str:
 
 
 def _pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
-          shapes: rdflib.Graph | None = None) -> list[tuple[RawResult, Result]]:
+          ruleset: rulesets.RuleSet | str) -> list[tuple[RawResult, Result]]:
     """Each raw SHACL result with the user-level result made from it."""
-    info = _ShapeInfo(shapes if shapes is not None else shapes_graph())
+    rs = _ruleset(ruleset)
+    info = _shape_info(rs)
     where = _Locator(annexes)
     paired = []
     for raw in raws:
@@ -1243,33 +1264,58 @@ def _pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
                 value = f"{value} {_PAIR_SIGNS[raw.component]} {other}={getattr(o, other)}"
         paired.append((raw, Result(file=file, row=row, severity=SEVERITIES.get(raw.severity, raw.severity),
                                    rule=rule, message=_message(raw.messages), law=law, value=value,
-                                   territory=territory, law_uri=uris)))
+                                   territory=territory, law_uri=uris,
+                                   target=o.cible if o is not None else "",
+                                   indicator=o.indicateur if o is not None else "",
+                                   form=o.forme if o is not None else "", ruleset=rs.name)))
     return paired
+
+
+@lru_cache(maxsize=None)
+def _shape_info(ruleset: rulesets.RuleSet) -> _ShapeInfo:
+    return _ShapeInfo(ruleset.shapes())
 
 
 def _raw_key(r: RawResult) -> tuple:
     return (r.focus, r.path or "", r.value or "", r.shape, r.component, r.severity, r.messages)
 
 
-def _assemble(source: str, paired: list, engine: str, objectives: int) -> Report:
+def _assemble(source: str, paired: list, engine: str, objectives: int, used: Iterable[str] = ()) -> Report:
     paired.sort(key=lambda p: _raw_key(p[0]))
     results = sorted((r for _, r in paired), key=lambda r: (r.territory, r.file, r.row, r.rule, r.value or ""))
     return Report(source=source, conforms=not paired, results=tuple(results), raw=tuple(r for r, _ in paired),
-                  engine=engine, objectives=objectives, paired=tuple(paired))
+                  engine=engine, objectives=objectives, paired=tuple(paired), rulesets=tuple(sorted(set(used))))
 
 
 def build_report(source: str, annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
-                 engine: str, shapes: rdflib.Graph | None = None) -> Report:
-    return _assemble(source, _pair(annexes, raws, shapes), engine, sum(len(a.objectifs) for a in annexes))
+                 engine: str, ruleset: rulesets.RuleSet | str) -> Report:
+    return _assemble(source, _pair(annexes, raws, ruleset), engine, sum(len(a.objectifs) for a in annexes),
+                     [_ruleset(ruleset).name])
 
 
-def validate(annex, engine: str = "fast", workers: int | None = None) -> Report:
+def choose(a: annex_mod.Annexe, ruleset: rulesets.RuleSet | str | None = None, law=None) -> rulesets.RuleSet:
+    """The rule set to validate ``a`` against: the one named, else the one in force at ``law``
+    (a date), else the one in force at the annex's start.  RuleSetError if none."""
+    if ruleset is not None:
+        return _ruleset(ruleset)
+    if law is not None:
+        return rulesets.in_force(law, "--law")
+    file, row = a.rows.get("debut", (a.file, None))
+    try:
+        return rulesets.in_force(a.debut, "the annex's debut")
+    except rulesets.RuleSetError as e:
+        raise rulesets.RuleSetError(e.message, file, row) from None
+
+
+def validate(annex, engine: str = "fast", workers: int | None = None,
+             ruleset: rulesets.RuleSet | str | None = None, law=None) -> Report:
     """Validate an annex with the given engine ("fast" or "pyshacl").
 
     ``annex`` is a folder or workbook path, an Annexe, or a list of them: several regional
     annexes (a national set) are validated in one report, each on its own graph with the
-    ontology (no rule reaches from one annex into another).  The fast engine shares them out
-    among ``workers`` processes (default: one per CPU from 20,000 objectives on).
+    vocabulary (no rule reaches from one annex into another).  The fast engine shares them out
+    among ``workers`` processes (default: one per CPU from 20,000 objectives on).  Each annex
+    is validated against the rule set :func:`choose` picks (``ruleset``, ``law``, its start).
     """
     items = list(annex) if isinstance(annex, (list, tuple)) else [annex]
     source = ", ".join(str(a.source if isinstance(a, annex_mod.Annexe) else a) for a in items)
@@ -1280,17 +1326,19 @@ def validate(annex, engine: str = "fast", workers: int | None = None) -> Report:
             big = _size(items) >= 20000 and threading.active_count() == 1
             workers = min(_cpus(), len(items)) if big else 1
         if workers > 1 and hasattr(__import__("os"), "fork"):
-            return _validate_sharded(source, items, workers)
-    paired, objectives = [], 0
+            return _validate_sharded(source, items, workers, ruleset, law)
+    paired, objectives, used = [], 0, []
     for item in items:
         a = _load(item)
+        rs = choose(a, ruleset, law)
         if engine == "fast":
-            _, raws = run_fast(fast_input([a]), workers=workers if len(items) == 1 else 1)
+            _, raws = run_fast(fast_input([a], rs), rs.shapes(), workers=workers if len(items) == 1 else 1)
         else:
-            _, raws, _ = run_pyshacl(data_graph([a]))
-        paired.extend(_pair([a], raws))
+            _, raws, _ = run_pyshacl(data_graph([a], rs), rs.shapes(), rs.vocabulary())
+        paired.extend(_pair([a], raws, rs))
         objectives += len(a.objectifs)
-    return _assemble(source, paired, engine, objectives)
+        used.append(rs.name)
+    return _assemble(source, paired, engine, objectives, used)
 
 
 def _load(item) -> annex_mod.Annexe:
@@ -1324,16 +1372,19 @@ def _shard_work(k: int):
     import gc
 
     gc.freeze()            # the parent's objects: never traversed (nor copied) by this process
-    paired, objectives = [], 0
+    paired, objectives, used = [], 0, []
+    ruleset, law = _SHARDS[-1]
     for item in _SHARDS[k]:
         a = _load(item)
-        _, raws = run_fast(fast_input([a]), workers=1)
-        paired.extend(_pair([a], raws))
+        rs = choose(a, ruleset, law)
+        _, raws = run_fast(fast_input([a], rs), rs.shapes(), workers=1)
+        paired.extend(_pair([a], raws, rs))
         objectives += len(a.objectifs)
-    return paired, objectives
+        used.append(rs.name)
+    return paired, objectives, used
 
 
-def _validate_sharded(source: str, items: list, workers: int) -> Report:
+def _validate_sharded(source: str, items: list, workers: int, ruleset=None, law=None) -> Report:
     import multiprocessing
 
     sizes = [(_size([a]), i) for i, a in enumerate(items)]
@@ -1344,15 +1395,16 @@ def _validate_sharded(source: str, items: list, workers: int) -> Report:
         shards[k].append(items[i])
         load[k] += size
     shards = [s for s in shards if s]
-    shapes_graph(), ontology_graph(), _ontology_triples(), _compile(shapes_graph())   # once, before forking
-    _SHARDS[:] = shards
+    for rs in rulesets.available():                          # once, before forking
+        rs.notations(), _ontology_triples(rs), _compile(rs.shapes()), _shape_info(rs)
+    _SHARDS[:] = shards + [(ruleset, law)]
     try:
         with multiprocessing.get_context("fork").Pool(len(shards)) as pool:
             parts = pool.map(_shard_work, range(len(shards)))
     finally:
         _SHARDS.clear()
-    paired = [p for part, _ in parts for p in part]
-    return _assemble(source, paired, "fast", sum(n for _, n in parts))
+    paired = [p for part, _, _ in parts for p in part]
+    return _assemble(source, paired, "fast", sum(n for _, n, _ in parts), [u for _, _, us in parts for u in us])
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -1362,7 +1414,14 @@ def render(report: Report, format: str = "text") -> str:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps({"conforms": report.conforms, "results": [r.as_json() for r in report.results]},
+    used = []
+    for name in report.rulesets:
+        rs = rulesets.get(name)
+        used.append({"name": rs.name, "iri": rs.iri, "label": rs.label,
+                     "from": rs.start.isoformat() if rs.start else None,
+                     "until": rs.end.isoformat() if rs.end else None, "encodes": list(rs.encodes)})
+    return json.dumps({"conforms": report.conforms, "rulesets": used,
+                       "results": [r.as_json() for r in report.results]},
                       ensure_ascii=False, indent=2) + "\n"
 
 
@@ -1381,11 +1440,11 @@ def _file(report: Report, file: str) -> str:
 
 def to_text(report: Report) -> str:
     n = len(report.results)
+    law = f"Règles : {report.ruleset}"
     if report.conforms:
-        return (f"{report.source}: conforme — {report.objectives} objectifs, aucune violation "
-                f"des articles D. 712-1 à D. 712-3\n")
+        return (f"{report.source}: conforme — {report.objectives} objectifs, aucune violation\n{law}\n")
     lines = [f"{report.source}: NON CONFORME — {n} résultat{'s' if n > 1 else ''} "
-             f"sur {report.objectives} objectifs"]
+             f"sur {report.objectives} objectifs", law]
     for territory, results in sorted(_groups(report).items()):
         lines.append("")
         lines.append(f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)")
@@ -1400,7 +1459,9 @@ def to_text(report: Report) -> str:
 
 def to_turtle(report: Report) -> str:
     """The standard SHACL validation report, each result also linked to the law (slx:law)."""
-    sg = shapes_graph()
+    sg = rdflib.Graph()
+    for name in report.rulesets:
+        sg += rulesets.get(name).shapes()
     g = rdflib.Graph()
     g.bind("sh", SH)
     g.bind("slx", SLX)
@@ -1408,6 +1469,8 @@ def to_turtle(report: Report) -> str:
     rep = BNode()
     g.add((rep, RDF.type, SH.ValidationReport))
     g.add((rep, SH.conforms, Literal(report.conforms)))
+    for name in report.rulesets:
+        g.add((rep, SLX.ruleSet, URIRef(rulesets.get(name).iri)))
     paths_by_text = {path_text(sg, p): p for p in sg.objects(None, SH.path)}
     copied: dict = {}
 
@@ -1460,7 +1523,8 @@ def to_html(report: Report) -> str:
         "</head><body>",
         f"<h1>Annexe {e(report.source)}</h1>",
         f'<p class="{"ok" if report.conforms else "ko"}"><strong>{e(status)}</strong> '
-        f"({report.objectives} objectifs, articles D. 712-1 à D. 712-3 du code de la santé publique)</p>",
+        f"({report.objectives} objectifs)</p>",
+        f'<p class="ruleset">Règles appliquées : {e(report.ruleset)}</p>',
     ]
     for territory, results in sorted(_groups(report).items()):
         title = f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)"

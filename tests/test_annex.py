@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from santelex import annex, paths
+from santelex import annex, paths, rulesets
 from santelex.cli import main
 from santelex.errors import AnnexError
 
@@ -41,7 +41,7 @@ def test_reads_the_2006_example():
     assert first.territoire == "5301" and first.cible == "medecine" and isinstance(first.min, int)
     assert a.rows["fin"] == (str(EX2006 / "annexe.csv"), 5)
     indicators = {o.indicateur for o in a.objectifs}
-    assert indicators == set(annex.INDICATORS)
+    assert indicators == rulesets.get("oqos-2005").notations().notations("indicateur")
 
 
 def test_semicolons_and_byte_order_mark_are_accepted():
@@ -138,9 +138,12 @@ def test_unknown_or_repeated_key_and_short_row(tmp_path):
     d = copy_example(tmp_path)
     rewrite(d / "annexe.csv", lambda t: t + "periode,2006-2011\n")
     assert "unknown key 'periode'" in error_of(d).message
-    rewrite(d / "annexe.csv", lambda t: t.replace("periode,2006-2011", "region,54"))
+    rewrite(d / "annexe.csv", lambda t: t.replace("periode,2006-2011", "titre,Autre"))
     e = error_of(d)
-    assert "already given on row 2" in e.message and e.line == 6
+    assert "already given on row 3" in e.message and e.line == 6
+    rewrite(d / "annexe.csv", lambda t: t.replace("titre,Autre", "region,53"))
+    e = error_of(d)
+    assert "region '53' already given" in e.message and e.line == 6
     d = copy_example(tmp_path / "y")
     rewrite(d / "territoires.csv", lambda t: t.replace("5302,", "5302", 1))
     e = error_of(d)
@@ -222,3 +225,23 @@ def test_a_bad_number_is_an_annex_error_naming_the_column(text):
         assert e.line == 7 and "column 'valeur'" in e.message
     else:
         assert value is None or isinstance(value, (int, Decimal))
+
+
+def test_optional_form_column_zones_file_and_several_regions(tmp_path):
+    d = copy_example(tmp_path)
+    assert all(o.forme == "" for o in annex.read(d).objectifs)          # files without the column still read
+    rewrite(d / "objectifs.csv", lambda t: "\n".join(
+        line + (",forme" if i == 0 else ",Hospitalisation Complète" if i == 1 else ",")
+        for i, line in enumerate(t.splitlines())) + "\n")
+    (d / "territoires.csv").rename(d / "zones.csv")
+    rewrite(d / "annexe.csv", lambda t: t.replace("region,53\n", "region,53\nregion,52\n"))
+    a = annex.read(d)
+    assert a.objectifs[0].forme == "Hospitalisation Complète" and a.objectifs[1].forme == ""
+    assert a.territoires[0].file.endswith("zones.csv") and a.regions == ("53", "52") and a.region == "53"
+    nt = annex.ntriples(a)
+    assert "<https://data.santelex.fr/oqos/forme/hospitalisation_complete>" in nt   # label, accents and case aside
+    assert nt.count("<https://data.santelex.fr/ontology#region>") == 2 + len(a.territoires)
+    # an unknown column is still refused, naming the optional one
+    rewrite(d / "objectifs.csv", lambda t: t.replace(",forme", ",forme_de_soins", 1))
+    e = error_of(d)
+    assert "'forme_de_soins' is not expected" in e.message and "(optional: forme)" in e.message and e.line == 1

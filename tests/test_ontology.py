@@ -23,7 +23,7 @@ OQOS = Namespace("https://data.santelex.fr/oqos/")
 WORKS = "https://data.santelex.fr/code/"
 
 # The CSP articles (besides D. 712-1 to D. 712-3 from the seed) that the ontology cites.
-CSP_ARTICLES = ("r6122-25.md", "r6122-26.md", "r6123-136.md")
+CSP_ARTICLES = ("r6121-4.md", "r6122-25.md", "r6122-26.md", "r6123-136.md")
 
 ISSUE_NOTATIONS = {
     OQOS.activites: {
@@ -36,6 +36,7 @@ ISSUE_NOTATIONS = {
     OQOS.indicateurs: {"implantations", "temps_acces", "permanence", "sejours", "actes", "journees",
                        "places_jour", "places_nuit", "venues", "patients", "appareils"},
     OQOS.modes: {"minimum_maximum", "progression", "diminution", "echeance"},
+    OQOS.formes: {"hospitalisation_complete", "hospitalisation_jour", "hospitalisation_nuit", "ambulatoire", "had"},
 }
 
 
@@ -50,7 +51,7 @@ def fold(text: str) -> str:
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     g = Graph()
-    for f in sorted(paths.ONTOLOGY.glob("*.ttl")):
+    for f in sorted(paths.ONTOLOGY.rglob("*.ttl")):
         g.parse(f, format="turtle")
     return g
 
@@ -73,9 +74,10 @@ def law(tmp_path_factory):
     texts: dict[str, str] = {}
     query = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
         PREFIX slx: <https://data.santelex.fr/ontology#>
-        SELECT ?work ?text WHERE { ?expr eli:realizes ?work ; slx:text ?text }"""
+        SELECT ?expr ?work ?text WHERE { ?expr eli:realizes ?work ; slx:text ?text }"""
     for row in store.query(query):
         texts[row["work"].value] = texts.get(row["work"].value, "") + " " + row["text"].value
+        texts[row["expr"].value] = row["text"].value   # a subdivision of one version
     # any resource of the graph (R. 712-37-1, repealed, is there only as what D. 712-2 cites)
     works = {row["w"].value for row in store.query(
         "SELECT DISTINCT ?w WHERE { { ?w ?p ?o } UNION { ?s ?p ?w } "

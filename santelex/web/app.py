@@ -43,7 +43,7 @@ from starlette.staticfiles import StaticFiles
 from ingest import uris
 from santelex import api
 from santelex import query as q
-from santelex.errors import AnnexError, QueryError, SantelexError, UsageError
+from santelex.errors import AnnexError, QueryError, RuleSetError, SantelexError, UsageError
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
 from santelex.web.upload import DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, from_folder, unpacked
@@ -257,6 +257,8 @@ async def validation_upload(settings: Settings, request: Request):
         annexe, report = await anyio.to_thread.run_sync(job, limiter=_validations)
     except UploadError as e:
         return refuse(f"Envoi refusé — {e}", 400)
+    except RuleSetError as e:
+        return refuse(f"Aucune règle pour cette annexe — {e}", 422)
     except AnnexError as e:
         return refuse(f"Annexe illisible — {e}", 422)
     token = secrets.token_urlsafe(12)

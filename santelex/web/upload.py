@@ -35,7 +35,7 @@ from santelex.errors import AnnexError
 
 MB = 1024 * 1024
 DEFAULT_MAX_UPLOAD = 20 * MB
-CSV_NAMES = ("annexe.csv", "territoires.csv", "objectifs.csv")  # santelex.annex.COLUMNS
+CSV_NAMES = ("annexe.csv", "territoires.csv", "zones.csv", "objectifs.csv")  # santelex.annex.COLUMNS, ALIASES
 WORKBOOK_MARKERS = ("xl/workbook.xml", "content.xml")  # .xlsx, .ods
 
 
