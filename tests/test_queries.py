@@ -350,8 +350,12 @@ def test_legal_basis(oqos_store):
     assert rows(oqos_store, "legal-basis", term="Nombre de séjours") == rows(oqos_store, "legal-basis", term="sejours")
     irm = rows(oqos_store, "legal-basis", term="irm")
     assert irm == rows(oqos_store, "legal-basis", term="IRM")
-    assert irm == [("https://data.santelex.fr/oqos/equipement/irm", "irm", "imagerie par résonance magnétique",
-                    "csp:R6122-26/2/a", None, None, None)]  # R. 6122-26 is not in the seed store
+    assert irm == [  # one concept per rule set; R. 6122-26 is not in the seed store
+        ("https://data.santelex.fr/oqos/2023/equipement/irm", "irm",
+         "appareils d'imagerie par résonance magnétique nucléaire à utilisation médicale",
+         "csp:R6122-26/version/9130a78bfaae/2/a", None, None, None),
+        ("https://data.santelex.fr/oqos/equipement/irm", "irm", "imagerie par résonance magnétique",
+         "csp:R6122-26/2/a", None, None, None)]
     assert rows(oqos_store, "legal-basis", term="https://data.santelex.fr/ontology#ObjectifQuantifie") == [
         ("https://data.santelex.fr/ontology#ObjectifQuantifie", None, "objectifs quantifiés de l'offre de soins",
          "csp:D712-1/version/decret-2005-76/alinea-1", "csp:D712-1/version/decret-2005-76", None,
