@@ -392,8 +392,8 @@ def test_excluded_from_volume(oqos_store):
 
 
 def test_allowed_indicators(oqos_store):
-    def allowed(target):
-        return [(r[1], r[3], r[4]) for r in rows(oqos_store, "allowed-indicators", target=target)]
+    def allowed(target, ruleset="oqos-2005"):
+        return [(r[1], r[3], r[4]) for r in rows(oqos_store, "allowed-indicators", target=target, ruleset=ruleset)]
     common_i = [("implantations", "common", DS + "I/1/tiret-1"), ("temps_acces", "common", DS + "I/2/tiret-1"),
                 ("permanence", "common", DS + "I/2/tiret-2")]
     assert allowed("psychiatrie") == common_i + [
@@ -406,7 +406,21 @@ def test_allowed_indicators(oqos_store):
         ("permanence", "common", DS + "II/2/tiret-2"), ("appareils", "equipment", DS + "II/3/tiret-1")]
     assert rows(oqos_store, "allowed-indicators", target="nombre d'actes")[:1] == []
     assert rows(oqos_store, "allowed-indicators", target=INJECTION) == []
-    assert rows(oqos_store, "allowed-indicators", target="medecine")[3][5] == "- nombre de séjours ;"
+    assert rows(oqos_store, "allowed-indicators", target="medecine", ruleset="oqos-2005")[3][5] == "- nombre de séjours ;"
+    # today's law (D. 6121-7 and D. 6121-9 are not in this store: no text)
+    d7, d9 = "csp:D6121-7/version/f295ac23d82d/", "csp:D6121-9/version/6d633132edfd/"
+    assert allowed("psychiatrie", "oqos-2023") == [
+        ("implantations", "common", d7 + "1/tiret-1"), ("implantations_psychiatrie", "own", d7 + "1/tiret-2"),
+        ("temps_acces", "common", d7 + "2/tiret-1")]
+    assert allowed("irm", "oqos-2023") == [
+        ("implantations", "common", d9 + "alinea-1/tiret-1"), ("temps_acces", "common", d9 + "alinea-4/tiret-1"),
+        ("temps_attente", "own", d9 + "alinea-4/tiret-2")]
+    assert allowed("cyclotron", "oqos-2023") == [
+        ("appareils", "own", d9 + "alinea-1/tiret-2"), ("implantations", "common", d9 + "alinea-1/tiret-1"),
+        ("temps_acces", "common", d9 + "alinea-4/tiret-1")]
+    assert allowed("smr", "oqos-2005") == [] and len(allowed("smr", "oqos-2023")) == 2
+    both = rows(oqos_store, "allowed-indicators", target="medecine")
+    assert [r[6] for r in both] == ["oqos-2005"] * 4 + ["oqos-2023"] * 2
 
 
 def test_annex_summary(oqos_store):
