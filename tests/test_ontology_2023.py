@@ -317,3 +317,30 @@ def test_the_modality_rules_list_each_activity_s_own(vocab, shapes):
         by_activity.setdefault(vocab.value(c, SLX.modaliteDe), set()).add(c)
     assert ruled == by_activity
     assert len(ruled) == 13
+
+
+def test_every_link_is_a_node_of_the_graph_santelex_build_makes(sources, vocab, shapes, tmp_path):
+    """The same articles built into a real store: every subdivision the rule set cites is there,
+    with its text, as a part of the version the manifest says it encodes."""
+    from santelex import api
+
+    tree = tmp_path / "csp"
+    for name, data in sources.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_bytes(data)
+    api.build([tree], tmp_path / "store")
+    store = api.open_store(tmp_path / "store", read_only=True)
+    try:
+        texts = {r["s"].value: r["t"].value for r in store.query(
+            "PREFIX slx: <https://data.santelex.fr/ontology#> SELECT ?s ?t WHERE { ?s slx:text ?t }")}
+        versions = {r["e"].value for r in store.query(
+            "PREFIX eli: <http://data.europa.eu/eli/ontology#> SELECT ?e WHERE { ?e a eli:LegalExpression }")}
+    finally:
+        store.close()
+    cited = {str(o) for g in (vocab, shapes) for p in (RDFS.isDefinedBy, SLX.law) for o in g.objects(None, p)}
+    assert len(cited) > 100
+    assert not sorted(c for c in cited if c not in texts and c not in versions)
+    (node,) = shapes.subjects(RDF.type, SLX.RuleSet)
+    assert {str(o) for o in shapes.objects(node, SLX.encodes)} <= versions
+    assert "psychiatrie de l'adulte" in texts[
+        "https://data.santelex.fr/code/code-de-la-sante-publique/article/R6123-175/version/80e1969b84ce/1"]
