@@ -48,7 +48,7 @@ def synthetic_2023(n: int, errors: float = 0.0, seed: int = 0, regions=annex.REG
     g = rulesets.get("oqos-2023").vocabulary()
     note = lambda c: str(g.value(c, URIRef(SKOS + "notation")))
     in_scheme = lambda s: sorted(g.subjects(URIRef(SKOS + "inScheme"), URIRef(OQ23 + s)))
-    own = {note(t): sorted(note(i) for i in g.objects(t, URIRef(SLX + "indicateurPropre")))
+    own = {note(t): sorted(note(i) for i in g.objects(t, URIRef(SLX + "indicateurAdmis")))
            for t in in_scheme("activites") + in_scheme("equipements")}
     modalities = {note(t): [] for t in in_scheme("activites")}
     for m in in_scheme("modalites"):
