@@ -152,7 +152,7 @@ def test_indicators_allowed_by_target_are_those_of_d6121_7_and_d6121_9():
     allowed |= {(t, "temps_attente") for t in members(OQ.equipementsImagerie)}         # D. 6121-9, 2°
     # the vocabulary says the same (for the query allowed-indicators)
     assert allowed == {(t, i) for t in activities | equipment for i in members(OQ.indicateursCommuns)} | {
-        (notation(t), notation(i)) for t, i in onto.subject_objects(SLX.indicateurPropre)}
+        (notation(t), notation(i)) for t, i in onto.subject_objects(SLX.indicateurAdmis)}
     assert members(OQ.equipementsAppareils) == {"caisson_hyperbare", "cyclotron"}
     assert members(OQ.equipementsImagerie) == {"irm", "scanographe"}
     pairs = sorted(product(activities | equipment, indicators))
