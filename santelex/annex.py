@@ -95,6 +95,8 @@ class Objectif:
     file: str
     row: int
     forme: str = ""
+    #: the valeur is a rate, written ``12%`` (a percentage), not a count
+    taux: bool = False
 
 
 @dataclass(frozen=True)
@@ -350,9 +352,9 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
         objectifs.append(Objectif(
             territoire=c["territoire"], cible=c["cible"], indicateur=c["indicateur"], modalite=c["modalite"],
             min=parse_number(c["min"], ofile, row, "min"), max=parse_number(c["max"], ofile, row, "max"),
-            evolution=c["evolution"], valeur=parse_number(c["valeur"], ofile, row, "valeur"),
+            evolution=c["evolution"], valeur=parse_number(c["valeur"].removesuffix("%").rstrip(), ofile, row, "valeur"),
             echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row,
-            forme=c.get("forme", "")))
+            forme=c.get("forme", ""), taux=c["valeur"].endswith("%")))
     return Annexe(source=source, region=values.get("region", ""), regions=tuple(r for r in regions if r),
                   titre=values.get("titre", ""),
                   debut=debut, fin=fin, rows=where, territoires=territoires, objectifs=tuple(objectifs))
@@ -413,6 +415,31 @@ def node_iris(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, in
         yield _territory_node(base, t), t.file, t.row, t.code
     for o in a.objectifs:
         yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
+    seen = set()
+    for o in a.objectifs:              # a target in a territory: where it first appears
+        g = _group_node(base, o)
+        if g and g not in seen:
+            seen.add(g)
+            yield g, o.file, o.row, o.territoire
+
+
+def groups(a: Annexe, base: str | None = None) -> dict[str, Objectif]:
+    """Each target-in-a-territory node of the annex's graph, with the first objective of it."""
+    base = base or iri(a)
+    out: dict[str, Objectif] = {}
+    for o in a.objectifs:
+        g = _group_node(base, o)
+        if g:
+            out.setdefault(g, o)
+    return out
+
+
+def _group_node(base: str, o: Objectif) -> str:
+    """One node per territory and target (case aside): what I 1° and II 1°, 3° of D. 712-2 ask
+    of every activity and equipment the annex quantifies in a territory is checked on it."""
+    if not o.territoire or not o.cible:
+        return ""
+    return f"<{base}/groupe/{quote(o.territoire, safe='')}/{quote(o.cible.casefold(), safe='')}>"
 
 
 def _territory_node(base: str, t: Territoire) -> str:
@@ -443,7 +470,7 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
     P = {name: f"<{SLX}{name}>" for name in (
         "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",
         "minimum", "maximum", "evolution", "valeur", "echeance", "debutPeriode", "finPeriode", "cle",
-        "file", "row", "forme", "regionDeclaree")}
+        "file", "row", "forme", "regionDeclaree", "taux", "groupe")}
     yield s, rdf_type, f"<{SLX}Annexe>"
     for region in a.regions or ((a.region,) if a.region else ()):
         yield s, P["region"], _lit(region)
@@ -475,6 +502,7 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
     debut = _date(a.debut) if a.debut else None
     fin = _date(a.fin) if a.fin else None
     objective = f"<{SLX}ObjectifQuantifie>"
+    groups_seen: set[str] = set()
     for o in a.objectifs:
         n = f"<{base}/objectif/{o.row}>"
         yield n, rdf_type, objective
@@ -502,7 +530,7 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
         if o.evolution:
             yield n, P["evolution"], _concept(notations, "evolution", o.evolution)
         if o.valeur is not None:
-            yield n, P["valeur"], _num(o.valeur)
+            yield n, P["taux" if o.taux else "valeur"], _num(o.valeur)
         if o.echeance:
             yield n, P["echeance"], _date(o.echeance)
         if debut:
@@ -510,6 +538,14 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
         if fin:
             yield n, P["finPeriode"], fin
         yield n, P["cle"], f"<{base}/cle/{_key(o, forme, modalite)}>"
+        group = _group_node(base, o)
+        if group:
+            yield n, P["groupe"], group
+            if group not in groups_seen:
+                groups_seen.add(group)
+                yield group, rdf_type, f"<{SLX}CibleDuTerritoire>"
+                yield group, P["cible"], _concept(notations, "cible", o.cible)
+                yield group, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
         yield n, P["file"], _lit(o.file)
         yield n, P["row"], _num(o.row)
 
@@ -542,69 +578,99 @@ _ACTIVITIES = (
     "neuroradiologie_interventionnelle", "urgences", "reanimation", "irc", "amp_clinique",
     "amp_biologique", "diagnostic_prenatal", "gametes", "cancer")
 _EQUIPMENTS = ("camera_scintillation", "tep", "irm", "scanographe", "caisson_hyperbare", "cyclotron")
-_VOLUME = {"medecine": ("sejours",), "chirurgie": ("sejours",), "cardiologie_interventionnelle": ("actes",),
-           "neuroradiologie_interventionnelle": ("actes",),
-           "psychiatrie": ("journees", "places_jour", "places_nuit"),
-           "soins_de_suite": ("journees", "venues"), "reeducation_readaptation": ("journees", "venues"),
-           "soins_longue_duree": ("journees", "venues"), "irc": ("patients",)}
-_MODALITES = ("", "hospitalisation complète", "hospitalisation à temps partiel de jour", "ambulatoire",
-              "adultes", "enfants")
+#: volume indicator -> the forms it may be given for (D. 712-2, I, 3°; "" = all forms together)
+_ANY_FORM = ("", "hospitalisation_complete", "hospitalisation_jour", "hospitalisation_nuit", "ambulatoire")
+_VOLUME = {"medecine": {"sejours": ("", "hospitalisation_complete", "hospitalisation_jour")},
+           "chirurgie": {"sejours": _ANY_FORM},
+           "cardiologie_interventionnelle": {"actes": _ANY_FORM},
+           "neuroradiologie_interventionnelle": {"actes": _ANY_FORM},
+           "psychiatrie": {"journees": ("", "hospitalisation_complete"), "places_jour": ("", "hospitalisation_jour"),
+                           "places_nuit": ("", "hospitalisation_nuit")},
+           "soins_de_suite": {"journees": _ANY_FORM, "venues": _ANY_FORM},
+           "reeducation_readaptation": {"journees": _ANY_FORM, "venues": _ANY_FORM},
+           "soins_longue_duree": {"journees": _ANY_FORM, "venues": _ANY_FORM},
+           "irc": {"patients": _ANY_FORM}}
+_MODALITES = ("", "adultes", "enfants", "hors chimiothérapie")
+
+
+def _blocks(territory: str) -> list[list[tuple[str, str, str, str]]]:
+    """Every target of a territory as a block of lawful (territory, target, indicator, form) rows:
+    what D. 712-2 asks first (implantations; appareils), then the rest."""
+    out = []
+    for target in _ACTIVITIES + _EQUIPMENTS:
+        rows = [(territory, target, "implantations", "")]
+        if target in _EQUIPMENTS:
+            rows.append((territory, target, "appareils", ""))
+        for indicator, forms in _VOLUME.get(target, {}).items():
+            rows.extend((territory, target, indicator, f) for f in forms)
+        rows += [(territory, target, "temps_acces", ""), (territory, target, "permanence", "")]
+        out.append(rows)
+    return out
 
 
 def synthetic(n: int, regions: Sequence[str] = REGIONS_2016, errors: float = 0.0, seed: int = 0,
               debut: date = date(2006, 4, 1), fin: date = date(2011, 3, 31)) -> list[Annexe]:
     """A made-up national set of annexes (one per region) with ``n`` objectives in all.
 
-    Every objective is lawful unless picked (with probability ``errors``) to break one rule,
-    chosen at random among all the rules of shapes/.  For benchmarks and tests only.
+    Every objective is lawful under oqos-2005 unless picked (with probability ``errors``) to
+    break one rule, chosen at random among the rules of shapes/oqos-2005.  Each territory's
+    targets come whole (implantations, appareils, a volume); more objectives than a territory
+    holds are steps of its objectives (other deadlines).  For benchmarks and tests only.
     """
     import random
 
     rnd = random.Random(seed)
-    allowed = [(c, i, m) for c in _ACTIVITIES + _EQUIPMENTS for i in _allowed(c) for m in _MODALITES]
     per_region = [n // len(regions) + (1 if k < n % len(regions) else 0) for k in range(len(regions))]
+    per_territory = sum(len(b) for b in _blocks("x"))
     out = []
     for region, count in zip(regions, per_region):
-        n_terr = max(5, -(-count // (len(allowed) // 2)))
+        n_terr = max(5, -(-count // per_territory))
         codes = [f"{region}{k:03d}" for k in range(1, n_terr + 1)]
         territoires = [Territoire(c, f"Territoire {c}", region, f"synthetique/{region}/territoires.csv", k + 2)
                        for k, c in enumerate(codes)]
         file = f"synthetique/{region}/objectifs.csv"
-        keys = [(t, c, i, m) for t in codes for (c, i, m) in allowed]
-        rnd.shuffle(keys)
+        blocks = [b for c in codes for b in _blocks(c)]
+        rnd.shuffle(blocks)
+        keys: list[tuple] = []
+        for block in blocks:                      # whole blocks only, then steps of what is there
+            if len(keys) + len(block) > count:
+                break
+            keys.extend(block)
+        base = list(keys)
+        step = 0
+        while len(keys) < count:
+            keys.append(base[step % len(base)] + (date(2007 + step // len(base) % 4, 1 + step % 12, 15),))
+            step += 1
         objectifs = []
-        for k in range(count):
-            t, c, i, m = keys[k % len(keys)]
-            if k >= len(keys):  # more objectives than distinct keys: vary the modality
-                m = f"{m} {k // len(keys)}".strip()
+        for k, key in enumerate(keys):
+            t, c, i, forme = key[:4]
+            echeance = key[4] if len(key) > 4 else None
             low = rnd.randint(0, 5000)
-            o = Objectif(t, c, i, m, low, low + rnd.randint(0, 500), "", None, None, file, k + 2)
+            m = rnd.choice(_MODALITES) if c != "medecine" else rnd.choice(("", "hors chimiothérapie"))
+            o = Objectif(t, c, i, m, low, low + rnd.randint(0, 500), "", None, echeance, file, k + 2, forme=forme)
+            if i == "temps_acces" and rnd.random() < 0.5:
+                o = replace(o, min=None, max=Decimal(rnd.randint(100, 900)) / 10)
             if rnd.random() < 0.2:
+                rate = rnd.random() < 0.3
                 o = replace(o, min=None, max=None, evolution=rnd.choice(("progression", "diminution")),
-                            valeur=rnd.randint(0, 300))
-            if rnd.random() < 0.2:
-                o = replace(o, echeance=date(rnd.randint(2007, 2010), rnd.randint(1, 12), 28))
+                            valeur=Decimal(rnd.randint(1, 200)) / 10 if rate else rnd.randint(1, 300), taux=rate)
+            if echeance is None and rnd.random() < 0.1:
+                o = replace(o, echeance=date(rnd.randint(2011, 2011), 1, 28))
             if errors and rnd.random() < errors:
                 o = _break(o, rnd, objectifs)
             objectifs.append(o)
         rows = {"region": (f"synthetique/{region}/annexe.csv", 2), "titre": (f"synthetique/{region}/annexe.csv", 3),
                 "debut": (f"synthetique/{region}/annexe.csv", 4), "fin": (f"synthetique/{region}/annexe.csv", 5)}
-        out.append(Annexe(source=f"synthetique/{region}", region=region, titre=f"Annexe synthétique {region}",
-                          debut=debut, fin=fin, rows=rows, territoires=tuple(territoires),
-                          objectifs=tuple(objectifs)))
+        out.append(Annexe(source=f"synthetique/{region}", region=region, regions=(region,),
+                          titre=f"Annexe synthétique {region}", debut=debut, fin=fin, rows=rows,
+                          territoires=tuple(territoires), objectifs=tuple(objectifs)))
     return out
-
-
-def _allowed(target: str) -> tuple[str, ...]:
-    common = ("implantations", "temps_acces", "permanence")
-    if target in _EQUIPMENTS:
-        return common + ("appareils",)
-    return common + _VOLUME.get(target, ())
 
 
 def _break(o: Objectif, rnd, previous: list[Objectif]) -> Objectif:
     volume = ("sejours", "actes", "journees", "places_jour", "places_nuit", "venues", "patients")
-    kind = rnd.randrange(16)
+    kind = rnd.randrange(24)
+    bounds = dict(min=10, max=20, evolution="", valeur=None, taux=False)
     if kind == 0:
         return replace(o, territoire="")
     if kind == 1:
@@ -612,29 +678,48 @@ def _break(o: Objectif, rnd, previous: list[Objectif]) -> Objectif:
     if kind == 2:
         return replace(o, cible="")
     if kind == 3:
-        return replace(o, cible="lithotriteur")
+        return replace(o, cible=rnd.choice(("lithotriteur", "had")))
     if kind == 4:
         return replace(o, indicateur=rnd.choice(("", "lits")))
     if kind == 5 and previous:
         p = rnd.choice(previous)
-        return replace(o, territoire=p.territoire, cible=p.cible, indicateur=p.indicateur, modalite=p.modalite)
-    if kind == 6:  # a volume indicator the target does not take
-        wrong = [i for i in volume + ("appareils",) if i not in _allowed(o.cible)]
-        return replace(o, indicateur=rnd.choice(wrong))
+        return replace(o, territoire=p.territoire, cible=p.cible, indicateur=p.indicateur, modalite=p.modalite,
+                       forme=p.forme, echeance=p.echeance)
+    if kind == 6:  # a volume indicator or a number of machines the target does not take
+        allowed = set(_VOLUME.get(o.cible, {})) | ({"appareils"} if o.cible in _EQUIPMENTS else set())
+        return replace(o, indicateur=rnd.choice([i for i in volume + ("appareils",) if i not in allowed]))
     if kind == 7:
-        return replace(o, cible="medecine", indicateur="sejours", modalite="chimiothérapie")
+        return replace(o, cible="medecine", indicateur="sejours", modalite=rnd.choice(("chimiothérapie", "séances de chimio")))
     if kind == 8:
         return replace(o, min=10, max=20, evolution="progression", valeur=5)
     if kind == 9:
-        return replace(o, min=None, max=None, evolution="", valeur=None)
+        return replace(o, min=rnd.choice((None, 7)), max=None, evolution="", valeur=None)
     if kind == 10:
-        return replace(o, min=50, max=10, evolution="", valeur=None)
+        return replace(o, **{**bounds, "min": 50, "max": 10})
     if kind == 11:
-        return replace(o, min=rnd.choice((-1, Decimal("2.5"))), max=100, evolution="", valeur=None)
+        return replace(o, **{**bounds, "min": rnd.choice((-1, Decimal("2.5")))},
+                       indicateur=rnd.choice(("implantations", "sejours", "appareils")))
     if kind == 12:
-        return replace(o, min=None, max=None, evolution="progression", valeur=rnd.choice((-3, Decimal("0.5"))))
+        return replace(o, min=None, max=None, evolution="progression", valeur=rnd.choice((0, -3, Decimal("0.5"))))
     if kind == 13:
-        return replace(o, min=None, max=None, evolution="stabilisation", valeur=0)
+        return replace(o, min=None, max=None, evolution="stabilisation", valeur=4)
     if kind == 14:
         return replace(o, echeance=date(2015, 1, 1))
-    return replace(o, echeance=date(2001, 1, 1))
+    if kind == 15:
+        return replace(o, echeance=date(2001, 1, 1))
+    if kind == 16:
+        return replace(o, forme=rnd.choice(("hôpital de semaine", "had")), indicateur=rnd.choice(volume))
+    if kind == 17:
+        return replace(o, cible="medecine", indicateur="sejours", forme=rnd.choice(("hospitalisation_nuit", "ambulatoire")))
+    if kind == 18:
+        return replace(o, cible="psychiatrie", indicateur=rnd.choice(("journees", "places_jour", "places_nuit")),
+                       forme="ambulatoire")
+    if kind == 19:
+        return replace(o, indicateur="temps_acces", min=None, max=-5, evolution="", valeur=None)
+    if kind == 20:  # a target without its implantations in a new territory
+        return replace(o, territoire="99998", indicateur=rnd.choice(volume + ("temps_acces",)))
+    if kind == 21:
+        return replace(o, cible=rnd.choice(_EQUIPMENTS), indicateur="implantations", territoire="99997")
+    if kind == 22:
+        return replace(o, cible=rnd.choice(tuple(_VOLUME)), indicateur="implantations", territoire="99996")
+    return replace(o, **{**bounds, "max": Decimal("12.5")}, indicateur="places_jour", cible="psychiatrie", forme="")

@@ -385,10 +385,14 @@ def test_excluded_from_volume(oqos_store):
          "gamètes et la cession de gamètes issus de don ;"),
         (act + "amp_clinique", DS + "alinea-26/tiret-13", "- les activités cliniques d'assistance médicale à la procréation ;"),
         (act + "amp_biologique", DS + "alinea-26/tiret-14", "- les activités biologiques d'assistance médicale à la procréation."),
-        (act + "had", DS + "alinea-41", "Elles ne s'appliquent pas non plus aux activités de soins exercées dans le "
-         "cadre de l'hospitalisation à domicile."),
+        ("https://data.santelex.fr/oqos/forme/had", DS + "alinea-41", "Elles ne s'appliquent pas non plus aux "
+         "activités de soins exercées dans le cadre de l'hospitalisation à domicile."),
     ]
     assert got[0][1:3] == ("obstetrique", "obstétrique")
+    # HAD is a form of care, not an activity (D. 712-2: activities "exercées dans le cadre de" it)
+    assert [r[5] for r in got] == ["activité"] * 14 + ["forme"] and {r[6] for r in got} == {"oqos-2005"}
+    assert rows(oqos_store, "excluded-from-volume", ruleset="oqos-2005") == got
+    assert rows(oqos_store, "excluded-from-volume", ruleset="autre") == []
 
 
 def test_allowed_indicators(oqos_store):
@@ -406,18 +410,26 @@ def test_allowed_indicators(oqos_store):
         ("permanence", "common", DS + "II/2/tiret-2"), ("appareils", "equipment", DS + "II/3/tiret-1")]
     assert rows(oqos_store, "allowed-indicators", target="nombre d'actes")[:1] == []
     assert rows(oqos_store, "allowed-indicators", target=INJECTION) == []
-    assert rows(oqos_store, "allowed-indicators", target="medecine", ruleset="oqos-2005")[3][5] == "- nombre de séjours ;"
-    # today's law (D. 6121-7 and D. 6121-9 are not in this store: no text)
+    assert rows(oqos_store, "allowed-indicators", target="medecine")[3][5] == "- nombre de séjours ;"
+    # per rule set: each row names it; a rule set without the target answers nothing
+    assert {r[6] for r in rows(oqos_store, "allowed-indicators", target="irm")} == {"oqos-2005", "oqos-2023"}
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="oqos-2005") == [
+        r for r in rows(oqos_store, "allowed-indicators", target="irm") if r[6] == "oqos-2005"]
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="autre") == []
+    assert rows(oqos_store, "allowed-indicators", target="had", ruleset="oqos-2005") == []  # a form, not an activity
+    # today's law (D. 6121-7 and D. 6121-9 are not in this store: no text); HAD is an activity again
     d7, d9 = "csp:D6121-7/version/f295ac23d82d/", "csp:D6121-9/version/6d633132edfd/"
     assert allowed("psychiatrie", "oqos-2023") == [
-        ("implantations", "common", d7 + "1/tiret-1"), ("implantations_psychiatrie", "own", d7 + "1/tiret-2"),
+        ("implantations", "common", d7 + "1/tiret-1"), ("implantations_psychiatrie", "target", d7 + "1/tiret-2"),
         ("temps_acces", "common", d7 + "2/tiret-1")]
     assert allowed("irm", "oqos-2023") == [
         ("implantations", "common", d9 + "alinea-1/tiret-1"), ("temps_acces", "common", d9 + "alinea-4/tiret-1"),
-        ("temps_attente", "own", d9 + "alinea-4/tiret-2")]
+        ("temps_attente", "target", d9 + "alinea-4/tiret-2")]
     assert allowed("cyclotron", "oqos-2023") == [
-        ("appareils", "own", d9 + "alinea-1/tiret-2"), ("implantations", "common", d9 + "alinea-1/tiret-1"),
+        ("appareils", "target", d9 + "alinea-1/tiret-2"), ("implantations", "common", d9 + "alinea-1/tiret-1"),
         ("temps_acces", "common", d9 + "alinea-4/tiret-1")]
+    assert allowed("had", "oqos-2023") == [("implantations", "common", d7 + "1/tiret-1"),
+                                           ("temps_acces", "common", d7 + "2/tiret-1")]
     assert allowed("smr", "oqos-2005") == [] and len(allowed("smr", "oqos-2023")) == 2
     both = rows(oqos_store, "allowed-indicators", target="medecine")
     assert [r[6] for r in both] == ["oqos-2005"] * 4 + ["oqos-2023"] * 2

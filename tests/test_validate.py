@@ -54,7 +54,7 @@ def test_several_annexes_make_one_report_whatever_the_workers():
     assert one.raw == two.raw and one.results == two.results and len(one.raw) > 100
     assert Counter(one.raw) == Counter(v.run_fast(v.fast_input(national, RS), RS.shapes())[1])
     out = run(*EXAMPLES)
-    assert out.exit_code == 1 and "31 résultats sur 150 objectifs" in out.output
+    assert out.exit_code == 1 and "38 résultats sur 266 objectifs" in out.output
 
 
 def test_the_engine_reads_any_store_the_same():
@@ -188,7 +188,7 @@ def test_exit_codes_and_text():
     assert bad.exit_code == 1
     assert "Territoire 5305" in bad.output
     line = next(x for x in bad.output.splitlines() if "indicateurs-medecine " in x)
-    assert "objectifs.csv:15" in line and "D. 712-2, I, 3°, a)" in line and "cible=medecine" in line
+    assert "objectifs.csv:44" in line and "D. 712-2, I, 3°, a)" in line and "cible=medecine" in line
 
 
 def test_json_has_exactly_the_promised_shape():
@@ -208,7 +208,7 @@ def test_json_has_exactly_the_promised_shape():
         assert all("/version/decret-2005-76" in u for u in r["law_uri"])
         assert set(r["focus"]) in ({"territory"}, {"territory", "target", "indicator", "form"})
     unknown = next(r for r in out["results"] if r["rule"] == "objectif-cible-connue")
-    assert unknown["value"] == "lithotriteur" and unknown["row"] == 11 and unknown["law"] == "D. 712-1"
+    assert unknown["value"] == "lithotriteur" and unknown["row"] == 38 and unknown["law"] == "D. 712-1"
     assert unknown["focus"] == {"territory": "5305", "target": "lithotriteur", "indicator": "appareils", "form": ""}
     ok = json.loads(run(EXAMPLES[0], "--format", "json").output)
     assert ok["conforms"] is True and ok["results"] == [] and ok["rulesets"][0]["name"] == "oqos-2005"
@@ -222,7 +222,7 @@ def test_turtle_is_a_shacl_report_tied_to_the_law(tmp_path):
     report = next(g.subjects(rdflib.RDF.type, SH.ValidationReport))
     assert g.value(report, SH.conforms).toPython() is False
     results = list(g.objects(report, SH.result))
-    assert len(results) == 31
+    assert len(results) == 38
     laws = {str(o) for o in g.objects(None, rdflib.URIRef("https://data.santelex.fr/ontology#law"))}
     assert "https://data.santelex.fr/code/code-de-la-sante-publique/article/D712-2/version/decret-2005-76/I/3/a" in laws
     ruleset = g.value(report, rdflib.URIRef("https://data.santelex.fr/ontology#ruleSet"))
@@ -243,7 +243,7 @@ def test_html_page(tmp_path):
     assert run(EXAMPLES[1], "--format", "html", "-o", out).exit_code == 1
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "non conforme" in page
-    assert page.count("<tr>") == 31 + page.count("<thead>")
+    assert page.count("<tr>") == 38 + page.count("<thead>")
     assert "lithotriteur" in page and "D. 712-2, I, 3°, a)" in page
 
 

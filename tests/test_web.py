@@ -414,7 +414,7 @@ def test_annexe_erreurs_report_shows_every_rule_and_row(client):
     assert "Territoire 5399 non déclaré" in titles
     assert "Objectifs sans territoire" in titles
     # each violation links to the article subdivision it cites
-    row = page.select_one("tr#ligne-15")
+    row = page.select_one("tr#ligne-44")
     assert [a["href"] for a in row.select("a")] == [
         "/article/code-de-la-sante-publique/D712-2?version=decret-2005-76&cible=I/3/a#I/3/a"]
     territory_rows = [tr.find_all("td")[1].get_text() for tr in page.select("#annexe-territoires tbody tr")]
@@ -493,8 +493,9 @@ def test_an_annex_holding_markup_shows_it_as_text(client, tmp_path):
     objectifs = (folder / "objectifs.csv").read_text(encoding="utf-8-sig")
     sep = ";" if objectifs.splitlines()[0].count(";") > objectifs.splitlines()[0].count(",") else ","
     code = objectifs.splitlines()[1].split(sep)[0]
-    line = sep.join([code, "<script>alert(1)</script>", "implantations", "<img src=x onerror=alert(2)>",
-                     "1", "2", "", "", ""])
+    cells = [code, "<script>alert(1)</script>", "implantations", "<img src=x onerror=alert(2)>", "1", "2", "", "", ""]
+    width = len(objectifs.splitlines()[0].split(sep))          # the optional column « forme » too
+    line = sep.join(cells + [""] * (width - len(cells)))
     (folder / "objectifs.csv").write_text(objectifs.rstrip("\n") + "\n" + line + "\n", encoding="utf-8")
     r = upload(client, zip_folder(folder))
     assert r.status_code == 200

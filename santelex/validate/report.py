@@ -97,7 +97,7 @@ class Report:
 
 _PRED_TO_CELL = {"territoire": "territoire", "cible": "cible", "indicateur": "indicateur",
                  "modalite": "modalite", "minimum": "min", "maximum": "max", "evolution": "evolution",
-                 "valeur": "valeur", "echeance": "echeance"}
+                 "valeur": "valeur", "taux": "valeur", "echeance": "echeance", "forme": "forme"}
 _ANNEX_PRED_TO_KEY = {str(SLX.region): "region", "http://purl.org/dc/terms/title": "titre",
                       str(SLX.debut): "debut", str(SLX.fin): "fin"}
 
@@ -109,6 +109,8 @@ class _Locator:
         self.where: dict[str, tuple[str, int, str]] = {}
         self.objectives: dict[str, annex_mod.Objectif] = {}
         self.annexes: dict[str, annex_mod.Annexe] = {}
+        #: target-in-a-territory nodes -> the first objective of that target there
+        self.groups: dict[str, annex_mod.Objectif] = {}
         for a in annexes:
             base = annex_mod.iri(a)
             self.annexes[f"<{base}>"] = a
@@ -116,6 +118,7 @@ class _Locator:
                 self.where[node] = (file, row, territory)
             for o in a.objectifs:
                 self.objectives[f"<{base}/objectif/{o.row}>"] = o
+            self.groups.update(annex_mod.groups(a, base))
 
     def locate(self, raw: RawResult) -> tuple[str, int, str]:
         file, row, territory = self.where.get(raw.focus, ("", 0, ""))
@@ -219,7 +222,10 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
         rule, law, uris, cells = info.info(raw.shape)
         value = show(raw.value)
         o = where.objectives.get(raw.focus)
-        if o is not None and raw.value is not None and raw.value == raw.focus:
+        group = where.groups.get(raw.focus)
+        if group is not None:          # a target in a territory: name them
+            value = f"territoire={group.territoire}, cible={group.cible}"
+        elif o is not None and raw.value is not None and raw.value == raw.focus:
             # a rule on the whole objective (sh:or, sh:xone): show the cells it reads
             shown = [f"{c}={getattr(o, c)}" for c in cells if getattr(o, c) not in (None, "")]
             value = ", ".join(shown) if shown else None
@@ -230,7 +236,7 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
         paired.append((raw, Result(file=file, row=row, severity=SEVERITIES.get(raw.severity, raw.severity),
                                    rule=rule, message=_message(raw.messages), law=law, value=value,
                                    territory=territory, law_uri=uris, focus=show(raw.focus) or "",
-                                   target=o.cible if o is not None else "",
+                                   target=(o or group).cible if (o or group) is not None else "",
                                    indicator=o.indicateur if o is not None else "",
                                    form=o.forme if o is not None else "", ruleset=ruleset)))
     return paired
