@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,17 +56,15 @@ def bind_values(sparql: str, bindings: dict) -> str:
     The values are pyoxigraph terms, written in their N-Triples form (escaped by Oxigraph),
     never user text pasted into the query: a value can only ever match or not match.
     """
-    import re as _re
+    from santelex.sparql_text import where_brace
     for k, v in bindings.items():
         if not isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
             raise QueryError(f"parameter {k!r} must be an RDF term")
     block = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in bindings.items())
-    m = _re.search(r"\bWHERE\s*\{", sparql, _re.I)
-    if m is None:
-        m = _re.search(r"\{", sparql)
-    if m is None:
+    at = where_brace(sparql)  # comments, strings and IRIs skipped
+    if at is None:
         raise QueryError("query has no WHERE clause to bind parameters in")
-    return sparql[:m.end()] + " " + block + " " + sparql[m.end():]
+    return sparql[:at] + " " + block + " " + sparql[at:]
 
 
 class Store:
@@ -304,3 +303,26 @@ PREFIXES = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+
+def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
+    """What tells one build of the store from the next: the folder's inode and build id.
+
+    A build renames its staging folder onto the store; between the two renames of the swap
+    the folder is briefly missing: wait for it (up to ``wait`` seconds).
+    """
+    if folder is None:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            st = os.stat(folder)
+            try:
+                build = (folder / BUILD_ID).read_text()
+            except FileNotFoundError:
+                build = ""
+            return (st.st_dev, st.st_ino, build)
+        except FileNotFoundError:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)

@@ -178,7 +178,7 @@ def test_volume_indicators_follow_d712_2_i_3(ontology):
 # The enumerations of the 2005 vocabulary, read again from the decree through the project's
 # own reader (ingest/, as `santelex build` reads it): an amendment of a list must fail here.
 
-from ingest import registry  # noqa: E402
+from santelex.ingest import registry  # noqa: E402
 
 VERSION = WORKS + "code-de-la-sante-publique/article/D712-2/version/decret-2005-76/"
 LETTERS = {"a", "b", "c", "d", "e", "f"}

@@ -20,7 +20,8 @@ from datetime import date
 import pytest
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from ingest import markdown_export, uris
+from santelex import uris
+from santelex.ingest import markdown_export
 from santelex import paths
 
 SLX = Namespace("https://data.santelex.fr/ontology#")

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from santelex import paths
 from santelex import query as q
+from santelex import sparql_text
 from santelex.cli import main
 from santelex.errors import QueryError, UsageError
 
@@ -312,7 +313,7 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from ingest import uris
+    from santelex import uris
     from santelex import api
     st = api.open_store(store_path)
     with st.transaction() as loader:
@@ -459,11 +460,9 @@ def test_annex_violations_from_a_stored_report(oqos_store):
 
 def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     """The annex graph santelex.annex writes and the report santelex validate writes, stored."""
-    annex_mod = pytest.importorskip("santelex.annex")
-    example = paths.EXAMPLES / "annexe-erreurs"
-    if not example.is_dir() or "validate" not in main.commands:
-        pytest.skip("needs examples/annexe-erreurs and santelex validate")
+    from santelex import annex as annex_mod
     from santelex import api
+    example = paths.EXAMPLES / "annexe-erreurs"
     a = annex_mod.read(example)
     report = CliRunner().invoke(main, ["validate", str(example), "--format", "turtle"])
     assert report.exit_code == 1, report.output
@@ -526,7 +525,7 @@ def test_header_round_trip(title, words, typ, optional):
                              "SELECT * WHERE { ?s ?p ?o }", "ask {}", "CONSTRUCT WHERE { ?s ?p ?o }"]))
 def test_updates_are_told_from_queries_whatever_comes_before(prologue, word):
     text = "\n".join([*prologue, word])
-    assert q.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
+    assert sparql_text.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
 
 
 @settings(max_examples=200, deadline=None)
