@@ -121,10 +121,11 @@ def write(a: annex.Annexe, folder: Path) -> None:
         w.writerows([t.code, t.libelle, t.region] for t in a.territoires)
     with open(folder / "objectifs.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(annex.COLUMNS["objectifs"])
+        w.writerow(annex.COLUMNS["objectifs"] + annex.OPTIONAL["objectifs"])
         for o in a.objectifs:
             w.writerow([o.territoire, o.cible, o.indicateur, o.modalite, _s(o.min), _s(o.max), o.evolution,
-                        _s(o.valeur), o.echeance.isoformat() if o.echeance else ""])
+                        _s(o.valeur) + ("%" if o.taux else ""), o.echeance.isoformat() if o.echeance else "",
+                        o.forme])
 
 
 def _s(x) -> str:

@@ -114,7 +114,8 @@ class RuleSet:
 
     def files(self) -> list[Path]:
         """Every Turtle file of the rule set (its vocabulary, then its shapes)."""
-        return sorted(self.ontology_dir.glob("*.ttl")) + sorted(self.shapes_dir.glob("*.ttl"))
+        return (paths.files_of(self.ontology_dir, "*.ttl", f"the vocabulary of {self.name}")
+                + paths.files_of(self.shapes_dir, "*.ttl", f"the shapes of {self.name}"))
 
     def notations(self) -> Notations:
         return _notations((str(paths.ONTOLOGY), str(self.ontology_dir)))
@@ -126,7 +127,7 @@ def _parse(folders: tuple[str, ...]):
 
     g = rdflib.Graph()
     for folder in folders:
-        for f in sorted(Path(folder).glob("*.ttl")):
+        for f in paths.files_of(Path(folder), "*.ttl", f"the Turtle files of {Path(folder).name}/"):
             try:
                 g.parse(f, format="turtle")
             except Exception as e:  # rdflib raises many kinds; name the file once
@@ -184,7 +185,8 @@ def _notations(folders: tuple[str, ...]) -> Notations:
 def available() -> tuple[RuleSet, ...]:
     """Every rule set under shapes/, by start date."""
     found = []
-    for folder in sorted(p for p in paths.SHAPES.iterdir() if p.is_dir()):
+    root = paths.require(paths.SHAPES, "the SHACL shapes")
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         if (folder / MANIFEST).is_file():
             found.append(_manifest(folder))
     return tuple(sorted(found, key=lambda r: (r.start or date.min, r.name)))

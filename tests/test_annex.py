@@ -246,3 +246,16 @@ def test_optional_form_column_zones_file_and_several_regions(tmp_path):
     rewrite(d / "objectifs.csv", lambda t: t.replace(",forme", ",forme_de_soins", 1))
     e = error_of(d)
     assert "'forme_de_soins' is not expected" in e.message and "(optional: forme)" in e.message and e.line == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False))
+def test_a_rate_reads_back_as_a_rate(tmp_path_factory, x):
+    d = tmp_path_factory.mktemp("taux") / "a"
+    shutil.copytree(EX2006, d)
+    text = (d / "objectifs.csv").read_text(encoding="utf-8")
+    text += f"5301,irc,patients,,,,progression,{x}%,,\n"
+    (d / "objectifs.csv").write_text(text, encoding="utf-8")
+    o = annex.read(d).objectifs[-1]
+    assert o.taux and o.valeur == x
+    assert "<https://data.santelex.fr/ontology#taux>" in annex.ntriples(annex.read(d))

@@ -238,7 +238,7 @@ def test_vocabularies_load_into_the_store(tmp_path):
     grounded = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         PREFIX eli: <http://data.europa.eu/eli/ontology#>
         ASK { ?c skos:notation ?n ; ?link ?sub . FILTER(STR(?n) = "sejours")
-              ?version eli:realizes ?sub . ?version <https://data.santelex.fr/ontology#text> ?t }"""
+              ?version eli:realizes? ?sub . ?version <https://data.santelex.fr/ontology#text> ?t }"""
     assert store.query(grounded)
 
 

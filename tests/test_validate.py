@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from dataclasses import replace
 
 import pytest
@@ -296,3 +297,13 @@ def test_law_option_dates(tmp_path):
     assert bad.exit_code == 2 and "not a date" in bad.output and len(bad.output.strip().splitlines()) == 1
     first_day = CliRunner().invoke(main, ["validate", str(EXAMPLES[0]), "--law", "2005-02-03"])
     assert first_day.exit_code == 0
+
+
+def test_an_annex_of_today_is_never_validated_against_the_2005_rules(tmp_path):
+    d = annex_dated(tmp_path, "2024-01-01", "2028-12-31")
+    out = CliRunner().invoke(main, ["validate", str(d), "--format", "json"])
+    if out.exit_code == 2:                                     # no rule set of today in this tree
+        assert "no rule set in force on 2024-01-01" in out.output and "oqos-2005" in out.output
+    else:
+        assert "oqos-2005" not in [r["name"] for r in json.loads(out.output)["rulesets"]]
+    assert all(not rs.covers(date(2024, 1, 1)) for rs in rulesets.available() if rs.name == "oqos-2005")

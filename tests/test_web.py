@@ -253,7 +253,9 @@ def test_d712_2_shows_its_versions_amending_text_and_concepts(client):
         return "/".join(rest.split("/")[2:]) if rest.startswith("version/") else rest
     expected = {place(o) for s, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
                 if str(o) == work or str(o).startswith(work + "/")}
-    shown = page.select("#concepts ul.concepts li")
+    shown = page.select("#concepts ul.concepts")[0].select("li")      # the second list: rdfs:seeAlso
+    see_also = page.select("#concepts ul.concepts")[1].select("li")
+    assert [li.get_text(" ", strip=True) for li in see_also] == ["psychiatrie psychiatrie → I, 1°, tiret 2"]
     assert len(shown) == sum(1 for _, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
                              if str(o) == work or str(o).startswith(work + "/"))
     targets = {unquote(li.a["href"].split("#", 1)[1]) for li in shown if li.a}
@@ -636,3 +638,17 @@ def test_the_sparql_box_runs_reads_and_refuses_writes(client):
     r = client.post("/requete", data={"requete": "#" * (2 * 1024 * 1024)})
     assert r.status_code == 413 and "trop longue" in soup(r).select_one("p.alerte").get_text()
     assert triple_count(client) == before
+
+
+def test_an_annex_no_rule_set_covers_is_refused_naming_the_rule_sets(client, tmp_path):
+    folder = tmp_path / "ancienne"
+    shutil.copytree(ANNEXE_2006, folder)
+    (folder / "annexe.csv").write_text((folder / "annexe.csv").read_text(encoding="utf-8")
+                                       .replace("2006-04-01", "1999-01-01").replace("2011-03-31", "2004-12-31"),
+                                       encoding="utf-8")
+    r = upload(client, zip_folder(folder))
+    assert r.status_code == 422
+    message = soup(r).get_text(" ", strip=True)
+    assert "1999-01-01" in message and "oqos-2005 (2005-02-03 to 2023-05-31)" in message
+    ok = upload(client, zip_folder(ANNEXE_2006))
+    assert ok.status_code == 200 and "oqos-2005" in soup(ok).select_one("dd.regles").get_text()

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from santelex.errors import AnnexError
+from santelex.errors import AnnexError, RuleSetError
 
 MB = 1024 * 1024
 DEFAULT_MAX_UPLOAD = 20 * MB
@@ -282,7 +282,7 @@ def _isolated(conn, reader: str, args: tuple, memory: int):
         conn.send(("ok", (annexe, report)))
     except MemoryError:
         conn.send(("memory", ""))
-    except AnnexError as e:  # UploadError too
+    except (AnnexError, RuleSetError) as e:  # UploadError too; no rule set for the annex's date
         conn.send(("error", e))
     except Exception as e:  # a reader's own failure: one line, never a traceback
         first = (str(e).strip().splitlines() or [""])[0]
