@@ -2,6 +2,7 @@
 
     python bench/validate_bench.py                 # 18 regions, 100,000 objectives
     python bench/validate_bench.py --n 5000        # smaller
+    python bench/validate_bench.py --ruleset oqos-2023   # today's law: zones, modalities, 2023 indicators
 
 Generates one annex per region (CSV folders in a temporary directory; 5 % of the objectives
 break a rule), then times, end to end, what ``santelex validate`` does with the fast engine:
@@ -21,12 +22,90 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from santelex import annex  # noqa: E402
+from santelex import annex, rulesets  # noqa: E402
 from santelex import validate as v  # noqa: E402
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SLX = "https://data.santelex.fr/ontology#"
+OQ23 = "https://data.santelex.fr/oqos/2023/"
+
+
+def synthetic_2023(n: int, errors: float = 0.0, seed: int = 0, regions=annex.REGIONS_2016) -> list[annex.Annexe]:
+    """National annexes under oqos-2023, drawn from its vocabulary: per zone, every target with
+    its implantations (one per modality or mention where the code lists them), the indicators
+    the target must have (psychiatry's équipements et services, appareils), and its optional
+    times.  With probability ``errors`` an objective is changed to break one rule."""
+    import random
+    from rdflib import URIRef
+
+    rnd = random.Random(seed)
+    g = rulesets.get("oqos-2023").vocabulary()
+    note = lambda c: str(g.value(c, URIRef(SKOS + "notation")))
+    in_scheme = lambda s: sorted(g.subjects(URIRef(SKOS + "inScheme"), URIRef(OQ23 + s)))
+    own = {note(t): sorted(note(i) for i in g.objects(t, URIRef(SLX + "indicateurAdmis")))
+           for t in in_scheme("activites") + in_scheme("equipements")}
+    modalities = {note(t): [] for t in in_scheme("activites")}
+    for m in in_scheme("modalites"):
+        modalities[note(g.value(m, URIRef(SLX + "modaliteDe")))].append(note(m))
+    group = []  # (target, indicator, modality, is a time)
+    for target in sorted(own):
+        for m in sorted(modalities.get(target) or [""]):
+            group.append((target, "implantations", m, False))
+        for i in own[target]:
+            group.append((target, i, "", i == "temps_attente"))
+        group.append((target, "temps_acces", "", True))
+    breaks = [("indicateur", "sejours"), ("indicateur", "permanence"), ("modalite", "mention Z"),
+              ("cible", "reanimation"), ("territoire", "ZZ"), ("minmax", None), ("min-only", None),
+              ("decimal", None), ("echeance", date(2030, 1, 1)), ("negative", None), ("zero", None)]
+    per_region = [n // len(regions) + (1 if k < n % len(regions) else 0) for k in range(len(regions))]
+    out = []
+    for region, count in zip(regions, per_region):
+        n_zones = -(-count // len(group))
+        codes = [f"{region}Z{k:03d}" for k in range(1, n_zones + 1)]
+        zones = tuple(annex.Territoire(c, f"Zone {c}", region, f"synthetique/{region}/zones.csv", k + 2)
+                      for k, c in enumerate(codes))
+        file = f"synthetique/{region}/objectifs.csv"
+        objectifs = []
+        for k in range(count):
+            target, indicator, m, time_ = group[k % len(group)]
+            zone = codes[k // len(group)]
+            high = rnd.randint(1, 60)
+            o = annex.Objectif(zone, target, indicator, m, None if time_ else rnd.randint(0, high), high,
+                               "", None, None, file, k + 2)
+            if not time_ and rnd.random() < 0.2:
+                o = replace(o, min=None, max=None, evolution=rnd.choice(("progression", "diminution")),
+                            valeur=rnd.randint(1, 5))
+            if rnd.random() < 0.2:
+                o = replace(o, echeance=date(rnd.randint(2024, 2028), rnd.randint(1, 10), 28))
+            if errors and rnd.random() < errors:
+                what, value = rnd.choice(breaks)
+                if what in ("indicateur", "modalite", "cible", "territoire"):
+                    o = replace(o, **{what: value})
+                elif what == "echeance":
+                    o = replace(o, echeance=value)
+                elif what == "minmax":
+                    o = replace(o, min=9, max=3, evolution="", valeur=None)
+                elif what == "min-only":
+                    o = replace(o, min=2, max=None, evolution="", valeur=None)
+                elif what == "decimal":
+                    o = replace(o, min=Decimal("1.5"), max=4, evolution="", valeur=None)
+                elif what == "negative":
+                    o = replace(o, min=-1, max=4, evolution="", valeur=None)
+                else:
+                    o = replace(o, min=None, max=None, evolution="progression", valeur=0)
+            objectifs.append(o)
+        where = f"synthetique/{region}/annexe.csv"
+        out.append(annex.Annexe(source=f"synthetique/{region}", region=region, regions=(region,),
+                                titre=f"Annexe synthétique {region}", debut=date(2023, 11, 1), fin=date(2028, 10, 31),
+                                rows={"region": (where, 2), "titre": (where, 3), "debut": (where, 4), "fin": (where, 5)},
+                                territoires=zones, objectifs=tuple(objectifs)))
+    return out
 
 
 def write(a: annex.Annexe, folder: Path) -> None:
@@ -73,9 +152,14 @@ def main() -> None:
     ap.add_argument("--pyshacl-max", type=int, default=10_000,
                     help="run pySHACL on at most this many objectives (default 10,000)")
     ap.add_argument("--seed", type=int, default=2006)
+    ap.add_argument("--ruleset", choices=("oqos-2005", "oqos-2023"), default="oqos-2005",
+                    help="the law the national annex is drawn from and validated against")
     args = ap.parse_args()
 
-    annexes = annex.synthetic(args.n, errors=args.errors, seed=args.seed)
+    if args.ruleset == "oqos-2023":
+        annexes = synthetic_2023(args.n, errors=args.errors, seed=args.seed)
+    else:
+        annexes = annex.synthetic(args.n, errors=args.errors, seed=args.seed)
     with tempfile.TemporaryDirectory(prefix="santelex-bench-") as tmp:
         folders = []
         for a in annexes:

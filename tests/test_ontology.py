@@ -51,7 +51,8 @@ def fold(text: str) -> str:
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     g = Graph()
-    for f in sorted(paths.ONTOLOGY.rglob("*.ttl")):
+    # the shared classes and oqos-2005's vocabulary (oqos-2023's: tests/test_ontology_2023.py)
+    for f in sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted((paths.ONTOLOGY / "oqos-2005").glob("*.ttl")):
         g.parse(f, format="turtle")
     return g
 
