@@ -10,22 +10,40 @@ from santelex.errors import AnnexError
 
 
 @click.command("validate")
-@click.argument("annex", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("annex", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "format", type=click.Choice(["text", "json", "turtle", "html"]), default="text",
               show_default=True, help="text: a table by territory; json; turtle: the SHACL report; html: a page.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
 @click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
               help="fast: set-at-a-time evaluation on Oxigraph; pyshacl: the reference (same results, slower).")
-def command(annex, format, output, engine):
+@click.option("--shapes", type=click.Path(path_type=Path), default=None,
+              help="SHACL shapes (a folder of .ttl files, or one file) instead of the bundled ones.")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="Validate this RDF file (.ttl, .nt, .rdf, .jsonld…) against --shapes instead of an annex.")
+def command(annex, format, output, engine, shapes, data):
     """Validate ANNEX, a folder (annexe.csv, territoires.csv, objectifs.csv) or an .xlsx workbook.
 
     Several annexes (the regions of a national set) give one report.  Each result names the file and row, the rule broken, the offending value and the
     subdivision of the law it applies.  Exit status: 0 conforms, 1 violations, 2 the annex
     cannot be read (the error names file, row and column).
+
+    --shapes DIR validates against other shapes (an ARS's own rules); --data FILE.ttl
+    validates any RDF data against them.
     """
     from santelex import validate as v
 
-    report = v.validate(list(annex) if len(annex) > 1 else annex[0], engine=engine)
+    if data is not None:
+        if annex:
+            raise click.UsageError("give either --data FILE or annexes, not both")
+        if shapes is None:
+            raise click.UsageError("--data needs --shapes DIR (the shapes to validate it against)")
+        if not data.is_file():
+            raise v.DataError("no such RDF file", str(data))
+        report = v.validate(data, shapes, engine=engine)
+    elif not annex:
+        raise click.UsageError("give an annex (a folder or a workbook), or --data FILE with --shapes DIR")
+    else:
+        report = v.validate(list(annex) if len(annex) > 1 else annex[0], shapes, engine=engine)
     text = v.render(report, format)
     if output:
         try:
