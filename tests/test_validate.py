@@ -302,3 +302,15 @@ def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch
     args = [str(named.get(a, a)) for a in args]
     out = CliRunner().invoke(main, ["validate", *args])
     assert out.exit_code == 2 and said in out.output and "Traceback" not in out.output
+
+
+def test_readme_table_of_components_is_the_registry_s():
+    from santelex.validate import components
+
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- components: derived from santelex.validate.components.table() -->")[1]
+    rows = [line for line in block.split("<!-- /components -->")[0].splitlines() if line.startswith("| 4.")]
+    assert rows == ["| " + " | ".join(r) + " |" for r in components.table()]
+    assert len({r[1] for r in components.table()}) == 29       # every SHACL Core component
