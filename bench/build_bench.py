@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import lxml.html  # noqa: E402
 
-from ingest import registry  # noqa: E402
+from santelex.ingest import registry  # noqa: E402
 from santelex import api, paths  # noqa: E402
 
 

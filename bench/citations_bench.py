@@ -31,15 +31,16 @@ import gc
 import random
 import re
 import sys
+from datetime import date
 import time
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest import corpus_index, registry  # noqa: E402
-from ingest.citations.resolve import resolve_paragraphs, resolve_text  # noqa: E402
-from ingest.html_text import parse_fragment  # noqa: E402
+from santelex.ingest import corpus_index, registry  # noqa: E402
+from santelex.ingest.citations.resolve import resolve_paragraphs, resolve_text  # noqa: E402
+from santelex.ingest.html_text import parse_fragment  # noqa: E402
 from santelex import paths  # noqa: E402
 
 _HEADING = re.compile(r"^#\s+Article\s+(?P<num>.+?)\s*$", re.M)
@@ -183,8 +184,8 @@ def time_lookups(store_path: Path):
 def build_cost(archive: Path, limit: int | None):
     """What the text references add to reading the archive and mapping it to quads (the CPU
     work of ``santelex build``, without the store), against the same without them."""
-    from ingest import markdown_export
-    from ingest.to_rdf import to_quads
+    from santelex.ingest import markdown_export
+    from santelex.ingest.to_rdf import to_quads
     items = [i for i in registry.iter_inputs(archive) if i.name.endswith(".md")][:limit]
     plain = lambda paragraphs, links, code, number: links  # noqa: E731  (links only)
     results = {}
@@ -196,7 +197,7 @@ def build_cost(archive: Path, limit: int | None):
             quads = cites = 0
             for item in items:
                 for doc in markdown_export.read(item.name, item.data):
-                    quads += len(to_quads(doc, item.name, in_force=True))
+                    quads += len(to_quads(doc, item.name, snapshot=date(2023, 12, 6)))
                     cites += len(doc.all_references)
             results[label] = (time.process_time() - t, quads, cites)
         finally:

@@ -15,13 +15,13 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from santelex.paths import ARTICLES_INDEX
+from santelex.ingest.text import slugify as _slugify
+from santelex.paths import ARTICLES_INDEX, require
 
 
 @lru_cache(maxsize=1 << 16)
 def slugify(text: str) -> str:
     """The corpus slug of a word or name (cached: code names are made of few words)."""
-    from ingest.html_text import slugify as _slugify
     return _slugify(text)
 
 #: LEGITEXT identifiers of codes, as they appear in Legifrance's links.  Mined from the
@@ -320,8 +320,7 @@ def _prefix(number: str) -> str:
 
 def load(path=ARTICLES_INDEX) -> Index:
     index = Index()
-    if not path.exists():
-        return index
+    require(path, "the index of the corpus's articles")
     with lzma.open(path, "rt", encoding="utf-8") as f:
         next(f)
         for line in f:

@@ -7,13 +7,14 @@ unclosed and mis-nested tags the sources contain.
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from ingest.citations.pinpoint import pinpoint_before
+from santelex.ingest import corpus_index
+from santelex.ingest.citations.pinpoint import pinpoint_before
+from santelex.ingest.text import slugify
 from santelex.model import Reference
 
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u202f\u2009]+")
@@ -26,19 +27,10 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def slugify(title: str) -> str:
-    """The corpus's slug of a heading: no accents, no apostrophes, words joined by '-'."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("'", "").replace("\u2019", "").replace("œ", "oe")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
 _CODE_TITLE = re.compile(r"^(?P<code>Code .+?) - art\. (?P<num>[^ ]+)")
 
 
 def _index():
-    from ingest import corpus_index
     return corpus_index.default()
 
 

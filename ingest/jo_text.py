@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ingest.citations.resolve import resolve_text
-from ingest.html_text import clean, slugify
-from ingest.structure import build_tree
+from santelex.ingest.citations.resolve import resolve_text
+from santelex.ingest.html_text import clean, slugify
+from santelex.ingest.structure import build_tree
 from santelex.errors import ReadError
 from santelex.model import Amendment, Article, Heading, LegalText, Reference, Source
 
@@ -249,7 +249,7 @@ _RANGE = re.compile(r"articles? (?P<a>[A-Z]\. ?\d[\d-]*)(?: à (?P<b>[A-Z]\. ?\d
 
 def _application_rules(num: str, paragraphs: list[str], context) -> list[Amendment]:
     """Article 3-style rules: from when new articles apply, until when old ones remain."""
-    from ingest.corpus_index import sort_key  # noqa: F401  (same ordering as ranges)
+    from santelex.ingest.corpus_index import sort_key  # noqa: F401  (same ordering as ranges)
     out = []
     for p in paragraphs:
         kind = None

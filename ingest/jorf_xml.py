@@ -19,8 +19,8 @@ import re
 
 from lxml import etree
 
-from ingest import legi_xml, official, safe_xml
-from ingest.html_text import clean, parse_fragment
+from santelex.ingest import legi_xml, official, safe_xml
+from santelex.ingest.html_text import clean, parse_fragment
 from santelex.errors import ReadError
 from santelex.model import Article, Document, Heading, Source
 
@@ -68,7 +68,7 @@ def _articles(name: str, struct: etree._Element | None, nature: str, number: str
         heads = tuple(Heading("annexe" if t.lower().startswith("annexe") else "section", t)
                       for t in (clean(safe_xml.text(s, "TITRE_TA")) for s in el.iterancestors("SECTION_TA"))
                       if t)[::-1]
-        citations, changes = legi_xml._links(name, el.find("LIENS"))
+        citations, changes = legi_xml.links(name, el.find("LIENS"))
         paragraphs, subdivisions, unplaced, nota = legi_xml.body(
             name, el.find("BLOC_TEXTUEL/CONTENU"), citations,
             text_refs={"code": None, "text": target})

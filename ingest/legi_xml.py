@@ -32,9 +32,9 @@ from datetime import date
 
 from lxml import etree
 
-from ingest import official, safe_xml
-from ingest.html_text import clean, parse_fragment
-from ingest.structure import build_tree
+from santelex.ingest import official, safe_xml
+from santelex.ingest.html_text import clean, parse_fragment
+from santelex.ingest.structure import build_tree
 from santelex.errors import ReadError
 from santelex.model import Article, Document, LegalText, Source
 
@@ -56,10 +56,10 @@ def read_tree(name: str, root: etree._Element, fmt: str = FORMAT) -> list[Docume
     if tag == "TEXTE_VERSION":
         return text_version(name, root, fmt)
     if tag in ("TEXTE", "JO"):
-        from ingest import jorf_xml
-        return jorf_xml.read_tree(name, root)
-    raise ReadError(f"not a LEGI/JORF XML document: root element <{tag[:40]}> (expected ARTICLE, "
-                    "SECTION_TA, TEXTELR, TEXTE_VERSION, TEXTE or JO)", name, root.sourceline)
+        raise ReadError(f"<{tag}> is DILA JORF XML, not LEGI: read it with --format jorf-xml",
+                        name, root.sourceline)
+    raise ReadError(f"not a LEGI XML document: root element <{tag[:40]}> (expected ARTICLE, "
+                    "SECTION_TA, TEXTELR or TEXTE_VERSION)", name, root.sourceline)
 
 
 def _in_force_at(elements: list[etree._Element], at: date | None) -> etree._Element | None:
@@ -88,7 +88,7 @@ def hierarchy(texte: etree._Element | None, at: date | None):
     return tuple(heads)
 
 
-def _links(name: str, el: etree._Element | None):
+def links(name: str, el: etree._Element | None):
     """LIENS/LIEN -> (citation Links, changed_by References)."""
     citations, changes = [], []
     if el is None:
@@ -144,7 +144,7 @@ def text_of_context(name: str, texte: etree._Element, at: date | None, line: int
 
 
 def is_code(ctx: dict) -> bool:
-    from ingest.corpus_index import LEGITEXT
+    from santelex.ingest.corpus_index import LEGITEXT
     return ctx["nature"].upper() == "CODE" or (not ctx["nature"] and ctx["cid"] in LEGITEXT)
 
 
@@ -162,7 +162,7 @@ def article_document(name: str, el: etree._Element, fmt: str = FORMAT) -> Docume
                         name, line)
     ctx = text_of_context(name, texte, start, line)
     number = official.article_number(safe_xml.text(meta, "NUM"))
-    citations, changes = _links(name, el.find("LIENS"))
+    citations, changes = links(name, el.find("LIENS"))
     code = official.code_slug([ctx["short"], ctx["title"]], ctx["cid"]) if is_code(ctx) else None
     nature = official.nature_of(ctx["nature"])
     target = official.text_target(nature, ctx["number"], ctx["cid"])
@@ -213,7 +213,7 @@ def legal_text(name: str, line: int | None, fmt: str, *, nature: str, number: st
     visa_list = official.visas(visa_paragraphs)
     refs = []
     if visa_list:
-        from ingest.citations.resolve import resolve_text
+        from santelex.ingest.citations.resolve import resolve_text
         for v in visa_list:
             refs.extend(resolve_text(v, source_code=None, text_context={"code": None, "text": target}))
     return LegalText(nature=nature, number=number, date=day, title=title or (cid or name),

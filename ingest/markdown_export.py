@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ingest.citations.link import article_references
-from ingest.html_text import parse_fragment
-from ingest.structure import build_tree
+from santelex.ingest.citations.link import article_references
+from santelex.ingest.html_text import parse_fragment
+from santelex.ingest.structure import build_tree
 from santelex.errors import ReadError
 from santelex.model import Article, Heading, Source
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
-from ingest.corpus_index import LEGITEXT
-from ingest.html_text import link_pinpoint, slugify
-from ingest.markdown_export import level_of
+from santelex.ingest.corpus_index import LEGITEXT
+from santelex.ingest.html_text import link_pinpoint, slugify
+from santelex.ingest.markdown_export import level_of
 from santelex.errors import ReadError
 from santelex.model import Heading, Reference
 
@@ -37,7 +37,7 @@ _MONTHS.update({"fevrier": 2, "aout": 8, "decembre": 12})
 
 @lru_cache(maxsize=1)
 def _corpus_codes() -> frozenset:
-    from ingest.html_text import _index
+    from santelex.ingest.html_text import _index
     return frozenset(_index().codes())
 
 
@@ -313,7 +313,7 @@ def add_text_references(paragraphs: list[str], refs: list[list[Reference]], cont
                         ) -> list[list[Reference]]:
     """For texts of the Journal officiel: add the references found in the words (the shared
     citation finder, as the JO-text reader does) where no link already is."""
-    from ingest.citations.resolve import resolve_text
+    from santelex.ingest.citations.resolve import resolve_text
     out = []
     for i, p in enumerate(paragraphs):
         have = refs[i] if i < len(refs) else []

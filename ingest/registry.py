@@ -63,7 +63,25 @@ def for_input(name: str, head: bytes) -> Reader:
 
 
 _ARCHIVES = (".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
-_MEMBER_SUFFIXES = (".md", ".txt", ".html", ".htm", ".xml", ".json")
+
+#: RDF serialisations, loaded as they are (by the build, not by a reader): suffix -> name
+RDF_SUFFIXES = {".ttl": "turtle", ".nt": "n-triples", ".nq": "n-quads", ".trig": "trig",
+                ".rdf": "rdf/xml", ".jsonld": "json-ld"}
+
+
+def rdf_format(name: str) -> str | None:
+    """The RDF serialisation a file name says (by its suffix), or None."""
+    return RDF_SUFFIXES.get(Path(name).suffix.lower())
+
+
+def _member_suffixes() -> tuple[str, ...]:
+    return tuple(s for r in _READERS.values() for s in r.suffixes) + tuple(RDF_SUFFIXES)
+
+
+def _known(name: str, head: bytes) -> bool:
+    """Would santelex read this file of a folder?  RDF by its suffix; any other file only when a
+    reader recognises its first bytes (a README.md beside the articles is not an article)."""
+    return rdf_format(name) is not None or any(r.sniff(head) for r in _READERS.values())
 
 
 @dataclass(frozen=True)
@@ -74,15 +92,28 @@ class Input:
     data: bytes
 
 
-def iter_inputs(path: str | os.PathLike) -> Iterator[Input]:
-    """Every readable file under ``path``: the file itself, a folder's files, an archive's members."""
+def iter_inputs(path: str | os.PathLike, skipped: list[str] | None = None) -> Iterator[Input]:
+    """Every readable file under ``path``: the file itself, a folder's files, an archive's members.
+
+    In a folder, files of no known format are passed over and their names added to ``skipped``
+    (when given); a file named on its own is always read (its reader says if it cannot).
+    """
     p = Path(path)
     if not p.exists():
         raise ReadError("no such file or folder", str(path))
     if p.is_dir():
         for f in sorted(p.rglob("*")):
-            if f.is_file() and f.suffix.lower() in _MEMBER_SUFFIXES:
-                yield Input(str(f.relative_to(p.parent)), f.read_bytes())
+            if not f.is_file():
+                continue
+            name = str(f.relative_to(p.parent))
+            try:
+                data = f.read_bytes()
+            except OSError as e:
+                raise ReadError(f"cannot read: {e.strerror or e}", str(f)) from None
+            if _known(f.name, data[:2048]):
+                yield Input(name, data)
+            elif skipped is not None:
+                skipped.append(name)
         return
     if p.name.lower().endswith(_ARCHIVES):
         yield from _iter_archive(p)
@@ -97,7 +128,7 @@ def _iter_archive(p: Path) -> Iterator[Input]:
                 name = member.name
                 if name.startswith("/") or ".." in Path(name).parts:
                     raise ReadError(f"archive member {name!r} has an unsafe path; refused", str(p))
-                if not member.isfile() or not name.lower().endswith(_MEMBER_SUFFIXES):
+                if not member.isfile() or not name.lower().endswith(_member_suffixes()):
                     continue
                 f = tar.extractfile(member)
                 yield Input(name[2:] if name.startswith("./") else name, f.read())
@@ -117,10 +148,23 @@ def count_members(path: str | os.PathLike) -> int | None:
     """How many readable files ``path`` holds, for a progress bar (None if costly to know)."""
     p = Path(path)
     if p.is_dir():
-        return sum(1 for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _MEMBER_SUFFIXES)
+        return sum(1 for f in p.rglob("*") if f.is_file())
     if p.is_file() and not p.name.lower().endswith(_ARCHIVES):
         return 1
     return None
+
+
+def count_archive_members(path: str | os.PathLike) -> int | None:
+    """How many members of a readable format an archive holds (reads its whole listing)."""
+    p = Path(path)
+    if not (p.is_file() and p.name.lower().endswith(_ARCHIVES)):
+        return None
+    suffixes = _member_suffixes()
+    try:
+        with tarfile.open(p, mode="r|*") as tar:
+            return sum(1 for m in tar if m.isfile() and m.name.lower().endswith(suffixes))
+    except Exception:  # a broken archive is reported by the build itself
+        return None
 
 
 def read_input(item: Input, format: str | None = None):
@@ -165,13 +209,13 @@ def _is_piste_json(head: bytes) -> bool:
     return h.startswith(b"{") and (b'"article"' in head or b'"executionTime"' in head)
 
 
-register("markdown", "ingest.markdown_export", (".md",), _is_markdown,
+register("markdown", "santelex.ingest.markdown_export", (".md",), _is_markdown,
          "Markdown export of a code (one '# Article …' file per article)")
-register("jo-text", "ingest.jo_text", (".txt",), _is_jo,
+register("jo-text", "santelex.ingest.jo_text", (".txt",), _is_jo,
          "plain-text copy of a Journal officiel text (decree, ordinance, arrêté)")
-register("legifrance-html", "ingest.legifrance_html", (".html", ".htm"), _is_html,
+register("legifrance-html", "santelex.ingest.legifrance_html", (".html", ".htm"), _is_html,
          "saved legifrance.gouv.fr page (article_lc, section_lc, affichTexte)")
-register("jorf-xml", "ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
-register("legi-xml", "ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
-register("piste-json", "ingest.piste_json", (".json",), _is_piste_json,
+register("jorf-xml", "santelex.ingest.jorf_xml", (), _is_jorf_xml, "DILA JORF XML (JORFSIMPLE)")
+register("legi-xml", "santelex.ingest.legi_xml", (".xml",), _is_legi_xml, "DILA LEGI XML (<ARTICLE>)")
+register("piste-json", "santelex.ingest.piste_json", (".json",), _is_piste_json,
          "Legifrance API (PISTE) answer, e.g. /consult/getArticle")

@@ -23,8 +23,8 @@ from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from ingest import uris
-from ingest.citations.pinpoint import key as pinpoint_key
+from santelex import uris
+from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -310,9 +310,12 @@ def text_quads(doc: LegalText, out: _Emitter, source: NamedNode):
         _amendment(out, t_uri, n, am)
 
 
-def to_quads(doc: Document, source_name: str, in_force: bool | None = None,
+def to_quads(doc: Document, source_name: str, snapshot: date | None = None,
              seen: set | None = None) -> list[Quad]:
     """All quads of one document, in the named graph of its source file.
+
+    ``snapshot``: the source is a Legifrance snapshot of that day (the source node says so with
+    ``slx:snapshotDate``), so the versions it holds are in force in it (``slx:inForceInSnapshot``).
 
     Quads of a code's plan go to the code's plan graph; ``seen`` (URIs of plan nodes
     already written in this build) keeps them from being written once per article.
@@ -321,10 +324,12 @@ def to_quads(doc: Document, source_name: str, in_force: bool | None = None,
     source = NamedNode(uris.source(source_name))
     out.add(source, RDF_TYPE, NamedNode(PROV + "Entity"))
     out.add(source, RDFS_LABEL, lit(source_name))
+    if snapshot is not None:
+        out.add(source, S("snapshotDate"), lit(snapshot))
     if isinstance(doc, LegalText):
         text_quads(doc, out, source)
     else:
-        article_quads(doc, out, source, in_force=in_force)
+        article_quads(doc, out, source, in_force=True if snapshot is not None else None)
     return out.quads
 
 

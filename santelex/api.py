@@ -4,45 +4,28 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
-import re
 import time
+from datetime import date
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from ingest import registry, uris
-from ingest.to_rdf import to_quads
-from santelex import paths
+from santelex.ingest import registry
+from santelex import uris
+from santelex.ingest.to_rdf import to_quads
+from santelex import archives, paths
 from santelex.errors import ReadError
 from santelex.model import LegalText
-from santelex.store import Store
+from santelex.snapshots import snapshot_of
+from santelex.stats import BuildStats
+from santelex.stores import open_store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
 
 #: inputs per batch sent to a worker process
 BATCH = 256
-
-
-@dataclass
-class BuildStats:
-    files: int = 0
-    skipped: int = 0
-    articles: int = 0
-    texts: int = 0
-    subdivisions: int = 0
-    citations: int = 0
-    quads: int = 0
-    triples: int = 0
-    seconds: float = 0.0
-    resumed: bool = False
-    sources: list[str] = field(default_factory=list)
-
-    def add(self, other: "BuildStats"):
-        for name in ("files", "articles", "texts", "subdivisions", "citations"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def default_sources() -> list[Path]:
@@ -53,17 +36,13 @@ def default_sources() -> list[Path]:
 
 
 def vocabularies() -> list[Path]:
-    return sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted(paths.SHAPES.glob("*.ttl"))
-
-
-#: RDF files are loaded as they are, into the graph of their file
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-                ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG,
-                ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
+    return (paths.files_of(paths.ONTOLOGY, "*.ttl", "the ontology")
+            + paths.files_of(paths.SHAPES, "*.ttl", "the SHACL shapes"))
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
-    fmt = RDF_SUFFIXES[Path(display).suffix.lower()]
+    # RDF files are loaded as they are, into the graph of their file
+    fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
     graph = ox.NamedNode(uris.graph(name))
     try:
         parsed = list(ox.parse(data, format=fmt, base_iri=uris.BASE))
@@ -91,15 +70,6 @@ def graph_name(path: Path, item_name: str) -> str:
     return f"{base}!{item_name}"
 
 
-def open_store(store_path: str | os.PathLike | None = None, read_only: bool = False):
-    target = str(store_path) if store_path is not None else os.environ.get("SANTELEX_STORE", "")
-    remote = re.match(r"sparql\+(https?):/+(.*)$", target)  # a Path folds "//" into "/"
-    if remote:
-        from santelex.remote import RemoteStore
-        return RemoteStore(f"{remote.group(1)}://{remote.group(2)}", read_only=read_only)
-    return Store(store_path or paths.default_store(), read_only=read_only)
-
-
 def _count(doc) -> BuildStats:
     arts = list(doc.articles) + list(doc.inserted) if isinstance(doc, LegalText) else [doc]
     s = BuildStats(articles=len(arts), texts=int(isinstance(doc, LegalText)))
@@ -118,7 +88,7 @@ def _fresh_worker():
     _SEEN.clear()
 
 
-def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: bool | None,
+def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: date | None,
              seen: set | None = None):
     """Parse a batch of (graph name, display name, bytes) -> (graph URIs, N-Quads, stats)."""
     seen = _SEEN if seen is None else seen
@@ -126,27 +96,36 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     quads: list[ox.Quad] = []
     graphs = []
     for name, display, data in batch:
-        if Path(display).suffix.lower() in RDF_SUFFIXES and not format:
+        if registry.rdf_format(display) and not format:
             quads.extend(_rdf_quads(name, display, data))
             graphs.append(uris.graph(name))
             stats.files += 1
             continue
         item = registry.Input(display, data)
         for doc in registry.read_input(item, format):
-            quads.extend(to_quads(doc, name, in_force=in_force, seen=seen))
+            quads.extend(to_quads(doc, name, snapshot=in_force, seen=seen))
             stats.add(_count(doc))
         graphs.append(uris.graph(name))
         stats.files += 1
     return graphs, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), stats
 
 
-def _batches(sources, done: set, stats: BuildStats, format, progress) -> Iterator:
+def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=None) -> Iterator:
     for source in sources:
-        in_force = True if source.resolve() == paths.CSP_ARCHIVE.resolve() else None
+        # versions read from an archive of a known Legifrance snapshot are in force in it
+        day = snapshot or snapshot_of(source)
+        in_force = date.fromisoformat(day) if day else None
         if progress:
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
-        for item in registry.iter_inputs(source):
+        skipped: list[str] = []
+        found = 0
+        for item in registry.iter_inputs(source, skipped):
+            found += 1
+            while skipped:  # passed over in a folder: no known format
+                stats.notes.append(f"{skipped.pop(0)}: skipped, not a format santelex reads")
+                if progress:
+                    progress("", None)
             name = graph_name(source, item.name)
             if name in done:
                 stats.skipped += 1
@@ -157,6 +136,13 @@ def _batches(sources, done: set, stats: BuildStats, format, progress) -> Iterato
             if len(batch) >= BATCH:
                 yield batch, in_force
                 batch = []
+        for name in skipped:
+            stats.notes.append(f"{name}: skipped, not a format santelex reads")
+            if progress:
+                progress("", None)
+        if not found:
+            what = "archive" if registry.is_archive(source) else "folder" if source.is_dir() else "file"
+            raise ReadError(f"nothing to read: this {what} holds no file of a format santelex reads", str(source))
         if batch:
             yield batch, in_force
         stats.sources.append(str(source))
@@ -172,21 +158,22 @@ def _fingerprint(sources, format) -> str:
 
 def build(sources=None, store_path=None, format: str | None = None,
           progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None, codes=None) -> BuildStats:
+          workers: int | None = None, codes=None, snapshot: str | None = None) -> BuildStats:
     """Read every source into the store, all or nothing, resumable after an interruption.
 
     Inputs are parsed and mapped to RDF in ``workers`` processes (default: one per core)
     while this process loads their N-Quads into the staging store.  ``progress(name,
     total)`` is called with ``start:<source>`` and the number of files it holds (or None),
     then once per file.  DILA's LEGI/JORF archives (full dumps, daily increments) go to
-    santelex/archives.py, which keeps only ``codes`` (default: every code).
+    santelex/archives.py, which keeps only ``codes`` (default: every code).  ``snapshot`` (a
+    date) says the inputs are a Legifrance snapshot of that day, so their versions are in
+    force in it; archives listed in ``data/corpus/snapshots.tsv`` are known without it.
     """
     started = time.perf_counter()
     sources = [Path(s) for s in (sources or default_sources())]
     for s in sources:
         if not s.exists():
             raise ReadError("no such file or folder", str(s))
-    from santelex import archives
     if codes or any(archives.is_dila_archive(s) for s in sources):
         return archives.build(sources, store_path, codes=codes, progress=progress, workers=workers)
     if format:
@@ -194,9 +181,11 @@ def build(sources=None, store_path=None, format: str | None = None,
     workers = workers or os.cpu_count() or 1
     stats = BuildStats()
     store = open_store(store_path)
-    with store.transaction(key=_fingerprint(sources, format)) as loader:
+    with store.transaction(key=_fingerprint(sources, (format, snapshot))) as loader:
         stats.resumed = bool(loader.done)
-        batches = _batches(sources, loader.done, stats, format, progress)
+        if stats.resumed and progress:
+            progress(f"resume:{len(loader.done)}", None)
+        batches = _batches(sources, loader.done, stats, format, progress, snapshot)
 
         def finish(graphs, data, part: BuildStats, names):
             loader.load_nquads(graphs, data)
@@ -212,7 +201,7 @@ def build(sources=None, store_path=None, format: str | None = None,
                 graphs, data, part = _convert(batch, format, in_force, seen)
                 finish(graphs, data, part, [b[0] for b in batch])
         else:
-            from ingest import corpus_index
+            from santelex.ingest import corpus_index
             corpus_index.default()  # load once here; forked workers share it
             ctx = mp.get_context("fork")
             with ctx.Pool(workers, initializer=_fresh_worker) as pool:

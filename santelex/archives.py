@@ -59,9 +59,11 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from ingest import registry, uris
-from ingest.to_rdf import to_quads
-from santelex.api import BuildStats, open_store
+from santelex.ingest import registry
+from santelex import uris
+from santelex.ingest.to_rdf import to_quads
+from santelex.stats import BuildStats
+from santelex.stores import open_store
 from santelex.errors import ReadError, StoreError, UsageError
 from santelex.model import LegalText
 from santelex.store import Store
@@ -124,7 +126,7 @@ def _fresh_worker():
 
 def _warm_up():
     """What every reader needs loaded (the index of codes and articles), loaded before forking."""
-    from ingest import corpus_index, official
+    from santelex.ingest import corpus_index, official
     corpus_index.default()
     official.code_slug("Code civil")
 
@@ -718,7 +720,7 @@ def suppressions(data: bytes, name: str) -> list[str]:
 
 def legitexts() -> dict[str, list[str]]:
     """Code slug -> its LEGITEXT identifiers (two when a code was recast under the same name)."""
-    from ingest.corpus_index import LEGITEXT
+    from santelex.ingest.corpus_index import LEGITEXT
     out: dict[str, list[str]] = {}
     for legitext, slug in LEGITEXT.items():
         out.setdefault(slug, []).append(legitext)
@@ -747,7 +749,7 @@ def resolve_codes(codes: Iterable[str] | None) -> dict[str, str] | None:
     None: every code."""
     if not codes:
         return None
-    from ingest.corpus_index import LEGITEXT
+    from santelex.ingest.corpus_index import LEGITEXT
     by_slug = legitexts()
     out: dict[str, str] = {}
     for raw in codes:

@@ -20,9 +20,10 @@ from urllib.parse import unquote
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from ingest import corpus_index, registry, uris
-from ingest.citations.resolve import exists as ref_exists
-from ingest.citations.resolve import resolve_text
+from santelex.ingest import corpus_index, registry
+from santelex import uris
+from santelex.ingest.citations.resolve import exists as ref_exists
+from santelex.ingest.citations.resolve import resolve_text
 from santelex.errors import UsageError
 from santelex.model import CSP, Article, LegalText, Reference
 from santelex.show import find_article
@@ -245,20 +246,25 @@ def _document_records(doc, index) -> Iterator[dict]:
                                     {"article": art.number, "code": art.code}, index)
 
 
-def extract(paths, format: str | None = None) -> Iterator[dict]:
+def extract(paths, format: str | None = None, skipped: list[str] | None = None) -> Iterator[dict]:
     """Every reference found in the files, folders or archives named (see ``FIELDS``).
 
     Offsets are into the article's text (its paragraphs joined by newlines; for a JO text's
     visas, the visas joined by newlines).  Legifrance's ``<a>`` links are not used: only what
-    the text says is resolved.
+    the text says is resolved.  Files of a folder in no known format are passed over, their
+    names added to ``skipped``.
     """
     index = corpus_index.default()
     for path in paths:
         if not Path(path).exists():
             raise UsageError("no such file or folder", str(path))
-        for item in registry.iter_inputs(path):
+        found = 0
+        for item in registry.iter_inputs(path, skipped):
+            found += 1
             for doc in registry.read_input(item, format):
                 yield from _document_records(doc, index)
+        if not found:
+            raise UsageError("nothing to read: no file of a format santelex reads", str(path))
 
 
 __all__ = ["Citation", "Dangling", "FIELDS", "cites", "cited_by", "closure", "dangling", "extract",

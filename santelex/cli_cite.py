@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from santelex import api
-from santelex import cite as c
+from santelex._lazy import lazy
+
+api = lazy("santelex.api")
+c = lazy("santelex.cite")
 from santelex.errors import UsageError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -25,6 +27,16 @@ class _Cite(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["lookup", *args]
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx, formatter):
+        # the options of 'cite ARTICLE' (the hidden lookup command) are this command's options
+        lookup = self.commands["lookup"]
+        rows = [r for p in lookup.get_params(ctx)
+                if isinstance(p, click.Option) and (r := p.get_help_record(ctx))]
+        if rows:
+            with formatter.section("Options"):
+                formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
 
     def format_usage(self, ctx, formatter):
         formatter.write_usage("santelex cite", "ARTICLE [--depth N] | --path A B | --dangling [ARTICLE] "
@@ -120,7 +132,8 @@ def extract(paths, fmt, reader):
     null), pinpoint, resolved, exists (false: not or no longer in the code), reason.
     """
     write = sys.stdout.write
-    for rec in c.extract(paths, reader):
+    skipped: list[str] = []
+    for rec in c.extract(paths, reader, skipped):
         if fmt == "jsonl":
             write(json.dumps(rec, ensure_ascii=False) + "\n")
         else:
@@ -128,3 +141,5 @@ def extract(paths, fmt, reader):
             flag = "  [not in the code]" if rec["exists"] is False else ""
             write(f"{rec['source']}\t{rec['start']}-{rec['end']}\t«{rec['text']}»\t→ {target}"
                   f"{_pin(rec['pinpoint'])}{flag}\n")
+    for name in skipped:
+        click.echo(f"santelex: note: {name}: skipped, not a format santelex reads", err=True)

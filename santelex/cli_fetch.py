@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from santelex import legifrance
+from santelex._lazy import lazy
+
+legifrance = lazy("santelex.legifrance")
 from santelex.errors import UsageError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -37,6 +38,8 @@ def config_from(config_file, api_url, token_url, sandbox, cache, rate) -> legifr
 
 
 def progress_bar(quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=False)
     tasks = {}

@@ -6,10 +6,11 @@ import sys
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from santelex import api
-from santelex import query as q
+from santelex._lazy import lazy
+
+api = lazy("santelex.api")
+q = lazy("santelex.query")
 from santelex.errors import UsageError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -53,6 +54,8 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _list():
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("name")
     table.add_column("parameters")
@@ -130,6 +133,8 @@ def _table(result: q.Result):
         return
     rows = result.dicts()
     variables = result.variables if result.kind == "select" else ["s", "p", "o"]
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for v in variables:
         table.add_column(v, overflow="fold")

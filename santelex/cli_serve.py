@@ -6,7 +6,9 @@ import socket
 
 import click
 
-from santelex import api
+from santelex._lazy import lazy
+
+api = lazy("santelex.api")
 from santelex.errors import UsageError
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from santelex import update as upd
+from santelex._lazy import lazy
+
+upd = lazy("santelex.update")
 from santelex.cli_fetch import api_options, config_from, progress_bar
 
 out = Console(highlight=False, soft_wrap=True)

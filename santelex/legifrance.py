@@ -412,7 +412,7 @@ def code_legitext(slug: str) -> str:
 
 def split_code(text: str) -> tuple[str | None, str]:
     """'CSP R1434-4', 'CGI 13', 'code-civil/1240', 'D. 712-2' -> (code slug or None, number)."""
-    from ingest import uris
+    from santelex import uris
     from santelex.archives import initials
     slug, num = uris.parse_article_id(text)
     if slug is None:
@@ -426,7 +426,7 @@ def split_code(text: str) -> tuple[str | None, str]:
 
 def nearest(code: str, number: str) -> str:
     import difflib
-    from ingest import corpus_index
+    from santelex.ingest import corpus_index
     numbers = corpus_index.default().articles(code)
     close = [n for n in difflib.get_close_matches(number, numbers, n=6, cutoff=0.6) if n != number][:5]
     return f"; nearest: {', '.join(close)}" if close else ""
@@ -462,7 +462,8 @@ def fetch_article(client: Client, ident: str, out: Fetched, versions: bool = Tru
 
 def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None = None) -> Fetched:
     """Ask Legifrance for what ``what`` names (an article, a text, a code's LEGITEXT id)."""
-    from ingest import official, uris
+    from santelex import uris
+    from santelex.ingest import official
     out = out if out is not None else Fetched()
     w = re.sub(r"\s+", " ", what.strip())
     if not w:
@@ -477,7 +478,7 @@ def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None 
             out.add(text_name(w), raw)
             out.described.append(f"{value.get('title') or w}")
         else:  # LEGITEXT: a code, or a consolidated text
-            from ingest.corpus_index import LEGITEXT
+            from santelex.ingest.corpus_index import LEGITEXT
             if w in LEGITEXT:
                 return fetch_code(client, LEGITEXT[w], out=out, versions=versions)
             value, raw = client.law_decree(w, date.today())
@@ -505,7 +506,7 @@ def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None 
                          "a LEGIARTI/JORFTEXT/LEGITEXT id, a NOR or a text (\"décret n° 2005-76\")")
     code = slug or "code-de-la-sante-publique"  # santelex's code, as in "D. 712-2"
     legitext = code_legitext(code)
-    from ingest import corpus_index
+    from santelex.ingest import corpus_index
     asked = corpus_index.default().lookup(code, num) or num
     value, raw = client.article_by_number(legitext, asked)
     art = value.get("article")
@@ -581,7 +582,7 @@ def toc_articles(toc: dict) -> list[dict]:
 def fetch_code(client: Client, code: str, out: Fetched | None = None, versions: bool = False,
                progress: Callable[[str, int | None], None] | None = None, day: date | None = None) -> Fetched:
     """A whole code: its table of contents (in force ``day``, default today), then each article."""
-    from ingest import uris
+    from santelex import uris
     out = out if out is not None else Fetched()
     from santelex.archives import resolve_codes
     (legitext, slug), = sorted(resolve_codes([code]).items())[-1:]
@@ -621,7 +622,7 @@ def followed_codes(store) -> set[str]:
 
 def _state_quads(codes: set[str]):
     import pyoxigraph as ox
-    from ingest import uris
+    from santelex import uris
     g = ox.NamedNode(uris.graph(STATE))
     node = ox.NamedNode(_STATE_NODE)
     out = [ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
@@ -638,7 +639,7 @@ def load_answers(fetched: Fetched, store_path=None, progress=None, workers: int 
                  report: bool = False):
     """Load raw API answers into the store through the archives' engine, all or nothing."""
     from santelex import archives
-    from santelex.api import open_store
+    from santelex.stores import open_store
     before = set()
     if fetched.whole_codes:
         st = open_store(store_path)

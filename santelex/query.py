@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ingest import uris
+from santelex import uris
 from santelex import paths
 from santelex.errors import QueryError, UsageError
 
@@ -100,12 +100,13 @@ class NamedQuery:
 
 def catalogue(folder: Path | None = None) -> list[NamedQuery]:
     """Every named query in ``queries/`` (or ``folder``), sorted by name."""
-    folder = Path(folder or paths.QUERIES)
-    return [from_file(p) for p in sorted(folder.glob("*.rq"))]
+    if folder is None:
+        return [from_file(p) for p in paths.files_of(paths.QUERIES, "*.rq", "the named queries")]
+    return [from_file(p) for p in sorted(Path(folder).glob("*.rq"))]
 
 
 def load(name: str, folder: Path | None = None) -> NamedQuery:
-    folder = Path(folder or paths.QUERIES)
+    folder = Path(folder) if folder else paths.require(paths.QUERIES, "the named queries")
     path = folder / f"{name}.rq"
     if not path.is_file():
         names = [p.stem for p in folder.glob("*.rq")]

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import difflib
+from datetime import date
 
 from pyoxigraph import Literal, NamedNode
 
-from ingest import uris
+from santelex import uris
 from santelex.errors import UsageError
 
 P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
@@ -64,22 +65,32 @@ def render(store, text: str) -> str:
     if chain:
         lines.append("Plan: " + " > ".join(reversed(chain)))
     # versions
-    versions = list(store.query(P + """SELECT ?v ?key ?start ?end ?status ?snap ?src WHERE {
+    versions = list(store.query(P + """SELECT ?v ?key ?start ?end ?status ?snap ?src ?day WHERE {
         ?w eli:is_realized_by ?v . ?v slx:versionKey ?key .
         OPTIONAL { ?v eli:first_date_entry_in_force ?start } OPTIONAL { ?v eli:date_no_longer_in_force ?end }
         OPTIONAL { ?v slx:status ?status } OPTIONAL { ?v slx:inForceInSnapshot ?snap }
-        OPTIONAL { ?v <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s <http://www.w3.org/2000/01/rdf-schema#label> ?src }
+        OPTIONAL { ?v <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s <http://www.w3.org/2000/01/rdf-schema#label> ?src
+                   OPTIONAL { ?s slx:snapshotDate ?day } }
     }""", {"w": w}))
     current = _current(versions)
     lines.append(f"Versions ({len(versions)}):")
     for r in versions:
         flag = "in force" if r["v"] == current else "not in force"
-        dates = " → ".join(r[x].value if r[x] else "?" for x in ("start", "end"))
+        if r["start"] or r["end"]:
+            dates = " → ".join(r[x].value if r[x] else "…" for x in ("start", "end"))
+        elif r["day"]:
+            dates = f"Legifrance snapshot of {r['day'].value}"
+        else:
+            dates = "no dates"
         status = r["status"].value if r["status"] else ""
         lines.append(f"  [{flag}] {r['key'].value}  {dates}  {status}  from {r['src'].value if r['src'] else '?'}")
     if current is not None:
         lines.append("Text (version in force):")
         lines.extend(_tree(store, current, 1))
+    elif versions:
+        lines.append("No version is known to be in force (none is dated or from a dated snapshot); "
+                     f"text of version {versions[-1]['key'].value}:")
+        lines.extend(_tree(store, versions[-1]["v"], 1))
     changes = list(store.query(P + "SELECT DISTINCT ?t ?title WHERE { ?w eli:changed_by ?t . OPTIONAL { ?t eli:title ?title } }", {"w": w}))
     if changes:
         lines.append("Changed by:")
@@ -113,14 +124,37 @@ def render(store, text: str) -> str:
     return "\n".join(lines)
 
 
+def in_force(snapshot: bool, start: str | None, end: str | None, status: str | None,
+             today: str | None = None) -> bool:
+    """Is a version in force today, by what the store knows of it?
+
+    In force: flagged so in a Legifrance snapshot (``slx:inForceInSnapshot``, set when an
+    archive whose snapshot santelex knows is built), or dated and in its period (its status, if
+    any, ``VIGUEUR``).  A version read with neither dates nor status (a lone Markdown file, the
+    SROS seed) is never called in force: nothing says it is.
+    """
+    if snapshot:
+        return True
+    if status is not None and status != "VIGUEUR":
+        return False
+    if start is None and status is None:
+        return False
+    today = today or date.today().isoformat()
+    if start is not None and start[:10] > today:
+        return False
+    return end is None or end[:10] > today
+
+
 def _current(versions):
-    if not versions:
-        return None
-    for r in versions:
-        if r["snap"] is not None and r["snap"].value == "true":
-            return r["v"]
-    dated = [r for r in versions if r["end"] is None]
-    return (dated or versions)[-1]["v"]
+    """The version in force (the latest that starts), or None when none is known to be."""
+    live = [r for r in versions
+            if in_force(r["snap"] is not None and r["snap"].value == "true", _val(r["start"]),
+                        _val(r["end"]), _val(r["status"]))]
+    return max(live, key=lambda r: _val(r["start"]) or "")["v"] if live else None
+
+
+def _val(term):
+    return term.value if term is not None else None
 
 
 def _tree(store, node, depth):

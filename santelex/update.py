@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from santelex import archives, legifrance
-from santelex.api import open_store
+from santelex.stores import open_store
 from santelex.archives import ArchiveStats, Change
 from santelex.errors import SantelexError, UsageError
 from santelex.store import Store
@@ -128,7 +128,7 @@ def _store_articles(store) -> dict[str, dict[str, dict]]:
 
 def _api_state(version: dict) -> tuple:
     """An articleVersions entry -> (status, start, end) as the store writes them."""
-    from ingest.official import epoch_date
+    from santelex.ingest.official import epoch_date
 
     def day(v):
         try:

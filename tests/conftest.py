@@ -1,14 +1,65 @@
-"""Shared fixtures: the seed texts parsed once, and a store built from the seeds."""
+"""Shared fixtures (the seed texts parsed once, a store built from the seeds), and the rule that a
+skipped test fails the run.
+
+Every part the suite needs (Chromium, Playwright, the Oxigraph server, the test extra) is a hard
+requirement: a test that skips for lack of one is reported as a failure, with its reason, so the
+suite cannot pass by skipping.  ``SANTELEX_ALLOW_SKIPS=1`` lets a developer without a part run the
+rest (the skips are then listed with their reasons, ``-rs``); CI (``.ci/run``) never sets it.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from ingest import registry
+from santelex.ingest import registry
 from santelex import api, paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+ALLOW_SKIPS = "SANTELEX_ALLOW_SKIPS"
+SKIP_IS_FAILURE = (f"skipped, and a skip is a failure here (every part the tests need is required; "
+                   f"{ALLOW_SKIPS}=1 allows skips outside CI)")
+
+
+def skips_allowed() -> bool:
+    return os.environ.get(ALLOW_SKIPS, "") == "1"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Skip reasons are always printed (-rs), whoever runs pytest and however."""
+    if "s" not in config.option.reportchars and "a" not in config.option.reportchars.lower():
+        config.option.reportchars += "s"
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and "s" not in reporter.reportchars:
+        reporter.reportchars += "s"
+
+
+def _reason(longrepr) -> str:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # (file, line, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and not skips_allowed():
+        report.outcome = "failed"
+        report.longrepr = f"{SKIP_IS_FAILURE}: {_reason(report.longrepr)}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A module that skips itself whole (pytest.importorskip at import) fails like a broken import."""
+    report = yield
+    if report.skipped and not skips_allowed():
+        report.outcome = "failed"
+        report.longrepr = f"{SKIP_IS_FAILURE}: {_reason(report.longrepr)}"
+    return report
 
 
 def read_one(path: Path):

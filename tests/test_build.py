@@ -1,5 +1,6 @@
 """Building the store: idempotent, all or nothing, graph shape (issue 2)."""
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,10 +13,41 @@ from santelex.errors import ReadError
 SEEDS = [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"]
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
 ELI = "http://data.europa.eu/eli/ontology#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SOURCE = "https://data.santelex.fr/source/"
 
 
 def triples(store):
     return sorted(str(t) for t in store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
+
+
+def quads(path) -> set[str]:
+    """Every quad of the store at ``path``, named graph included."""
+    store = api.open_store(path, read_only=True)
+    try:
+        return {str(q) for q in store.oxigraph.quads_for_pattern(None, None, None, None)}
+    finally:
+        store.close()
+
+
+def triples_by_source_file(path) -> set[str]:
+    """The store's triples with each source node named by its file's name alone (its label is
+    the file's path): what must not depend on where the input files lie."""
+    store = api.open_store(path, read_only=True)
+    try:
+        names = {str(r["s"]): f"<source:{Path(r['label'].value).name}>" for r in store.query(
+            f"SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(STRSTARTS(STR(?s), '{SOURCE}')) }}")}
+        out = set()
+        for t in store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"):
+            if str(t.subject) in names and str(t.predicate) == f"<{RDFS_LABEL}>":
+                continue
+            line = str(t)
+            for node, name in names.items():
+                line = line.replace(node, name)
+            out.add(line)
+        return out
+    finally:
+        store.close()
 
 
 def test_second_build_adds_nothing(tmp_path):
@@ -31,13 +63,27 @@ def test_second_build_adds_nothing(tmp_path):
 
 
 def test_build_from_another_directory_gives_same_graph(tmp_path, monkeypatch):
+    """The same files named from two working directories: the same quads, graph names included."""
+    monkeypatch.chdir(paths.SEEDS)
+    a = api.build([Path(s.name) for s in SEEDS], tmp_path / "a")
+    monkeypatch.chdir(paths.SEEDS.parent)
+    b = api.build([Path(paths.SEEDS.name) / s.name for s in SEEDS], tmp_path / "b")
+    assert a.quads == b.quads > 1000
+    assert quads(tmp_path / "a") == quads(tmp_path / "b")
+
+
+def test_the_same_files_copied_elsewhere_give_the_same_triples(tmp_path):
+    """Copies of the seeds in another folder: the same triples but for their provenance, which
+    names the file read (its path, in the source node's label)."""
     copy = tmp_path / "elsewhere"
     copy.mkdir()
     for s in SEEDS:
         shutil.copy(s, copy / s.name)
-    a = api.build(SEEDS, tmp_path / "a")
-    b = api.build([copy / s.name for s in SEEDS], tmp_path / "b")
-    assert a.triples == b.triples
+    api.build(SEEDS, tmp_path / "a")
+    api.build([copy / s.name for s in SEEDS], tmp_path / "b")
+    a, b = triples_by_source_file(tmp_path / "a"), triples_by_source_file(tmp_path / "b")
+    assert a == b and len(a) > 1000
+    assert any("<source:decret-2005-76-jo.txt>" in t and "wasDerivedFrom" in t for t in a)
 
 
 def test_failed_build_leaves_store_untouched(tmp_path):
@@ -52,7 +98,7 @@ def test_failed_build_leaves_store_untouched(tmp_path):
         api.build([SEEDS[1], bad], path)
     store = api.open_store(path)
     assert triples(store) == before
-    assert not list(tmp_path.glob(".store.staging-*"))
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["bad.txt", "store"]  # no staging copy, no journal
 
 
 def test_interrupted_build_leaves_store_untouched(tmp_path):
@@ -70,6 +116,8 @@ def test_interrupted_build_leaves_store_untouched(tmp_path):
         api.build(SEEDS, path, progress=interrupt)
     store = api.open_store(path)
     assert triples(store) == before
+    # the staging copy and its journal stay beside the store, for the next build to resume from
+    assert sorted(f.name for f in tmp_path.iterdir()) == [".store.journal", ".store.staging", "store"]
 
 
 def test_graph_uses_eli(seed_store):

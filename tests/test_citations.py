@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import corpus_index
-from ingest.citations.find import find
-from ingest.citations.link import article_references, merge
-from ingest.citations.pinpoint import chain_before, key
-from ingest.citations.resolve import exists, resolve_text
-from ingest.html_text import parse_fragment
+from santelex.ingest import corpus_index
+from santelex.ingest.citations.find import find
+from santelex.ingest.citations.link import article_references, merge
+from santelex.ingest.citations.pinpoint import chain_before, key
+from santelex.ingest.citations.resolve import exists, resolve_text
+from santelex.ingest.html_text import parse_fragment
 from santelex.model import CSP
 
 CSS = "code-de-la-securite-sociale"

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from ingest import uris
+from santelex import uris
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
 from santelex import api, legifrance
 from santelex.cli import main
@@ -47,8 +47,9 @@ def environment(monkeypatch, tmp_path):
 
 
 def run(fake, tmp_path, *args):
+    """The CLI against the stand-in, its rate limit raised (--rate): no test waits on the limiter."""
     return CliRunner().invoke(main, [args[0], "--api-url", fake.api_url, "--token-url", fake.token_url,
-                                     "--store", str(tmp_path / "store"), *args[1:]])
+                                     "--rate", "1000", "--store", str(tmp_path / "store"), *args[1:]])
 
 
 class Clock:
@@ -66,10 +67,10 @@ class Clock:
 
 
 def client(fake, tmp_path, clock=None, **config):
+    """A client on the stand-in whose waits (limiter, backoff) pass on a clock of its own."""
     cfg = legifrance.load_config(tmp_path / "none.toml", api_url=fake.api_url, token_url=fake.token_url,
                                  cache=tmp_path / "cache", **{"rate": 1000.0, **config})
-    if clock is None:
-        return legifrance.Client(cfg)
+    clock = clock or Clock()
     return legifrance.Client(cfg, clock=clock, sleep=clock.sleep)
 
 
@@ -158,7 +159,7 @@ def test_an_interrupted_code_fetch_resumes_from_the_cache(fake, tmp_path):
 
 
 def test_a_bad_api_url(fake, tmp_path):
-    res = CliRunner().invoke(main, ["fetch", "--api-url", "notaurl", "--token-url", fake.token_url,
+    res = CliRunner().invoke(main, ["fetch", "--api-url", "notaurl", "--token-url", fake.token_url, "--rate", "1000",
                                     "--store", str(tmp_path / "store"), "CCH L822-2"])
     assert res.exit_code == 2 and "cannot ask" in res.output and "Traceback" not in res.output
 
@@ -199,7 +200,7 @@ def test_429_storm_backs_off_then_says_so(fake, tmp_path):
     with client(fake, tmp_path, clock, retries=3) as c, pytest.raises(FetchError):
         c.article("LEGIARTI000038814944")
     assert [w for w in clock.waits if w > 0.01] == [1, 2, 4]  # exponential backoff
-    (tmp_path / "config.toml").write_text("[legifrance]\nbackoff = 0.01\nretries = 2\n")
+    (tmp_path / "config.toml").write_text("[legifrance]\nbackoff = 0.001\nretries = 2\n")
     res = run(fake, tmp_path, "fetch", "--config", str(tmp_path / "config.toml"), "CCH L822-2")
     assert res.exit_code == 2 and "429 Too Many Requests" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "store").exists()
@@ -218,6 +219,11 @@ def test_malformed_json_is_refused_and_not_cached(fake, tmp_path):
     with client(fake, tmp_path) as c, pytest.raises(FetchError, match="malformed JSON"):
         c.article("LEGIARTI000038814944")
     assert not list((tmp_path / "cache").rglob("*.json"))
+
+
+def test_the_rate_option_reaches_the_client(fake, tmp_path):
+    res = run(fake, tmp_path, "fetch", "CCH L822-2", "--rate", "0")
+    assert res.exit_code == 2 and "rate must be positive" in res.output and not fake.requests
 
 
 def test_unknown_article_gives_the_nearest_numbers(fake, tmp_path):

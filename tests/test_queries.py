@@ -312,7 +312,7 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from ingest import uris
+    from santelex import uris
     from santelex import api
     st = api.open_store(store_path)
     with st.transaction() as loader:
@@ -428,11 +428,9 @@ def test_annex_violations_from_a_stored_report(oqos_store):
 
 def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     """The annex graph santelex.annex writes and the report santelex validate writes, stored."""
-    annex_mod = pytest.importorskip("santelex.annex")
-    example = paths.EXAMPLES / "annexe-erreurs"
-    if not example.is_dir() or "validate" not in main.commands:
-        pytest.skip("needs examples/annexe-erreurs and santelex validate")
+    from santelex import annex as annex_mod
     from santelex import api
+    example = paths.EXAMPLES / "annexe-erreurs"
     a = annex_mod.read(example)
     report = CliRunner().invoke(main, ["validate", str(example), "--format", "turtle"])
     assert report.exit_code == 1, report.output

@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from ingest import legi_xml, markdown_export, registry, safe_xml, uris
-from ingest.to_rdf import to_quads
+from santelex.ingest import legi_xml, markdown_export, registry, safe_xml
+from santelex import uris
+from santelex.ingest.to_rdf import to_quads
 from santelex import api
 from santelex.cli import main
 from santelex.errors import ReadError

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from ingest import legifrance_html, markdown_export, piste_json, registry, uris
+from santelex.ingest import legifrance_html, markdown_export, piste_json, registry
+from santelex import uris
 from santelex import api
 from santelex.cli import main
 from santelex.errors import ReadError

@@ -36,8 +36,9 @@ def environment(monkeypatch, tmp_path):
 
 
 def run(fake, tmp_path, *args):
+    """The CLI against the stand-in, its rate limit raised (--rate): no test waits on the limiter."""
     return CliRunner().invoke(main, [args[0], "--api-url", fake.api_url, "--token-url", fake.token_url,
-                                     "--store", str(tmp_path / "store"), *args[1:]])
+                                     "--rate", "1000", "--store", str(tmp_path / "store"), *args[1:]])
 
 
 def test_from_the_api_a_new_version(fake, tmp_path):

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-import importlib.util
-
 import httpx
 import pytest
 import rdflib
@@ -40,17 +38,13 @@ ANNEXE_2006 = paths.EXAMPLES / "annexe-2006"
 SVG = "{http://www.w3.org/2000/svg}"
 MAX_UPLOAD_MB = 1
 
-#: the annex validator (santelex/validate.py, santelex/annex.py, examples/) is another module
-needs_validator = pytest.mark.skipif(
-    importlib.util.find_spec("santelex.validate") is None or not ERREURS.is_dir(),
-    reason="the annex validator (santelex/validate.py, examples/annexe-erreurs) is not in this checkout")
-
 
 def expected_report(folder: Path):
     """The validator's own report on a folder: what the page must show."""
     from santelex import validate
 
     return validate.validate(folder)
+
 
 #: a made-up article whose text holds markup: it must reach the page as text
 SCRIPT_ARTICLE = (
@@ -388,7 +382,6 @@ def test_pages_forbid_scripts_and_sniffing(client):
 
 # ----------------------------------------------------------------------------- validation
 
-@needs_validator
 def test_annexe_erreurs_report_shows_every_rule_and_row(client):
     expected = expected_report(ERREURS)
     r = upload(client, zip_folder(ERREURS), "annexe-erreurs.zip")
@@ -419,7 +412,6 @@ def test_annexe_erreurs_report_shows_every_rule_and_row(client):
         res.row for res in expected.results if res.file.endswith("territoires.csv"))
 
 
-@needs_validator
 def test_a_folder_chosen_in_the_browser_is_validated(client):
     expected = expected_report(ERREURS)
     files = [("dossier", (f"annexe-erreurs/{f.name}", f.read_bytes(), "text/csv")) for f in sorted(ERREURS.iterdir())]
@@ -435,7 +427,6 @@ def test_a_folder_chosen_in_the_browser_is_validated(client):
     assert r.status_code == 400 and "Choisissez" in soup(r).select_one("p.alerte").get_text()
 
 
-@needs_validator
 def test_report_downloads_as_json_and_turtle(client):
     expected = expected_report(ERREURS)
     page = soup(upload(client, zip_folder(ERREURS), "annexe-erreurs.zip"))
@@ -455,7 +446,6 @@ def test_report_downloads_as_json_and_turtle(client):
     assert client.get("/validation/rapport/inconnu.json").status_code == 404
 
 
-@needs_validator
 def test_an_xlsx_workbook_is_validated(client, tmp_path):
     import openpyxl
 
@@ -480,7 +470,6 @@ def test_an_xlsx_workbook_is_validated(client, tmp_path):
     assert len(page.select("table.objectifs tbody tr")) == expected.objectives
 
 
-@needs_validator
 def test_an_annex_holding_markup_shows_it_as_text(client, tmp_path):
     folder = tmp_path / "piege"
     shutil.copytree(ANNEXE_2006, folder)
@@ -518,7 +507,6 @@ def _annex_members(prefix: str = "") -> dict[str, bytes]:
     return {prefix + f.name: f.read_bytes() for f in sorted(ERREURS.iterdir())}
 
 
-@needs_validator
 @pytest.mark.parametrize("name, extra, attrs, words", [
     ("parent", {"../../x": b"boom"}, None, "a path leaving the folder"),
     ("absolute", {"/etc/cron.d/x": b"boom"}, None, "an absolute path"),
@@ -543,7 +531,6 @@ def test_unsafe_zips_are_refused(client, web, name, extra, attrs, words):
     assert triple_count(client) == before
 
 
-@needs_validator
 def test_zip_bombs_are_refused_before_inflating(client):
     # 60 MB of zeros in 60 kB: past the budget (5 x the 1 MB upload cap) and 1000 times its size
     buf = io.BytesIO()
@@ -561,7 +548,6 @@ def test_zip_bombs_are_refused_before_inflating(client):
     assert "zip bomb" in soup(r).select_one("p.alerte").get_text()
 
 
-@needs_validator
 def test_a_zip_whose_sizes_lie_is_refused(client):
     # a member declaring 10 bytes that inflates to 3 MB: caught while inflating
     real = b"territoire;cible\n" + b"5301;medecine\n" * 220_000
@@ -581,7 +567,6 @@ def test_uploads_over_the_cap_are_refused(client):
     assert "au plus 1 Mo" in soup(r).select_one("p.alerte").get_text()
 
 
-@needs_validator
 @pytest.mark.parametrize("name, data", [
     ("script.sh", b"#!/bin/sh\nrm -rf /\n"),
     ("annexe.csv", "territoire;cible\n5301;medecine\n".encode()),
@@ -594,7 +579,6 @@ def test_what_is_not_a_zip_is_refused(client, name, data):
     assert soup(r).select_one("p.alerte") is not None
 
 
-@needs_validator
 def test_an_unreadable_annex_names_the_uploaded_file_and_row(client):
     members = _annex_members()
     members["objectifs.csv"] = members["objectifs.csv"].replace(b";27000;", b";vingt-sept mille;", 1)
@@ -605,7 +589,6 @@ def test_an_unreadable_annex_names_the_uploaded_file_and_row(client):
     assert "santelex-upload" not in message  # never the temporary folder
 
 
-@needs_validator
 def test_validation_never_writes_the_store(client, web):
     before = triple_count(client)
     files = sorted((p.name, p.stat().st_mtime_ns) for p in web.store.iterdir())

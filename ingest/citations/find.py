@@ -35,8 +35,8 @@ from typing import NamedTuple
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from ingest import corpus_index
-from ingest.citations.pinpoint import ORDINALS, chain_before
+from santelex.ingest import corpus_index
+from santelex.ingest.citations.pinpoint import ORDINALS, chain_before
 
 # -- building blocks ------------------------------------------------------------------------
 _SP = r"[ \u00a0\u202f]"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ingest.citations.resolve import resolve_paragraphs
+from santelex.ingest.citations.resolve import resolve_paragraphs
 from santelex.model import Reference
 
 

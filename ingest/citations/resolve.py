@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 
-from ingest import corpus_index
-from ingest.citations.find import Candidate, Group, Number, Qualifier, TextName, find, split_triggers, triggers
+from santelex.ingest import corpus_index
+from santelex.ingest.citations.find import Candidate, Group, Number, Qualifier, TextName, find, split_triggers, triggers
 from santelex.model import Reference
 
 _UNRESOLVED_BARE = "article number without a code or a text named, and none to inherit"

@@ -65,6 +65,11 @@ def _parse_folder(folder: str) -> rdflib.Graph:
     return _parse(files)
 
 
+@lru_cache(maxsize=4)
+def _parse_bundled(folder: Path, what: str) -> rdflib.Graph:
+    return _parse(paths.files_of(folder, "*.ttl", what))
+
+
 def read_shapes(shapes) -> rdflib.Graph:
     """A shapes graph: an rdflib graph, a Turtle file, or a folder of them (parsed once)."""
     if isinstance(shapes, rdflib.Graph):
@@ -84,12 +89,12 @@ def _parse_file(path: str) -> rdflib.Graph:
 
 def shapes_graph() -> rdflib.Graph:
     """The bundled shapes (shapes/*.ttl), parsed once; do not modify."""
-    return _parse_folder(str(paths.SHAPES))
+    return _parse_bundled(paths.SHAPES, "the Turtle files of shapes/")
 
 
 def ontology_graph() -> rdflib.Graph:
     """ontology/*.ttl (parsed once; do not modify)."""
-    return _parse_folder(str(paths.ONTOLOGY))
+    return _parse_bundled(paths.ONTOLOGY, "the Turtle files of ontology/")
 
 
 @lru_cache(maxsize=None)

@@ -40,7 +40,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ingest import uris
+from santelex import uris
 from santelex import api
 from santelex import query as q
 from santelex.errors import AnnexError, QueryError, SantelexError, UsageError

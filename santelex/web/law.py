@@ -24,8 +24,9 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
-from ingest import uris
+from santelex import uris
 from santelex import paths
+from santelex.show import in_force
 
 P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
 PREFIX slx: <https://data.santelex.fr/ontology#>
@@ -78,7 +79,7 @@ def _version(tail: str) -> tuple[str, str | None] | None:
     """'/I/3/a' -> ('I/3/a', None); '/version/KEY/alinea-9' -> ('alinea-9', 'KEY'); a citation: None.
 
     A version's subdivisions have the same path under the version as the work's under the
-    work (ingest/uris.py), so a version subdivision leads to the same anchor.
+    work (santelex/uris.py), so a version subdivision leads to the same anchor.
     """
     parts = [p for p in tail.split("/") if p]
     version = None
@@ -334,11 +335,8 @@ def _versions(store, w: ox.NamedNode) -> list[Version]:
         seen.add(r["v"].value)
         out.append(Version(key=_v(r["key"]) or r["v"].value.rsplit("/", 1)[-1], uri=r["v"].value,
                            start=_v(r["start"]), end=_v(r["end"]), status=_v(r["status"]),
-                           in_force=_v(r["snap"]) == "true", source=_v(r["src"]), title=_v(r["title"])))
-    if out and not any(v.in_force for v in out):
-        # no snapshot flag: the one without an end date (the latest such) is taken as in force
-        open_ = [v for v in out if v.end is None] or out
-        open_[-1].in_force = True
+                           in_force=in_force(_v(r["snap"]) == "true", _v(r["start"]), _v(r["end"]),
+                                            _v(r["status"])), source=_v(r["src"]), title=_v(r["title"])))
     return out
 
 
@@ -488,7 +486,7 @@ def article_page(store, work: str, version_key: str | None = None, target: str |
     if page.in_store:
         page.plan = _plan(store, work)
         chosen = [v for v in page.versions if v.key == version_key] if version_key else []
-        page.shown = chosen[0] if chosen else next(v for v in page.versions if v.in_force)
+        page.shown = chosen[0] if chosen else next((v for v in reversed(page.versions) if v.in_force), page.versions[-1])
         cites = _citations(store, w, page.shown.uri)
         present = in_store(store, [c["cited"] for c in cites if c["cited"]])
         page.subs, page.target_found = _tree(store, work, page.shown, cites, present, target)
@@ -545,7 +543,7 @@ def _ontology():
     import rdflib
 
     g = rdflib.Graph()
-    for f in sorted(paths.ONTOLOGY.glob("*.ttl")):
+    for f in paths.files_of(paths.ONTOLOGY, "*.ttl", "the ontology"):
         g.parse(f, format="turtle")
     return g
 

@@ -1,0 +1,1 @@
+"""santelex's vocabularies (Turtle files): installed as the data package ``santelex.ontology``."""

@@ -1,0 +1,1 @@
+"""santelex's named SPARQL queries (``*.rq``): installed as the data package ``santelex.queries``."""
