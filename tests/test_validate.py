@@ -314,3 +314,15 @@ def test_readme_table_of_components_is_the_registry_s():
     rows = [line for line in block.split("<!-- /components -->")[0].splitlines() if line.startswith("| 4.")]
     assert rows == ["| " + " | ".join(r) + " |" for r in components.table()]
     assert len({r[1] for r in components.table()}) == 29       # every SHACL Core component
+
+
+def test_recursive_shapes_are_refused_not_looped_over():
+    shapes = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:Person a sh:NodeShape ; sh:targetClass ex:Person ;
+            sh:property [ sh:path ex:knows ; sh:node ex:Person ] .""", format="turtle")
+    data = [("<http://example.org/a>", "<http://example.org/knows>", "<http://example.org/b>"),
+            ("<http://example.org/b>", "<http://example.org/knows>", "<http://example.org/a>"),
+            ("<http://example.org/a>", f"<{rdflib.RDF.type}>", "<http://example.org/Person>")]
+    with pytest.raises(v.ShapeError, match="Person> refers to itself through NodeConstraintComponent"):
+        v.run_fast(data, shapes=shapes)

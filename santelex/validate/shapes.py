@@ -139,6 +139,27 @@ class Shapes:
             if shape.targets and not shape.deactivated:
                 self.top.append(shape)
         self.top.sort(key=lambda s: s.key)
+        self._refuse_recursion()
+
+    def _refuse_recursion(self) -> None:
+        """SHACL leaves the validation of recursive shapes undefined (§3.4.3): refused, by name."""
+        state: dict[int, int] = {}          # 1: on the current path, 2: done
+
+        def visit(shape: Shape) -> None:
+            state[id(shape)] = 1
+            for comp, param in shape.constraints:
+                for inner in comp.members(param) if comp.members else ():
+                    seen = state.get(id(inner))
+                    if seen == 1:
+                        raise ShapeError(f"the shape {inner.key} refers to itself through {comp.name}: SHACL leaves "
+                                         "recursive shapes undefined and santelex does not validate them")
+                    if seen is None:
+                        visit(inner)
+            state[id(shape)] = 2
+
+        for shape in list(self.shapes.values()):
+            if id(shape) not in state:
+                visit(shape)
 
     def _classes(self) -> set:
         """SHACL instances of rdfs:Class in the shapes graph (implicit class targets, §2.1.3.3)."""
