@@ -143,6 +143,7 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph | None = None,
             found = parallel.split_focus(engine, compiled, top, workers)
         else:
             found = evaluate_all(engine, top)
+        del engine, top       # freed before the collector runs again, not traversed by it
     finally:
         if collecting:
             gc.enable()
