@@ -326,3 +326,12 @@ def test_recursive_shapes_are_refused_not_looped_over():
             ("<http://example.org/a>", f"<{rdflib.RDF.type}>", "<http://example.org/Person>")]
     with pytest.raises(v.ShapeError, match="Person> refers to itself through NodeConstraintComponent"):
         v.run_fast(data, shapes=shapes)
+
+
+def test_the_public_surface_is_pinned():
+    assert sorted(v.__all__) == sorted([
+        "validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast", "run_pyshacl",
+        "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "graph_triples",
+        "store_triples", "file_triples", "path_text", "FAST_COMPONENTS", "SEVERITIES"])
+    assert all(hasattr(v, name) for name in v.__all__)
+    assert {str(p).rsplit("#", 1)[1] for p in v.FAST_COMPONENTS} >= {"hasValue", "qualifiedMinCount", "closed", "in"}
