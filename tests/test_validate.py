@@ -290,6 +290,9 @@ def test_any_rdf_data_against_other_shapes(tmp_path):
     (["--shapes", "/nonexistent/rules", "EXAMPLE"], "/nonexistent/rules: no such shapes file or folder"),
     (["--shapes", "GARBAGE", "EXAMPLE"], "bad.ttl:2: not valid RDF"),
     (["--data", "NOTES"], "--data needs --shapes"),
+    (["--data", "NOTES2", "--shapes", "BADSHAPE"], "sh:pattern '(' is not a regular expression"),
+    (["--data", "NOTES2", "--shapes", "BADCOUNT"], "is not an integer"),
+    (["--data", "NOTES2", "--shapes", "BADPATH"], "is not a SHACL property path"),
     ([], "give an annex"),
 ])
 def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch):
@@ -298,7 +301,16 @@ def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch
     notes = tmp_path / "notes.md"
     notes.write_text("# not RDF\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    named = {"GARBAGE": bad, "EXAMPLE": EXAMPLES[0], "SHAPES": paths.SHAPES, "NOTES": notes}
+    data = tmp_path / "data.ttl"
+    data.write_text(MORE_DATA, encoding="utf-8")
+    shapes = {}
+    for name, body in (("BADSHAPE", 'sh:pattern "("'), ("BADCOUNT", 'sh:path ex:p ; sh:minCount "one"'),
+                       ("BADPATH", 'sh:path "p" ; sh:minCount 1')):
+        shapes[name] = tmp_path / f"{name.lower()}.ttl"
+        shapes[name].write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+                                f"ex:S sh:targetNode ex:h1 ; {body} .\n", encoding="utf-8")
+    named = {"GARBAGE": bad, "EXAMPLE": EXAMPLES[0], "SHAPES": paths.SHAPES, "NOTES": notes, "NOTES2": data,
+             **shapes}
     args = [str(named.get(a, a)) for a in args]
     out = CliRunner().invoke(main, ["validate", *args])
     assert out.exit_code == 2 and said in out.output and "Traceback" not in out.output
