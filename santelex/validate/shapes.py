@@ -28,7 +28,7 @@ def parse_path(sg: rdflib.Graph, node, seen: frozenset = frozenset()) -> tuple:
     if isinstance(node, URIRef):
         return ("p", f"<{node}>")
     if not isinstance(node, BNode) or node in seen:
-        raise ShapeError(f"{node} is not a SHACL property path")
+        raise ShapeError(f"{terms.canon(node)} is not a SHACL property path")
     seen = seen | {node}
     if sg.value(node, RDF.first) is not None:
         steps = tuple(parse_path(sg, s, seen) for s in Collection(sg, node))
@@ -43,7 +43,7 @@ def parse_path(sg: rdflib.Graph, node, seen: frozenset = frozenset()) -> tuple:
         inner = sg.value(node, SH[prop])
         if inner is not None:
             return (op, parse_path(sg, inner, seen))
-    raise ShapeError(f"{node} is not a SHACL property path")
+    raise ShapeError(f"{terms.canon(node)} is not a SHACL property path")
 
 
 def path_text(path: tuple) -> str:
@@ -179,7 +179,10 @@ class Shapes:
         self.shapes[node] = shape
         path = sg.value(node, SH.path)
         if path is not None:
-            shape.path = parse_path(sg, path)
+            try:
+                shape.path = parse_path(sg, path)
+            except ShapeError as e:
+                raise ShapeError(f"{e.message} (sh:path of shape {shape.key})") from None
             shape.path_key = path_text(shape.path)
         sev = sg.value(node, SH.severity)
         if sev is not None:
