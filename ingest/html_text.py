@@ -135,6 +135,11 @@ def _walk(el, out: _Collector, skip_nota: bool):
     out.text(el.tail)
 
 
+#: libxml2 drops a text node over 10 MB (and what follows it) unless told the tree may be huge;
+#: inputs are bounded anyway (ingest/registry.py: MAX_INPUT_BYTES)
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def parse_fragment(html: str) -> tuple[list[str], list[list[Reference]], str | None]:
     """Paragraphs, per-paragraph link references, and the NOTA text (if any) of an article body."""
     nota = None
@@ -142,13 +147,13 @@ def parse_fragment(html: str) -> tuple[list[str], list[list[Reference]], str | N
     if m:
         nota_html = html[m.start():]
         html = html[:m.start()]
-        nota_el = lxml.html.fragment_fromstring(nota_html, create_parent="div")
+        nota_el = lxml.html.fragment_fromstring(nota_html, create_parent="div", parser=_PARSER)
         nota = clean(nota_el.text_content())
         nota = re.sub(r"^NOTA\s*:?\s*", "", nota)
     out = _Collector()
     if html.strip():
         try:
-            root = lxml.html.fragment_fromstring(html, create_parent="div")
+            root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
         except (etree.ParserError, ValueError):
             return [], [], nota
         _walk(root, out, True)

@@ -40,8 +40,11 @@ _NATURES = {"Décret": "decret", "Arrêté": "arrete", "Ordonnance": "ordonnance
 _NAME = re.compile(r"^[A-ZÉ][a-zéèëïîç]+(?:[- ][A-ZÉ][a-zéèëïîç]+)*(?: [A-ZÉ][\w'-]+)+$")
 
 
-def to_date(m) -> date:
-    return date(int(m.group("year")), MONTHS[m.group("month")], int(m.group("day")))
+def to_date(m, name: str | None = None, line: int | None = None) -> date:
+    try:
+        return date(int(m.group("year")), MONTHS[m.group("month")], int(m.group("day")))
+    except ValueError:  # "31 février", "0 janvier 2005", year 0
+        raise ReadError(f"no such date: {m.group(0)!r}", name, line) from None
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -100,14 +103,14 @@ def read(name: str, data: bytes):
         if any(f in line for f in _FURNITURE):
             m = _BANNER.search(line)
             if m:
-                jo_number, jo_date = m.group("num"), to_date(m)
+                jo_number, jo_date = m.group("num"), to_date(m, name, n)
             continue
         if state == "head":
             m = _TITLE.match(line)
             if m and title is None:
                 nature = _NATURES[m.group("nature")]
                 number = m.group("number")
-                doc_date = to_date(m)
+                doc_date = to_date(m, name, n)
                 title = line
                 continue
             m = _NOR.match(line)
@@ -130,7 +133,7 @@ def read(name: str, data: bytes):
             continue
         m = _SIGNED.match(line)
         if m:
-            signed = to_date(m)
+            signed = to_date(m, name, n)
             state = "signature"
             continue
         if state == "article":
@@ -187,8 +190,8 @@ def read(name: str, data: bytes):
             subdivisions=build_tree(own, refs),
             source=Source(name, line_no, "jo-text"), text_id=text_id,
             version=f"{nature}-{number}" if number else None))
-        amendments.extend(_application_rules(num, own, context))
-    signatories = tuple(s.rstrip(",.") for s in signature if _NAME.match(s))
+        amendments.extend(_application_rules(num, own, context, name, line_no))
+    signatories = tuple(s for s in (s.rstrip(",.") for s in signature) if _NAME.match(s))
     eli = None
     if nor and doc_date and nature in ("decret", "arrete", "ordonnance", "loi"):
         eli = (f"https://www.legifrance.gouv.fr/eli/{nature}/{doc_date.year}/{doc_date.month}/"
@@ -216,7 +219,8 @@ def _inserted_articles(name, quoted, intro, titles, nature, number) -> list[Arti
         m = _INSERTED.match(content)
         if m:
             num = re.sub(r"[\s.*]", "", m.group("num"))
-            groups.append((num, n, [content[m.end():].strip()]))
+            first = content[m.end():].strip()  # the text may start on the next line
+            groups.append((num, n, [first] if first else []))
             continue
         if groups:
             groups[-1][2].append(content)
@@ -233,6 +237,8 @@ def _inserted_articles(name, quoted, intro, titles, nature, number) -> list[Arti
     hierarchy = tuple(heads + extra_heads)
     out = []
     for num, n, paragraphs in groups:
+        if not paragraphs:
+            raise ReadError(f"the article {num} this text writes into the {code} has no text", name, n)
         refs = [resolve_text(p, source_code=code, text_context={"code": code, "article": num})
                 for p in paragraphs]
         out.append(Article(
@@ -247,7 +253,7 @@ def _inserted_articles(name, quoted, intro, titles, nature, number) -> list[Arti
 _RANGE = re.compile(r"articles? (?P<a>[A-Z]\. ?\d[\d-]*)(?: à (?P<b>[A-Z]\. ?\d[\d-]*))? du (?P<code>code [a-zé' ]+?)(?= |,|\.|$)")
 
 
-def _application_rules(num: str, paragraphs: list[str], context) -> list[Amendment]:
+def _application_rules(num: str, paragraphs: list[str], context, name: str, line: int) -> list[Amendment]:
     """Article 3-style rules: from when new articles apply, until when old ones remain."""
     from santelex.ingest.corpus_index import sort_key  # noqa: F401  (same ordering as ranges)
     out = []
@@ -266,14 +272,23 @@ def _application_rules(num: str, paragraphs: list[str], context) -> list[Amendme
         codes = [r.target_code for r in resolve_text(p, None, context) if r.target_article == first]
         code = codes[0] if codes else context.get("code")
         last = re.sub(r"[\s.]", "", m.group("b")) if m.group("b") else first
-        out.append(Amendment(kind, num, code, tuple(_span(first, last)), condition=p))
+        out.append(Amendment(kind, num, code, tuple(_span(first, last, name, line)), condition=p))
     return out
 
 
-def _span(first: str, last: str) -> list[str]:
+#: more articles than any chapter of a code numbers under one head: a range beyond is a typo
+MAX_RANGE = 1000
+
+
+def _span(first: str, last: str, name: str | None = None, line: int | None = None) -> list[str]:
     """D712-1 .. D712-13: every number between, by the last dash-separated component."""
     head_a, _, tail_a = first.rpartition("-")
     head_b, _, tail_b = last.rpartition("-")
-    if head_a != head_b or not (tail_a.isdigit() and tail_b.isdigit()):
+    if head_a != head_b or not (tail_a.isdigit() and tail_b.isdigit()) or not (
+            0 <= int(tail_b) - int(tail_a) <= 1000):  # "D. 712-1 à D. 712-99999999": a misprint
         return [first, last] if first != last else [first]
+    count = int(tail_b) - int(tail_a) + 1
+    if not 0 < count <= MAX_RANGE:
+        raise ReadError(f"the range of articles {first} to {last} is {'reversed' if count <= 0 else 'too long'} "
+                        f"({count} articles)", name, line)
     return [f"{head_a}-{i}" for i in range(int(tail_a), int(tail_b) + 1)]

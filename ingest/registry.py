@@ -8,9 +8,14 @@ member by member, in place: an archive is never unpacked to disk.
 """
 from __future__ import annotations
 
+import bz2
+import gzip
 import importlib
+import lzma
 import os
+import re
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -92,52 +97,98 @@ class Input:
     data: bytes
 
 
+#: bytes of one input (a file, a folder's file, an archive member): a larger one is refused
+#: before it is read (an archive's member by the size its tar header gives)
+MAX_INPUT_BYTES = 32 * 2**20
+
+
+def check_size(size: int, name: str, where: str | None = None) -> None:
+    if size > MAX_INPUT_BYTES:
+        raise ReadError(f"{where + ': ' if where else ''}a file of {size / 2**20:,.0f} MB: inputs are read "
+                        f"up to {MAX_INPUT_BYTES >> 20} MB each", name)
+
+
+def _read_file(f: Path, shown: str) -> bytes:
+    try:
+        check_size(f.stat().st_size, shown)
+        return f.read_bytes()
+    except OSError as e:
+        raise ReadError(f"cannot read: {e.strerror or e}", shown) from None
+
+
 def iter_inputs(path: str | os.PathLike, skipped: list[str] | None = None) -> Iterator[Input]:
     """Every readable file under ``path``: the file itself, a folder's files, an archive's members.
 
     In a folder, files of no known format are passed over and their names added to ``skipped``
-    (when given); a file named on its own is always read (its reader says if it cannot).
+    (when given); a file named on its own is always read (its reader says if it cannot).  A
+    folder or an archive holding no readable file is an error, as is a truncated archive (its
+    compressed stream must reach its end marker).
     """
     p = Path(path)
     if not p.exists():
         raise ReadError("no such file or folder", str(path))
     if p.is_dir():
+        found = 0
         for f in sorted(p.rglob("*")):
             if not f.is_file():
                 continue
-            name = str(f.relative_to(p.parent))
-            try:
-                data = f.read_bytes()
-            except OSError as e:
-                raise ReadError(f"cannot read: {e.strerror or e}", str(f)) from None
+            shown = str(f.relative_to(p.parent))
+            data = _read_file(f, shown)
             if _known(f.name, data[:2048]):
-                yield Input(name, data)
+                found += 1
+                yield Input(shown, data)
             elif skipped is not None:
-                skipped.append(name)
+                skipped.append(shown)
+        if not found:
+            raise ReadError("nothing to read: no file in this folder is of a format santelex reads", str(path))
         return
     if p.name.lower().endswith(_ARCHIVES):
         yield from _iter_archive(p)
         return
-    yield Input(str(path), p.read_bytes())
+    yield Input(str(path), _read_file(p, str(path)))
+
+
+_MAGIC = ((b"\x1f\x8b", gzip.open), (b"\xfd7zXZ\x00", lzma.open), (b"BZh", bz2.open))
+
+
+def decompressed(p: Path):
+    """The archive's tar stream, decompressed by the format its first bytes say (not its name)."""
+    with open(p, "rb") as f:
+        head = f.read(6)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return opener(p, "rb")
+    return open(p, "rb")
 
 
 def _iter_archive(p: Path) -> Iterator[Input]:
+    found = 0
+    last = ""
     try:
-        with tarfile.open(p, mode="r|*") as tar:
+        with decompressed(p) as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
             for member in tar:
                 name = member.name
                 if name.startswith("/") or ".." in Path(name).parts:
-                    raise ReadError(f"archive member {name!r} has an unsafe path; refused", str(p))
-                if not member.isfile() or not name.lower().endswith(_member_suffixes()):
-                    continue
-                f = tar.extractfile(member)
-                yield Input(name[2:] if name.startswith("./") else name, f.read())
-    except (tarfile.TarError, EOFError, OSError) as e:
-        raise ReadError(f"broken archive: {e}", str(p)) from None
-    except Exception as e:  # lzma/zlib errors surface as their own classes
-        if type(e).__module__ in ("lzma", "zlib", "_lzma", "gzip", "_compression"):
-            raise ReadError(f"broken archive: {e}", str(p)) from None
-        raise
+                    raise ReadError(f"archive member {name[:200]!r} has an unsafe path; refused", str(p))
+                if member.isfile() and name.lower().endswith(_member_suffixes()):
+                    check_size(member.size, str(p), f"member {name[:200]}")
+                    f = tar.extractfile(member)
+                    data = f.read()
+                    if len(data) != member.size:
+                        raise EOFError(f"member {name[:200]} is cut short")
+                    found += 1
+                    last = name
+                    yield Input(name[2:] if name.startswith("./") else name, data)
+                tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
+            # the compressed stream must go on to its end marker: a cut archive is refused
+            while raw.read(1 << 20):
+                pass
+    except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as e:
+        where = f"after member {last[:200]}" if last else "before its first file"
+        raise ReadError(f"broken or truncated archive ({where}): {e}", str(p)) from None
+    if not found:
+        raise ReadError(f"nothing to read: the archive holds no file ending in {', '.join(_member_suffixes())}",
+                        str(p))
 
 
 def is_archive(path: str | os.PathLike) -> bool:
@@ -174,7 +225,31 @@ def read_input(item: Input, format: str | None = None):
     if b"\x00" in item.data[:4096]:
         raise ReadError("binary file, not a legal text", item.name)
     reader = get(format) if format else for_input(item.name, item.data[:2048])
-    return reader.read(item.name, item.data)
+    long = _LONG_NUMBER.search(item.data)
+    if long:
+        end = long.end()
+        while end < len(item.data) and item.data[end:end + 1].isdigit():
+            end += 1
+        raise ReadError(f"a number of {end - long.start():,} digits: numbers are read up to "
+                        f"{MAX_DIGITS} digits", item.name, item.data.count(b"\n", 0, long.start()) + 1)
+    return _wrapped(reader.read(item.name, item.data), item.name)
+
+
+#: digits in one number of a legal text (identifiers have 20 at most); longer runs are refused
+#: before they reach a reader (Python refuses to convert more than 4,300 digits to an integer)
+MAX_DIGITS = 100
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+
+
+def _wrapped(docs, name: str):
+    """The reader's documents; a number too long for Python (in digits of another script, which
+    the byte check above does not see) is a ReadError naming the file."""
+    try:
+        yield from docs
+    except ValueError as e:
+        if "integer string conversion" in str(e):
+            raise ReadError("a number too long to read (more than 4,300 digits)", name) from None
+        raise
 
 
 def _is_jo(head: bytes) -> bool:

@@ -25,6 +25,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from santelex import uris
 from santelex.ingest.citations.pinpoint import key as pinpoint_key
+from santelex.errors import ReadError
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -185,6 +186,12 @@ def article_quads(art: Article, out: _Emitter, source: NamedNode, text_uri: str 
     if art.code:
         work = uris.article(art.code, art.number)
         container = _hierarchy(out, art)
+    elif text_uri is None:
+        src = art.source
+        raise ReadError(f"article {art.number[:40]}: no code to place it in (a lone Markdown file takes "
+                        "its code from its Legifrance links, and it has none); put it in a folder "
+                        "named after its code, e.g. code-de-la-sante-publique/",
+                        src.file if src else None, src.line if src else None)
     else:
         work = uris.text_article(text_uri, art.number)
         container = NamedNode(text_uri)

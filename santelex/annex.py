@@ -41,6 +41,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from santelex import workbook
 from santelex.errors import AnnexError
 
 __all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "read", "triples", "ntriples", "ntriples_many", "node_iris", "iri",
@@ -150,6 +151,7 @@ def _display(source: str, name: str) -> str:
 
 def _read_csv(path: Path, name: str) -> Table:
     shown = str(path)
+    workbook.check_csv_size(path, shown)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -167,7 +169,18 @@ def _read_csv(path: Path, name: str) -> Table:
     if not lines or not lines[0].strip():
         raise AnnexError(f"empty file: the header must be {','.join(COLUMNS[name])}", shown, 1)
     delimiter = _delimiter(lines[0], name, shown)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    del lines
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) > workbook.MAX_ROWS + 1:
+                workbook.check_rows(len(records) - 1, shown, reader.line_num)
+    except csv.Error as e:  # a cell past the csv module's own limit (128 KB), a NUL byte
+        what = (f"a cell of more than {csv.field_size_limit():,} characters (at most {workbook.MAX_CELL:,})"
+                if "field larger" in str(e) else f"not a readable CSV row: {e}")
+        raise AnnexError(what, shown, reader.line_num) from None
     return _table(shown, name, records)
 
 
@@ -218,12 +231,16 @@ def _table(shown: str, name: str, records: list[list[str]]) -> Table:
     if sorted(header) != sorted(expected):
         _column_error(header, expected, shown)
     rows = []
+    workbook.check_rows(len(records) - 1, shown, workbook.MAX_ROWS + 2)
     for number, record in enumerate(records[1:], start=2):
         cells = [c.strip() for c in record]
         if not any(cells):
             continue
         if len(cells) != len(header):
             raise AnnexError(f"{len(cells)} cells where the header has {len(header)}", shown, number)
+        for column, cell in zip(header, cells):
+            if len(cell) > workbook.MAX_CELL:
+                workbook.check_cell(cell, shown, number, column)
         rows.append((number, dict(zip(header, cells))))
     return shown, rows
 
@@ -231,6 +248,10 @@ def _table(shown: str, name: str, records: list[list[str]]) -> Table:
 def _read_workbook(path: Path) -> dict[str, Table]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    if path.suffix.lower() in (".xls", ".ods"):
+        raise AnnexError(f"{path.suffix} workbooks are not read (their size cannot be measured before "
+                         "reading): save the annex as .xlsx", str(path))
+    workbook.check_workbook(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = {s.casefold().removesuffix(".csv"): s for s in book.sheet_names}
@@ -284,12 +305,19 @@ def parse_date(text: str, file: str, row: int, column: str) -> date | None:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    raise AnnexError(f"column {column!r}: {text!r} is not a date (YYYY-MM-DD)", file, row)
+    raise AnnexError(f"column {column!r}: {text[:40]!r} is not a date (YYYY-MM-DD)", file, row)
+
+
+#: characters of a number (the counts of an annex have a few digits)
+MAX_NUMBER = 30
 
 
 def parse_number(text: str, file: str, row: int, column: str) -> Number | None:
     if not text:
         return None
+    if len(text) > MAX_NUMBER:
+        raise AnnexError(f"column {column!r}: {len(text):,} characters where a number is expected "
+                         f"(at most {MAX_NUMBER})", file, row)
     if text.isascii() and text.isdigit():
         return int(text)
     compact = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")

@@ -672,7 +672,7 @@ def _members(info: ArchiveInfo) -> Iterator[tuple[str, tarfile.TarFile, tarfile.
     """(path in the base, tar, member) for every file of the archive, streamed, paths checked."""
     p = str(info.path)
     try:
-        with tarfile.open(info.path, mode="r|gz") as tar:
+        with registry.decompressed(info.path) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
                 raw = member.name
                 if raw.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", raw) or ".." in PurePosixPath(
@@ -687,6 +687,8 @@ def _members(info: ArchiveInfo) -> Iterator[tuple[str, tarfile.TarFile, tarfile.
                     parts = parts[1:]
                 yield "/".join(parts), tar, member
                 tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
+            while stream.read(1 << 20):  # the gzip stream must go on to its end: a cut archive is refused
+                pass
     except (tarfile.TarError, EOFError, zlib.error) as e:
         raise ReadError(f"broken or truncated archive: {e}", p) from None
     except OSError as e:
@@ -694,6 +696,7 @@ def _members(info: ArchiveInfo) -> Iterator[tuple[str, tarfile.TarFile, tarfile.
 
 
 def _read(tar: tarfile.TarFile, member: tarfile.TarInfo, archive: Path) -> bytes:
+    registry.check_size(member.size, str(archive), f"member {member.name[:200]}")
     try:
         f = tar.extractfile(member)
         return f.read() if f is not None else b""

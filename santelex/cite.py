@@ -258,13 +258,9 @@ def extract(paths, format: str | None = None, skipped: list[str] | None = None) 
     for path in paths:
         if not Path(path).exists():
             raise UsageError("no such file or folder", str(path))
-        found = 0
-        for item in registry.iter_inputs(path, skipped):
-            found += 1
+        for item in registry.iter_inputs(path, skipped):  # nothing readable: ReadError
             for doc in registry.read_input(item, format):
                 yield from _document_records(doc, index)
-        if not found:
-            raise UsageError("nothing to read: no file of a format santelex reads", str(path))
 
 
 __all__ = ["Citation", "Dangling", "FIELDS", "cites", "cited_by", "closure", "dangling", "extract",

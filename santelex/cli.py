@@ -5,6 +5,7 @@ usage, 130 interrupted.  Every SantelexError is printed as one line, without tra
 """
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -18,6 +19,19 @@ from santelex.errors import SantelexError
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
+
+
+class _Notice(logging.Handler):
+    """santelex's notices (``logging.getLogger("santelex")``, warnings and up): one line on stderr."""
+
+    def emit(self, record):
+        click.echo(f"santelex: {record.getMessage()}".replace("\n", " "), err=True)
+
+
+_log = logging.getLogger("santelex")
+if not any(isinstance(h, _Notice) for h in _log.handlers):
+    _log.addHandler(_Notice(logging.WARNING))
+    _log.propagate = False
 
 
 class Group(click.Group):

@@ -77,7 +77,7 @@ def _list():
 @click.option("--list", "list_", is_flag=True, help="List the named queries and what they answer.")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="Stop waiting after this many seconds (0: no limit).")
-@click.option("--max-results", type=int, default=None, help="Keep at most this many rows.")
+@click.option("--max-results", type=click.IntRange(min=1), default=None, help="Keep at most this many rows.")
 @click.option("--store", "store", default=None,
               help="Store folder or sparql+http://host:port/… (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
 def command(query, params, file, fmt, list_, timeout, max_results, store):
@@ -90,6 +90,10 @@ def command(query, params, file, fmt, list_, timeout, max_results, store):
       santelex query citation-count -p code=csp --format csv
       santelex query --file my.rq
       santelex query "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    Your own queries may use SERVICE <http://…>: this command sends those requests, as
+    you asked (santelex serve, the public endpoint, refuses SERVICE unless allowed).
+    In CSV output a text starting with =, +, - or @ gets a leading ' (spreadsheet formulas).
 
     Exit status: 0, or 1 when a query that looks for problems (dangling-citations,
     annex-violations) finds some; 2 on a malformed query, a bad parameter or a timeout.

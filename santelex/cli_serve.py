@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 
 import click
@@ -31,6 +32,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _host(entry: str) -> str:
+    """An --allow-service entry: HOST or HOST:PORT, no scheme nor path."""
+    entry = entry.strip().lower()
+    host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    if not re.fullmatch(r"[a-z0-9._\-\[\]:]+", host or "x") or not host or (port and not port.isdigit()):
+        raise UsageError(f"--allow-service takes a host name or host:port, not {entry!r}")
+    return entry
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (loopback by default; the endpoint has no authentication).")
@@ -43,9 +53,11 @@ def _is_loopback(host: str) -> bool:
               help="Queries answered at the same time (one process each).")
 @click.option("--max-upload", default=20, show_default=True, type=click.IntRange(min=1),
               help="Largest annex the validation page accepts, in MB.")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
+              help="Let queries use SERVICE <http(s)://HOST…> (repeatable); without it every SERVICE is refused (400).")
 @click.option("--store", "store", default=None,
               help="Store folder or sparql+http://host:port/… (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
-def command(host, port, timeout, max_results, workers, max_upload, store):
+def command(host, port, timeout, max_results, workers, max_upload, allow_service, store):
     """Serve the store over the SPARQL 1.1 Protocol, read-only, at /sparql, and the web
     pages (article, citation neighbourhood, annex validation, SPARQL box) at /.
 
@@ -69,4 +81,5 @@ def command(host, port, timeout, max_results, workers, max_upload, store):
         click.echo(f"santelex: warning: listening on {host}, not loopback: anyone who can reach this "
                    "machine can query the store", err=True)
     serve(str(store) if store else None, host=host, port=port, timeout=timeout,
-          max_results=max_results, workers=workers, max_upload=max_upload * 1024 * 1024)
+          max_results=max_results, workers=workers, max_upload=max_upload * 1024 * 1024,
+          allow_service=tuple(_host(h) for h in allow_service))

@@ -462,7 +462,6 @@ def fetch_article(client: Client, ident: str, out: Fetched, versions: bool = Tru
 
 def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None = None) -> Fetched:
     """Ask Legifrance for what ``what`` names (an article, a text, a code's LEGITEXT id)."""
-    from santelex import uris
     from santelex.ingest import official
     out = out if out is not None else Fetched()
     w = re.sub(r"\s+", " ", what.strip())
@@ -582,7 +581,6 @@ def toc_articles(toc: dict) -> list[dict]:
 def fetch_code(client: Client, code: str, out: Fetched | None = None, versions: bool = False,
                progress: Callable[[str, int | None], None] | None = None, day: date | None = None) -> Fetched:
     """A whole code: its table of contents (in force ``day``, default today), then each article."""
-    from santelex import uris
     out = out if out is not None else Fetched()
     from santelex.archives import resolve_codes
     (legitext, slug), = sorted(resolve_codes([code]).items())[-1:]

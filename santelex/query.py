@@ -191,60 +191,7 @@ def _param(value: str, file: str, line: int) -> Param:
 
 # -- checking and binding --------------------------------------------------------------------
 
-_TOKEN = re.compile(r"""<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\#[^\n]*|[A-Za-z_][\w-]*:?|\S""")
-_UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
-
-
-def first_keyword(text: str) -> str:
-    """The first keyword after the prologue (PREFIX/BASE), comments skipped; '' if none."""
-    skip = 0
-    for tok in _TOKEN.findall(text):
-        if tok.startswith("#"):
-            continue
-        low = tok.lower()
-        if skip:
-            skip -= 1
-            continue
-        if low == "prefix":
-            skip = 2
-            continue
-        if low == "base":
-            skip = 1
-            continue
-        return low
-    return ""
-
-
-def is_update(text: str) -> bool:
-    return first_keyword(text) in _UPDATE_WORDS
-
-
-def check(text: str, file: str = "<query>") -> str:
-    """'select', 'ask', 'construct' or 'describe'; QueryError (with line, column) otherwise.
-
-    The text goes through Oxigraph's own parser (on an empty in-memory store: nothing is
-    evaluated); updates are refused before that.
-    """
-    if is_update(text):
-        raise QueryError("updates are not allowed: santelex runs read-only queries "
-                         "(SELECT, ASK, CONSTRUCT, DESCRIBE)", file)
-    try:
-        res = ox.Store().query(text)
-    except SyntaxError as e:
-        raise syntax_error(e, file) from None
-    if isinstance(res, ox.QuerySolutions):
-        return "select"
-    if isinstance(res, ox.QueryBoolean):
-        return "ask"
-    return "describe" if first_keyword(text) == "describe" else "construct"
-
-
-def syntax_error(e: SyntaxError, file: str) -> QueryError:
-    msg = str(e)
-    m = re.search(r"error at (\d+):(\d+)(?:-\d+:\d+)?:\s*(.*)", msg, re.S)
-    if m:
-        return QueryError(f"malformed SPARQL: {m.group(3).strip()}", file, int(m.group(1)), int(m.group(2)))
-    return QueryError(f"malformed SPARQL: {msg}", file)
+from santelex.sparql_text import check  # noqa: E402
 
 
 def bind(query: NamedQuery, raw: dict[str, str], store=None) -> dict[str, ox.NamedNode | ox.Literal]:
@@ -432,7 +379,25 @@ def serialize(result: Result, fmt: str) -> bytes:
     if result.kind in ("construct", "describe"):
         variables = ["s", "p", "o"]
         rows = [(t.subject, t.predicate, t.object) for t in result.triples]
+    if fmt == "csv":
+        rows = [tuple(defuse(t) for t in row) for row in rows]
     return _solutions(variables, rows).serialize(format=target)
+
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def defuse(term):
+    """A literal whose text a spreadsheet would run as a formula, quoted for CSV output.
+
+    A CSV cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab, a carriage return) is read
+    by spreadsheets as a formula (``=cmd|' /C calc'!A0``): it gets a leading ``'``, which they
+    show as text.  Numbers (``-5``, ``+1.5e3``) are left as they are: they are not formulas.
+    """
+    if isinstance(term, ox.Literal) and _FORMULA.match(term.value) and not _NUMBER.match(term.value):
+        return ox.Literal("'" + term.value)
+    return term
 
 
 def _solutions(variables: list[str], rows: list[tuple]) -> ox.QuerySolutions:

@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
+from santelex import sparql_text
 from santelex.errors import QueryError, SantelexError, StoreError
 from santelex.store import PREFIXES, bind_values
 
@@ -127,10 +128,9 @@ class RemoteStore:
     # -- reading ---------------------------------------------------------------------------
     def query(self, sparql: str, substitutions: dict | None = None, **kw):
         """Like Store.query: QuerySolutions, QueryBoolean, or a list of Triples."""
-        from santelex import query as q
         if substitutions:
             sparql = bind_values(sparql, substitutions)
-        kind = q.check(sparql, "query")
+        kind = sparql_text.check(sparql, "query")
         graph = kind in ("construct", "describe")
         params = UNION_MODES[self._union_mode()]
         accept = "application/n-triples" if graph else "application/sparql-results+json"

@@ -11,10 +11,17 @@ union of all graphs as their default graph.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import gc
+import glob
+import hashlib
 import json
+import logging
 import os
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +32,7 @@ import pyoxigraph as ox
 from santelex.errors import QueryError, SantelexError, StoreError
 
 UNION = {"use_default_graph_as_union": True}
+log = logging.getLogger("santelex")
 
 
 def _open(path: Path, read_only: bool = False) -> ox.Store:
@@ -41,12 +49,128 @@ def _open(path: Path, read_only: bool = False) -> ox.Store:
 
 
 def _recover(path: Path) -> None:
-    """Finish or undo a swap interrupted between its two renames."""
+    """Finish or undo a swap interrupted between its two renames (only when no build holds the
+    lock: a build in progress may be between them, and only it may touch its folders)."""
     old = path.with_name(path.name + ".old")
-    if not path.exists() and old.exists():
-        old.rename(path)
-    elif old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    if not old.exists():
+        return
+    with BuildLock(path, wait=False, quiet=True) as lock:
+        if not lock.held:
+            return
+        if not path.exists() and old.exists():
+            old.rename(path)
+        elif old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class BuildLock:
+    """One build at a time per store, across processes: ``.NAME.lock`` beside the store.
+
+    The file is locked with ``flock`` for the whole build (the kernel releases it when the
+    holder dies, however it dies) and holds the holder's pid and start time, so that a second
+    build is refused naming the first.  The file stays, emptied, when a build ends: a file
+    still naming a pid that no longer holds the lock is a build that was killed, whose lock
+    is taken over (``taken_over`` says whose).  ``quiet``: lock without writing a pid (a
+    short recovery by a reader).
+    """
+
+    def __init__(self, path: Path, wait: bool = False, quiet: bool = False):
+        self.path = path.with_name(f".{path.name}.lock")
+        self.store = path
+        self.wait = wait
+        self.quiet = quiet
+        self.held = False
+        self.taken_over: str = ""
+        self._fd: int | None = None
+
+    def __enter__(self) -> "BuildLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise StoreError(f"cannot create the lock file {self.path.name}: {e.strerror or e}",
+                             str(self.store)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = _read_lock(fd)
+            os.close(fd)
+            if self.quiet:
+                return self
+            who = f"santelex process {holder['pid']}" if holder.get("pid") else "another santelex process"
+            since = f" (since {holder['since']})" if holder.get("since") else ""
+            raise StoreError(f"the store is being written by {who}{since}: one build at a time; "
+                             "wait for it to finish", str(self.store)) from None
+        self._fd, self.held = fd, True
+        _LOCK_FDS.add(fd)
+        if not self.quiet:
+            previous = _read_lock(fd)
+            if previous.get("pid") and int(previous["pid"]) != os.getpid():
+                self.taken_over = str(previous["pid"])
+            record = json.dumps({"pid": os.getpid(), "since": time.strftime("%Y-%m-%d %H:%M:%S")})
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, record.encode() + b"\n", 0)
+        return self
+
+    def __exit__(self, *exc):
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            if not self.quiet:
+                os.ftruncate(fd, 0)
+        finally:
+            self.held = False
+            _LOCK_FDS.discard(fd)
+            os.close(fd)  # releases the flock
+
+
+#: lock files this process holds open; a forked child (a worker) closes its copies, so that the
+#: lock goes with the build's own process, not with workers that outlive it
+_LOCK_FDS: set[int] = set()
+
+
+def _close_lock_fds():
+    for fd in list(_LOCK_FDS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _LOCK_FDS.clear()
+
+
+os.register_at_fork(after_in_child=_close_lock_fds)
+
+
+def _read_lock(fd: int) -> dict:
+    try:
+        data = os.pread(fd, 4096, 0)
+        return json.loads(data) if data.strip() else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``): at no instant is
+    either path missing.  False where the system cannot (then two renames are used)."""
+    global _RENAMEAT2
+    if _RENAMEAT2 is None:
+        try:
+            _RENAMEAT2 = ctypes.CDLL(None, use_errno=True).renameat2
+        except (AttributeError, OSError):
+            _RENAMEAT2 = False
+    if not _RENAMEAT2:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if _RENAMEAT2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+_RENAMEAT2 = None
 
 
 def bind_values(sparql: str, bindings: dict) -> str:
@@ -55,17 +179,15 @@ def bind_values(sparql: str, bindings: dict) -> str:
     The values are pyoxigraph terms, written in their N-Triples form (escaped by Oxigraph),
     never user text pasted into the query: a value can only ever match or not match.
     """
-    import re as _re
+    from santelex.sparql_text import where_brace
     for k, v in bindings.items():
         if not isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
             raise QueryError(f"parameter {k!r} must be an RDF term")
     block = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in bindings.items())
-    m = _re.search(r"\bWHERE\s*\{", sparql, _re.I)
-    if m is None:
-        m = _re.search(r"\{", sparql)
-    if m is None:
+    at = where_brace(sparql)  # comments, strings and IRIs skipped
+    if at is None:
         raise QueryError("query has no WHERE clause to bind parameters in")
-    return sparql[:m.end()] + " " + block + " " + sparql[m.end():]
+    return sparql[:at] + " " + block + " " + sparql[at:]
 
 
 class Store:
@@ -78,17 +200,23 @@ class Store:
 
     @property
     def exists(self) -> bool:
-        return self.path.exists() and any(self.path.iterdir())
+        return self.path.is_dir() and any(self.path.iterdir())
 
     @property
     def oxigraph(self) -> ox.Store:
         if self._store is None:
+            if self.path.exists() and not self.path.is_dir():
+                raise StoreError("not a store folder: a file has this name", str(self.path))
             if not self.exists:
                 if self.read_only:
                     raise StoreError("no store here yet: run 'santelex build' first", str(self.path))
                 self.path.mkdir(parents=True, exist_ok=True)
+                _open(self.path)  # an empty store, created
+                gc.collect()
             _recover(self.path)
-            self._store = _open(self.path, self.read_only)
+            # the live store is only ever written by a transaction, which holds the build lock
+            # and opens it itself: reading it never takes Oxigraph's writer lock from a build
+            self._store = _open(self.path, read_only=True)
         return self._store
 
     def close(self):
@@ -132,18 +260,39 @@ class Store:
     def transaction(self, key: str = ""):
         """Yield a Loader on a staging copy; swap it in only if the block completes.
 
-        ``key`` names the job (e.g. a fingerprint of the inputs).  If a build with the
-        same key was interrupted (Ctrl-C, kill, crash) on the same live store, its staging
-        folder and journal are still there and the build resumes from them: the Loader's
-        ``done`` set holds the inputs already loaded.  A SantelexError (bad input) discards
-        the staging folder; the live store is untouched in every case.
+        One transaction at a time per store, across processes (``BuildLock``): a second
+        build is refused, naming the first.  The staging folder and journal are named after
+        ``key`` (a fingerprint of the inputs; a random name without one), so no two jobs ever
+        share them.  If a build with the same key was interrupted (Ctrl-C, kill, crash) on the
+        same live store, its staging folder and journal are still there and the build resumes
+        from them: the Loader's ``done`` set holds the inputs already loaded; the leftovers of
+        other jobs are removed.  A SantelexError (bad input) discards the staging folder; the
+        live store is untouched in every case.  The swap exchanges the two folders in one
+        step where the system can (Linux), so the live path always holds a whole store.
         """
         if self.read_only:
             raise StoreError("the store is open read-only", str(self.path))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _recover(self.path)
-        staging = self.path.with_name(f".{self.path.name}.staging")
-        journal_path = self.path.with_name(f".{self.path.name}.journal")
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError("not a store folder: a file has this name", str(self.path))
+        with BuildLock(self.path) as lock:
+            if lock.taken_over:
+                log.warning("%s: the last build (santelex process %s) was stopped before its end; "
+                            "its lock is taken over", self.path, lock.taken_over)
+            yield from self._transaction(key)
+
+    def _transaction(self, key: str):
+        old = self.path.with_name(self.path.name + ".old")
+        if not self.path.exists() and old.exists():
+            old.rename(self.path)
+        elif old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        tag = hashlib.sha1(key.encode()).hexdigest()[:16] if key else uuid.uuid4().hex[:16]
+        staging = self.path.with_name(f".{self.path.name}.staging-{tag}")
+        journal_path = self.path.with_name(f".{self.path.name}.journal-{tag}")
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*"):
+            if leftover.name.startswith((f".{self.path.name}.staging", f".{self.path.name}.journal")) \
+                    and leftover not in (staging, journal_path):
+                _remove(leftover)  # an interrupted job with other inputs: it will not resume
         base = self.build_id()
         journal = _read_journal(journal_path)
         if staging.exists() and not (journal.get("key") == key and journal.get("base") == base and key):
@@ -152,9 +301,12 @@ class Store:
         if not staging.exists():
             journal = {"key": key, "base": base, "done": []}
             if self.exists:
-                self.oxigraph.flush()
-                self.oxigraph.backup(str(staging))
                 self.close()
+                live = _open(self.path)
+                live.flush()
+                live.backup(str(staging))
+                del live
+                gc.collect()
         _write_journal(journal_path, journal)
         loader = Loader(_open(staging), journal_path, journal)
         try:
@@ -170,7 +322,10 @@ class Store:
             raise
         self.close()
         (staging / BUILD_ID).write_text(uuid.uuid4().hex)
-        old = self.path.with_name(self.path.name + ".old")
+        if self.path.exists() and _exchange(staging, self.path):
+            journal_path.unlink(missing_ok=True)
+            shutil.rmtree(staging, ignore_errors=True)  # the old store, now under the staging name
+            return
         if self.path.exists():
             self.path.rename(old)
         staging.rename(self.path)
@@ -183,6 +338,13 @@ class Store:
 
 
 BUILD_ID = "SANTELEX_BUILD_ID"
+
+
+def _remove(path: Path):
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _read_journal(path: Path) -> dict:
@@ -304,3 +466,26 @@ PREFIXES = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+
+def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
+    """What tells one build of the store from the next: the folder's inode and build id.
+
+    A build renames its staging folder onto the store; between the two renames of the swap
+    the folder is briefly missing: wait for it (up to ``wait`` seconds).
+    """
+    if folder is None:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            st = os.stat(folder)
+            try:
+                build = (folder / BUILD_ID).read_text()
+            except FileNotFoundError:
+                build = ""
+            return (st.st_dev, st.st_ino, build)
+        except FileNotFoundError:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)

@@ -179,6 +179,20 @@ def test_truncated_archive_leaves_the_store_as_it_was(tmp_path, dumps, built):
     assert not list(tmp_path.glob(".store.staging*"))
 
 
+@pytest.mark.parametrize("fraction", [0.2, 0.5, 0.8, 0.97])
+def test_archive_cut_anywhere_is_refused(tmp_path, dumps, built, fraction):
+    """Wherever the gzip stream is cut (between members too), the archive is refused."""
+    path = copy_of(built, tmp_path)
+    before = quads(path)
+    data = dumps["inc1"].read_bytes()
+    cut = tmp_path / "LEGI_20231207-213025.tar.gz"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    res = CliRunner().invoke(main, ["build", "--store", str(path), "--quiet", str(cut)])
+    assert res.exit_code == 2 and "truncated archive" in res.output, res.output
+    assert len(res.output.strip().splitlines()) == 1 and str(cut) in res.output
+    assert quads(path) == before
+
+
 @pytest.mark.parametrize("member", ["20231207-213025/../../etc/cron.d/x.xml", "/etc/passwd",
                                     "20231207-213025/legi/../../../x.xml"])
 def test_unsafe_member_paths_are_refused(tmp_path, dumps, built, member):

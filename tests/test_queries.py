@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from santelex import paths
 from santelex import query as q
+from santelex import sparql_text
 from santelex.cli import main
 from santelex.errors import QueryError, UsageError
 
@@ -493,7 +494,7 @@ def test_header_round_trip(title, words, typ, optional):
                              "SELECT * WHERE { ?s ?p ?o }", "ask {}", "CONSTRUCT WHERE { ?s ?p ?o }"]))
 def test_updates_are_told_from_queries_whatever_comes_before(prologue, word):
     text = "\n".join([*prologue, word])
-    assert q.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
+    assert sparql_text.is_update(text) == (word.split()[0].lower() not in ("select", "ask", "construct"))
 
 
 @settings(max_examples=200, deadline=None)

@@ -43,10 +43,14 @@ from starlette.staticfiles import StaticFiles
 from santelex import uris
 from santelex import api
 from santelex import query as q
-from santelex.errors import AnnexError, QueryError, SantelexError, UsageError
+from santelex.errors import AnnexError, SantelexError, UsageError
+from santelex import sparql_text
+from santelex.limits import MAX_QUERY_BYTES, client_of
+from santelex.store import generation
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
-from santelex.web.upload import DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, from_folder, unpacked
+from santelex.web.upload import (DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge,
+                                  validate_isolated)
 
 HERE = Path(__file__).parent
 POST_PATHS = ("/validation", "/requete")
@@ -60,7 +64,7 @@ SHOWN_ROWS = 1000          # rows of a query result shown in the page
 FULL_TABLES = 3000         # above this many objectives, territory tables show offending rows only
 SHOWN_OBJECTIVES = 5000    # rows of the territory tables, at most (the downloads hold everything)
 MAX_FOLDER_FILES = 50      # files of a folder chosen in the browser
-MAX_QUERY = 1024 * 1024    # bytes of a query posted from the SPARQL box
+MAX_QUERY = MAX_QUERY_BYTES  # bytes of a query posted from the SPARQL box, as at /sparql
 
 # the validation report's tables come from the validator's own templates (one HTML renderer)
 _env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -86,11 +90,19 @@ class Settings:
     reports: "OrderedDict[str, tuple]"
     lock: threading.Lock
     store: object = None
+    opened: tuple | None = None
 
     def open(self):
+        """The pages' read-only handle, opened again when a build has swapped the store."""
         with self.lock:
+            if self.store is not None:
+                now = generation(getattr(self.store, "path", None))
+                if now != self.opened:
+                    self.store.close()
+                    self.store = None
             if self.store is None:
                 self.store = api.open_store(self.store_spec, read_only=True)
+                self.opened = generation(getattr(self.store, "path", None))
             return self.store
 
 
@@ -147,6 +159,8 @@ async def article(settings: Settings, request: Request):
 
 
 async def _work_page(settings: Settings, request: Request, work: str):
+    if not valid_iri(work):
+        return error_page(f"adresse d'article invalide : {work}", 400)
     store = settings.open()
     version = request.query_params.get("version")
     target = request.query_params.get("cible") or None
@@ -161,7 +175,7 @@ async def _work_page(settings: Settings, request: Request, work: str):
 async def text(settings: Settings, request: Request):
     path = request.path_params["path"].strip("/")
     uri = law.JORF_BASE + path
-    found = law.split_jorf(uri)
+    found = law.split_jorf(uri) if valid_iri(uri) else None
     if found is None:
         return error_page(f"aucun texte à l'adresse /texte/{path}", 404)
     if found[1] or found[2]:  # a version or a subdivision: the work's page, at its anchor
@@ -173,8 +187,19 @@ async def text(settings: Settings, request: Request):
     return render("texte.html", status=200 if page.in_store else 404, page=page)
 
 
+def valid_iri(uri: str) -> bool:
+    try:
+        ox.NamedNode(uri)
+    except ValueError:
+        return False
+    return True
+
+
 async def neighbourhood_svg(settings: Settings, request: Request):
     uri = request.query_params.get("uri", "")
+    if not valid_iri(uri):
+        return Response("uri: not an IRI (an article's URI, percent-encoded)\n", status_code=400,
+                        media_type="text/plain; charset=utf-8")
     if law.page_url(uri) is None:
         return Response("unknown article\n", status_code=404, media_type="text/plain; charset=utf-8")
     store = settings.open()
@@ -211,15 +236,6 @@ async def validation_form(settings: Settings, request: Request):
     return render("validation.html", max_upload=settings.max_upload, error=None)
 
 
-def _validate(reader, *args):
-    """Read the upload in its temporary folder and validate it (in a worker thread)."""
-    from santelex import validate
-
-    with reader(*args) as annexe:
-        report = validate.validate(annexe)
-    return annexe, report
-
-
 async def validation_upload(settings: Settings, request: Request):
     cap = settings.max_upload
     envelope = cap + 64 * 1024  # the form's own bytes around the file
@@ -248,16 +264,18 @@ async def validation_upload(settings: Settings, request: Request):
             data = await archive.read(cap + 1)
             if len(data) > cap:
                 return refuse(f"Fichier trop volumineux : au plus {cap // MB} Mo.", 413)
-            job = partial(_validate, unpacked, data, archive.filename, limits)
+            job = partial(validate_isolated, "unpacked", data, archive.filename, limits)
         elif folder:
             files = [(f.filename, await f.read(cap + 1)) for f in folder]
-            job = partial(_validate, from_folder, files, limits)
+            job = partial(validate_isolated, "from_folder", files, limits)
         else:
             return refuse("Choisissez l'annexe : un dossier, un dossier compressé (.zip) ou un classeur .xlsx.", 400)
     finally:
         await form.close()
     try:
         annexe, report = await anyio.to_thread.run_sync(job, limiter=_validations)
+    except UploadTooLarge as e:
+        return refuse(f"Envoi refusé — {e}", 413)
     except UploadError as e:
         return refuse(f"Envoi refusé — {e}", 400)
     except AnnexError as e:
@@ -405,15 +423,21 @@ async def query_page(settings: Settings, request: Request):
 
 
 async def _run_query(request: Request, text: str):
+    """Run the box's query through the endpoint's workers (its refusals, deadline and cap).
+
+    Nothing of the query runs in this process: its kind comes back with the answer.
+    """
+
     try:
-        kind = q.check(text, "requête")
-    except QueryError as e:
+        sparql_text.refuse_update(text, "requête")
+    except SantelexError as e:
         return None, str(e)
-    fmt = "ntriples" if kind in ("construct", "describe") else "json"
     pool = request.app.state.queries
-    answer = await _in_thread(pool.run, text, None, fmt)
+    answer = await _in_thread(pool.run, text, "application/sparql-results+json, application/n-triples",
+                              None, client_of(request))
     if answer.status != 200:
-        return None, answer.body.decode("utf-8", "replace").strip()
+        return None, answer.body.decode("utf-8", "replace").strip().replace("query:", "requête:", 1)
+    kind = answer.headers.get("X-Santelex-Kind", "select")
     truncated = answer.headers.get("X-Santelex-Truncated") == "true"
     if kind in ("construct", "describe"):
         triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))

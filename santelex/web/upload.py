@@ -35,6 +35,7 @@ from santelex.errors import AnnexError
 
 MB = 1024 * 1024
 DEFAULT_MAX_UPLOAD = 20 * MB
+MAX_ROWS = 100_000  # lines of a CSV file: validating 100,000 objectives peaks near 0.5 GB
 CSV_NAMES = ("annexe.csv", "territoires.csv", "objectifs.csv")  # santelex.annex.COLUMNS
 WORKBOOK_MARKERS = ("xl/workbook.xml", "content.xml")  # .xlsx, .ods
 
@@ -43,16 +44,22 @@ class UploadError(AnnexError):
     """An upload refused before it is read as an annex."""
 
 
+class UploadTooLarge(UploadError):
+    """An upload that would unpack, or hold, more than the limits allow (HTTP 413)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     upload: int = DEFAULT_MAX_UPLOAD       # bytes of the upload itself
     unpacked: int = 5 * DEFAULT_MAX_UPLOAD  # bytes of all members once inflated
     members: int = 2000                    # members in the zip
     ratio: int = 200                       # inflated / compressed, for members over 1 MB
+    member: int = 2 * DEFAULT_MAX_UPLOAD   # bytes of one member once inflated
+    rows: int = MAX_ROWS                   # lines of one CSV file handed to the annex reader
 
     @classmethod
     def for_upload(cls, upload: int) -> "Limits":
-        return cls(upload=upload, unpacked=5 * upload)
+        return cls(upload=upload, unpacked=5 * upload, member=2 * upload)
 
 
 def _unsafe(name: str) -> str | None:
@@ -90,23 +97,40 @@ def check_members(zf: zipfile.ZipFile, shown: str, limits: Limits) -> list[zipfi
         if info.file_size > MB and info.file_size > limits.ratio * max(1, info.compress_size):
             raise UploadError(f"member {info.filename!r} expands {info.file_size // max(1, info.compress_size)} "
                               "times (a zip bomb?); upload refused", shown)
+        if info.file_size > limits.member:
+            raise UploadTooLarge(f"member {info.filename!r} would unpack to {info.file_size // MB} MB, more than "
+                                 f"the {limits.member // MB} MB a member may hold; upload refused", shown)
     return infos
 
 
-def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], shown: str) -> bytes:
-    """A member's bytes, counting what is really produced against the budget."""
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], shown: str,
+             limits: Limits) -> bytes:
+    """A member's bytes, counting what is really produced against the budget and the member cap."""
     out = io.BytesIO()
+    size = 0
     with zf.open(info) as member:
         while True:
             chunk = member.read(256 * 1024)
             if not chunk:
                 break
             budget[0] -= len(chunk)
-            if budget[0] < 0:
+            size += len(chunk)
+            if budget[0] < 0 or size > info.file_size:
                 raise UploadError("the zip unpacks to more than its members declare (a zip bomb?); "
                                   "upload refused", shown)
+            if size > limits.member:
+                raise UploadTooLarge(f"member {info.filename!r} unpacks to more than {limits.member // MB} MB; "
+                                     "upload refused", shown)
             out.write(chunk)
     return out.getvalue()
+
+
+def check_rows(name: str, data: bytes, shown: str, limits: Limits):
+    """Refuse a CSV file of more lines than the reader is handed (before it reads a row)."""
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    if lines > limits.rows + 1:  # the header line
+        raise UploadTooLarge(f"{name} has {lines - 1:,} lines after its header; an upload may hold at most {limits.rows:,} rows "
+                          "(validate larger annexes with santelex validate)", shown)
 
 
 def _kind(zf: zipfile.ZipFile) -> str:
@@ -143,7 +167,7 @@ def from_folder(files: list[tuple[str, bytes]], limits: Limits = Limits()):
     top = {n.parts[0] for n in names if len(n.parts) > 1}
     shown = top.pop() if len(top) == 1 else "dossier"
     if sum(len(data) for _, data in files) > limits.upload:
-        raise UploadError(f"the folder is larger than {limits.upload // MB} MB", shown)
+        raise UploadTooLarge(f"the folder is larger than {limits.upload // MB} MB", shown)
     found: dict[str, bytes] = {}
     for path, (_, data) in zip(names, files):
         name = path.name.casefold()
@@ -153,6 +177,8 @@ def from_folder(files: list[tuple[str, bytes]], limits: Limits = Limits()):
             found[name] = data
     if not found:
         raise UploadError(f"no annex in this folder: it must hold {', '.join(CSV_NAMES)}", shown)
+    for name, data in found.items():
+        check_rows(name, data, shown, limits)
     with tempfile.TemporaryDirectory(prefix="santelex-upload-") as tmp:
         source = Path(tmp) / "annexe"
         source.mkdir()
@@ -198,13 +224,15 @@ def unpacked(data: bytes, filename: str, limits: Limits = Limits()):
                 with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
                     for info in infos:
                         if not info.is_dir():
-                            out.writestr(info.filename.replace("\\", "/"), _inflate(zf, info, budget, shown))
+                            out.writestr(info.filename.replace("\\", "/"), _inflate(zf, info, budget, shown, limits))
                 source = target
             else:
                 source = Path(tmp) / "annexe"
                 source.mkdir()
                 for name, info in _pick_csvs(infos, shown).items():
-                    (source / name).write_bytes(_inflate(zf, info, budget, shown))
+                    data = _inflate(zf, info, budget, shown, limits)
+                    check_rows(name, data, shown, limits)
+                    (source / name).write_bytes(data)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as e:
             raise UploadError(f"not a readable zip: {e}", shown) from None
         except Exception as e:  # zlib/bz2/lzma errors come as their own classes
@@ -230,3 +258,73 @@ def rename(a, tmp: str, shown: str):
         rows={k: (_rename(f, tmp, shown), r) for k, (f, r) in a.rows.items()},
         territoires=tuple(replace(t, file=_rename(t.file, tmp, shown)) for t in a.territoires),
         objectifs=tuple(replace(o, file=_rename(o.file, tmp, shown)) for o in a.objectifs))
+
+
+# -- validation in a process of its own, within a memory budget --------------------------------
+
+MEMORY = 1536 * MB   # address space of the process that reads and validates one upload
+SECONDS = 120        # and its time
+
+
+class UploadTooCostly(UploadTooLarge):
+    """An upload whose reading or validation went past the memory or time budget."""
+
+
+def _isolated(conn, reader: str, args: tuple, memory: int):
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        from santelex import validate
+
+        with {"unpacked": unpacked, "from_folder": from_folder}[reader](*args) as annexe:
+            report = validate.validate(annexe)
+        conn.send(("ok", (annexe, report)))
+    except MemoryError:
+        conn.send(("memory", ""))
+    except AnnexError as e:  # UploadError too
+        conn.send(("error", e))
+    except Exception as e:  # a reader's own failure: one line, never a traceback
+        first = (str(e).strip().splitlines() or [""])[0]
+        conn.send(("error", AnnexError(f"cannot be read ({type(e).__name__}: {first})", _shown(reader, args))))
+
+
+def _shown(reader: str, args: tuple) -> str:
+    return (Path(args[1] or "annexe").name or "annexe") if reader == "unpacked" else "dossier"
+
+
+def validate_isolated(reader: str, *args, memory: int = MEMORY, seconds: float = SECONDS):
+    """(annexe, report) of an upload, read and validated in a fresh process.
+
+    ``reader`` is ``"unpacked"`` (args: data, filename, limits) or ``"from_folder"`` (args:
+    files, limits).  The process may use ``memory`` bytes of address space and run
+    ``seconds``: a workbook that asks for gigabytes, or an annex too large for the budget,
+    ends that process only, and the upload is refused (UploadTooCostly).
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_isolated, args=(child, reader, args, memory), daemon=True,
+                       name="santelex-upload")
+    proc.start()
+    child.close()
+    shown = _shown(reader, args)
+    try:
+        if not parent.poll(seconds):
+            raise UploadTooCostly(f"reading and validating the annex took more than {seconds:g} s; "
+                                  "upload refused", shown)
+        try:
+            status, payload = parent.recv()
+        except EOFError:  # the process died: an allocation refused in native code aborts it
+            status, payload = "memory", ""
+    finally:
+        proc.kill()
+        proc.join(5)
+        parent.close()
+    if status == "ok":
+        return payload
+    if status == "memory":
+        raise UploadTooCostly(f"the annex needs more than {memory // MB} MB to be read and validated "
+                              "(the server's budget for one upload); upload refused", shown)
+    raise payload

@@ -1,0 +1,116 @@
+"""The layers, enforced: data flows one way, file -> reader -> model -> RDF -> store ->
+validate / query / cite -> CLI / web.  Every import of a project module counts, those inside
+functions too (an import moved into a function to dodge a cycle is still a cycle).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: the installed package name of each folder of the repository (see setup.py)
+FOLDERS = {"santelex": "santelex", "ingest": "santelex.ingest"}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for folder, package in FOLDERS.items():
+        for f in (ROOT / folder).rglob("*.py"):
+            parts = list(f.relative_to(ROOT / folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out[".".join([package, *parts])] = f
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The project modules ``name`` imports (anywhere in the file)."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[:len(anchor) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            # "from santelex.web import law" imports the module santelex.web.law
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
+        else:
+            continue
+        for t in targets:
+            # "import santelex.ingest.registry" and lazy("santelex.x") name modules directly
+            while t and t not in MODULES:
+                t = t.rpartition(".")[0]
+            if t and t != name and not name.startswith(t + "."):  # a package's own parents are not arrows
+                found.add(t)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):  # santelex._lazy.lazy("…")
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy" and node.args
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value in MODULES):
+            found.add(node.args[0].value)
+    return found
+
+
+GRAPH = nx.DiGraph()
+for _name, _path in MODULES.items():
+    GRAPH.add_node(_name)
+    for _target in _imports(_name, _path):
+        GRAPH.add_edge(_name, _target)
+
+CONTRACT = {"santelex.model", "santelex.errors"}
+READERS = {m for m in MODULES if m.startswith("santelex.ingest.") and m != "santelex.ingest.to_rdf"}
+STORE = {"santelex.store", "santelex.remote", "santelex.stores"}
+FACES = {m for m in MODULES if m.startswith(("santelex.cli", "santelex.web", "santelex.serve"))}
+SERVICES = {m for m in MODULES if m not in CONTRACT | READERS | STORE | FACES
+            and m not in ("santelex", "santelex.ingest", "santelex.ingest.to_rdf")}
+
+
+def _arrows(sources, targets) -> list[str]:
+    return sorted(f"{a} -> {b}" for a, b in GRAPH.edges if a in sources and b in targets)
+
+
+def test_the_graph_is_read():
+    # the test sees real arrows (else every rule below would pass on nothing)
+    assert ("santelex.api", "santelex.ingest.registry") in GRAPH.edges
+    assert ("santelex.ingest.jorf_xml", "santelex.ingest.legi_xml") in GRAPH.edges
+    assert ("santelex.cli_cite", "santelex.cite") in GRAPH.edges  # through santelex._lazy
+    assert len(READERS) > 10 and "santelex.query" in SERVICES and "santelex.web.app" in FACES
+
+
+def test_no_import_cycle():
+    cycles = [c for c in nx.simple_cycles(GRAPH)]
+    assert not cycles, cycles[:10]
+
+
+def test_the_contract_imports_nothing_of_the_project():
+    assert not [f"{a} -> {b}" for a, b in GRAPH.edges if a in CONTRACT]
+
+
+@pytest.mark.parametrize("layer,forbidden", [
+    ("readers", STORE | FACES | SERVICES),
+    ("store", FACES | SERVICES - {"santelex.paths", "santelex.uris", "santelex.sparql_text"}),
+    ("services", FACES),
+])
+def test_arrows_that_must_never_be(layer, forbidden):
+    sources = {"readers": READERS, "store": STORE, "services": SERVICES}[layer]
+    # readers may use the paths of bundled files (the articles index) and nothing else above them
+    allowed = {"santelex.paths"} if layer == "readers" else set()
+    assert not _arrows(sources, forbidden - allowed)
+
+
+def test_readers_know_nothing_of_rdf():
+    bad = []
+    for name in READERS:
+        for node in ast.walk(ast.parse(MODULES[name].read_text(encoding="utf-8"))):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [f"{name}: {m}" for m in mods if m.split(".")[0] in ("pyoxigraph", "rdflib", "pyshacl")]
+    assert not bad
