@@ -48,10 +48,11 @@ def write(a: annex.Annexe, folder: Path) -> None:
         w.writerows([t.code, t.libelle, t.region] for t in a.territoires)
     with open(folder / "objectifs.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(annex.COLUMNS["objectifs"])
+        w.writerow(annex.COLUMNS["objectifs"] + annex.OPTIONAL["objectifs"])
         for o in a.objectifs:
             w.writerow([o.territoire, o.cible, o.indicateur, o.modalite, _s(o.min), _s(o.max), o.evolution,
-                        _s(o.valeur), o.echeance.isoformat() if o.echeance else ""])
+                        _s(o.valeur) + ("%" if o.taux else ""), o.echeance.isoformat() if o.echeance else "",
+                        o.forme])
 
 
 def _s(x) -> str:
@@ -96,13 +97,15 @@ def main() -> None:
         # the same in one process, step by step
         read = [annex.read(f) for f in folders]
         t2 = time.perf_counter()
-        triples = v.fast_input(read)
+        rs = v.choose(read[0])                 # the rule set in force at the annexes' start
+        triples = v.fast_input(read, rs)
         t3 = time.perf_counter()
-        _, results = v.run_fast(triples, workers=1)
+        _, results = v.run_fast(triples, rs.shapes(), workers=1)
         t4 = time.perf_counter()
     n = report.objectives
     fast_total = t1 - t0
     assert Counter(results) == Counter(report.raw)
+    print(f"rule set {rs.name} ({rs.period()})")
     print(f"national annex: {len(read)} regions, {n:,} objectives, {sum(len(a.territoires) for a in read)} "
           f"territories, {len(triples):,} triples with the ontology; {len(results):,} results")
     print(f"fast engine, santelex validate of the {len(folders)} folders (read, graph, validate, report; "
@@ -114,9 +117,9 @@ def main() -> None:
     m = sum(len(a.objectifs) for a in base)
     label = "the same annex" if base is read else f"a {m:,}-objective subset (first objectives of each region)"
     t4 = time.perf_counter()
-    _, reference, _ = v.run_pyshacl(v.data_graph(base))
+    _, reference, _ = v.run_pyshacl(v.data_graph(base, rs), rs.shapes(), rs.vocabulary())
     t5 = time.perf_counter()
-    _, fast_sub = v.run_fast(v.fast_input(base), workers=args.workers)
+    _, fast_sub = v.run_fast(v.fast_input(base, rs), rs.shapes(), workers=args.workers)
     t6 = time.perf_counter()
     same = Counter(reference) == Counter(fast_sub)
     py_rate = m / (t5 - t4)

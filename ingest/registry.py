@@ -108,8 +108,11 @@ def check_size(size: int, name: str, where: str | None = None) -> None:
                         f"up to {MAX_INPUT_BYTES >> 20} MB each", name)
 
 
-def _read_file(f: Path, shown: str) -> bytes:
+def _read_file(f: Path, shown: str, head_only: bool = False) -> bytes:
     try:
+        if head_only:
+            with open(f, "rb") as fh:
+                return fh.read(2048)
         check_size(f.stat().st_size, shown)
         return f.read_bytes()
     except OSError as e:
@@ -119,10 +122,11 @@ def _read_file(f: Path, shown: str) -> bytes:
 def iter_inputs(path: str | os.PathLike, skipped: list[str] | None = None) -> Iterator[Input]:
     """Every readable file under ``path``: the file itself, a folder's files, an archive's members.
 
-    In a folder, files of no known format are passed over and their names added to ``skipped``
-    (when given); a file named on its own is always read (its reader says if it cannot).  A
-    folder or an archive holding no readable file is an error, as is a truncated archive (its
-    compressed stream must reach its end marker).
+    In a folder, files of no known format are passed over (by their first bytes: they are not
+    read whole) and their names added to ``skipped`` (when given); a file named on its own is
+    always read (its reader says if it cannot).  A folder or an archive holding no readable
+    file is an error, as is a truncated archive (its compressed stream must reach its end
+    marker) and an input over ``MAX_INPUT_BYTES``.
     """
     p = Path(path)
     if not p.exists():
@@ -133,10 +137,9 @@ def iter_inputs(path: str | os.PathLike, skipped: list[str] | None = None) -> It
             if not f.is_file():
                 continue
             shown = str(f.relative_to(p.parent))
-            data = _read_file(f, shown)
-            if _known(f.name, data[:2048]):
+            if _known(f.name, _read_file(f, shown, head_only=True)):
                 found += 1
-                yield Input(shown, data)
+                yield Input(shown, _read_file(f, shown))
             elif skipped is not None:
                 skipped.append(shown)
         if not found:

@@ -3,10 +3,12 @@
 An annex is a folder holding three CSV files, or an ``.xlsx`` workbook with one sheet per
 file (sheet ``annexe`` or ``annexe.csv``, and so on), with these columns:
 
-- ``annexe.csv``: ``cle,valeur``, one row per key: ``region`` (INSEE code), ``titre``,
-  ``debut`` and ``fin`` (ISO dates: the period of the schema);
-- ``territoires.csv``: ``code,libelle,region``;
-- ``objectifs.csv``: ``territoire,cible,indicateur,modalite,min,max,evolution,valeur,echeance``.
+- ``annexe.csv``: ``cle,valeur``, one row per key: ``region`` (INSEE code; several rows
+  for an interregional schema), ``titre``, ``debut`` and ``fin`` (ISO dates: the period of
+  the schema);
+- ``territoires.csv`` (or ``zones.csv``, today's name): ``code,libelle,region``;
+- ``objectifs.csv``: ``territoire,cible,indicateur,modalite,min,max,evolution,valeur,echeance``
+  and, optionally, ``forme`` (the form of care).
 
 CSV files are UTF-8 (a byte-order mark is accepted), separated by ``,`` or ``;``.  Rows
 whose cells are all empty are skipped.  Row numbers are a spreadsheet's: the header is
@@ -22,8 +24,9 @@ period.  Those are violations of the law, reported with the rest, not reading er
 :func:`ntriples` writes the annex's graph (vocabulary in ``ontology/oqos-annexe.ttl``):
 one ``slx:ObjectifQuantifie`` per row of ``objectifs.csv``, one ``slx:TerritoireDeSante``
 per row of ``territoires.csv``, one ``slx:Annexe``; each remembers its file and row
-(``slx:file``, ``slx:row``).  Known notations become the concepts of
-``ontology/oqos-vocabulaires.ttl``; unknown ones stay literals for the shapes to report.
+(``slx:file``, ``slx:row``).  Known notations become the concepts of the rule set's
+vocabulary (``santelex.rulesets``: each scheme says which column it gives values to);
+unknown ones stay literals for the shapes to report.
 """
 from __future__ import annotations
 
@@ -44,8 +47,8 @@ import pyoxigraph as ox
 from santelex import workbook
 from santelex.errors import AnnexError
 
-__all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "read", "triples", "ntriples", "ntriples_many", "node_iris", "iri",
-           "synthetic", "TARGETS", "INDICATORS", "EVOLUTIONS"]
+__all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "OPTIONAL", "ALIASES", "read", "triples", "ntriples",
+           "ntriples_many", "node_iris", "iri", "synthetic"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "annexe": ("cle", "valeur"),
@@ -53,26 +56,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "objectifs": ("territoire", "cible", "indicateur", "modalite", "min", "max", "evolution",
                   "valeur", "echeance"),
 }
+#: columns a file may leave out (read as empty)
+OPTIONAL: dict[str, tuple[str, ...]] = {"objectifs": ("forme",)}
+#: other names a file may have (``zones.csv``: the territories of today's D. 6121-7)
+ALIASES: dict[str, tuple[str, ...]] = {"territoires": ("zones",)}
 ANNEX_KEYS = ("region", "titre", "debut", "fin")
+#: keys of annexe.csv that may be given on several rows
+REPEATABLE = ("region",)
 
 SLX = "https://data.santelex.fr/ontology#"
 OQOS = "https://data.santelex.fr/oqos/"
 BASE = "https://data.santelex.fr/annexe/"
-
-ACTIVITIES = (
-    "medecine", "chirurgie", "obstetrique", "neonatologie", "reanimation_neonatale", "psychiatrie",
-    "soins_de_suite", "reeducation_readaptation", "soins_longue_duree", "greffes", "grands_brules",
-    "chirurgie_cardiaque", "cardiologie_interventionnelle", "neurochirurgie",
-    "neuroradiologie_interventionnelle", "urgences", "reanimation", "irc", "amp_clinique",
-    "amp_biologique", "diagnostic_prenatal", "gametes", "cancer", "had")
-EQUIPMENTS = ("camera_scintillation", "tep", "irm", "scanographe", "caisson_hyperbare", "cyclotron")
-#: notation -> concept IRI (the concepts of ontology/oqos-vocabulaires.ttl)
-TARGETS = {**{n: f"{OQOS}activite/{n}" for n in ACTIVITIES},
-           **{n: f"{OQOS}equipement/{n}" for n in EQUIPMENTS}}
-INDICATORS = {n: f"{OQOS}indicateur/{n}" for n in (
-    "implantations", "temps_acces", "permanence", "sejours", "actes", "journees", "places_jour",
-    "places_nuit", "venues", "patients", "appareils")}
-EVOLUTIONS = {n: f"{OQOS}mode/{n}" for n in ("progression", "diminution")}
 
 Number = int | Decimal
 
@@ -99,6 +93,9 @@ class Objectif:
     echeance: date | None
     file: str
     row: int
+    forme: str = ""
+    #: the valeur is a rate, written ``12%`` (a percentage), not a count
+    taux: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +104,8 @@ class Annexe:
 
     source: str
     region: str = ""
+    #: every region of an interregional schema (``region`` is the first)
+    regions: tuple[str, ...] = ()
     titre: str = ""
     debut: date | None = None
     fin: date | None = None
@@ -129,7 +128,7 @@ def read(path) -> Annexe:
     """Read the annex at ``path``: a folder of the three CSV files, or an .xlsx workbook."""
     p = Path(path)
     if p.is_dir():
-        tables = {name: _read_csv(p / f"{name}.csv", name) for name in COLUMNS}
+        tables = {name: _read_csv(_csv_path(p, name), name) for name in COLUMNS}
     elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = _read_workbook(p)
     elif not p.exists():
@@ -140,6 +139,16 @@ def read(path) -> Annexe:
 
 
 Table = tuple[str, list[tuple[int, dict[str, str]]]]  # display name, [(row, {column: cell})]
+
+
+def _csv_path(folder: Path, name: str) -> Path:
+    """``<name>.csv``, or the first of its other names that exists."""
+    first = folder / f"{name}.csv"
+    if not first.exists():
+        for alias in ALIASES.get(name, ()):
+            if (folder / f"{alias}.csv").exists():
+                return folder / f"{alias}.csv"
+    return first
 
 
 def _display(source: str, name: str) -> str:
@@ -197,22 +206,27 @@ def _encoding_error(data: bytes, e: UnicodeDecodeError, shown: str, name: str) -
                       shown, row)
 
 
+def _columns_match(found: list[str], name: str) -> bool:
+    expected = COLUMNS[name]
+    return sorted(found) in (sorted(expected), sorted(expected + OPTIONAL.get(name, ())))
+
+
 def _delimiter(header: str, name: str, shown: str) -> str:
     expected = COLUMNS[name]
     best = None
     for sep in (",", ";"):
         cols = [c.strip().lstrip("\ufeff").casefold() for c in next(csv.reader([header], delimiter=sep))]
-        if sorted(cols) == sorted(expected):
+        if _columns_match(cols, name):
             return sep
         if best is None or len(cols) > len(best):
             best = cols
-    _column_error(best or [], expected, shown)
+    _column_error(best or [], expected, shown, OPTIONAL.get(name, ()))
     raise AssertionError("unreachable")
 
 
-def _column_error(found: list[str], expected: tuple[str, ...], shown: str):
+def _column_error(found: list[str], expected: tuple[str, ...], shown: str, optional: tuple[str, ...] = ()):
     missing = [c for c in expected if c not in found]
-    extra = [c for c in found if c not in expected]
+    extra = [c for c in found if c not in expected + optional]
     dup = sorted({c for c in found if found.count(c) > 1})
     if dup:
         what = f"column {dup[0]!r} appears twice"
@@ -222,14 +236,16 @@ def _column_error(found: list[str], expected: tuple[str, ...], shown: str):
         what = f"column {extra[0]!r} is not expected"
     else:
         what = "columns do not match"
-    raise AnnexError(f"{what}: the columns must be {','.join(expected)} (found {','.join(found)})", shown, 1)
+    also = f" (optional: {','.join(optional)})" if optional else ""
+    raise AnnexError(f"{what}: the columns must be {','.join(expected)}{also} (found {','.join(found)})",
+                     shown, 1)
 
 
 def _table(shown: str, name: str, records: list[list[str]]) -> Table:
     expected = COLUMNS[name]
     header = [c.strip().lstrip("\ufeff").casefold() for c in records[0]]
-    if sorted(header) != sorted(expected):
-        _column_error(header, expected, shown)
+    if not _columns_match(header, name):
+        _column_error(header, expected, shown, OPTIONAL.get(name, ()))
     rows = []
     workbook.check_rows(len(records) - 1, shown, workbook.MAX_ROWS + 2)
     for number, record in enumerate(records[1:], start=2):
@@ -241,7 +257,10 @@ def _table(shown: str, name: str, records: list[list[str]]) -> Table:
         for column, cell in zip(header, cells):
             if len(cell) > workbook.MAX_CELL:
                 workbook.check_cell(cell, shown, number, column)
-        rows.append((number, dict(zip(header, cells))))
+        row = dict(zip(header, cells))
+        for column in OPTIONAL.get(name, ()):
+            row.setdefault(column, "")
+        rows.append((number, row))
     return shown, rows
 
 
@@ -257,10 +276,11 @@ def _read_workbook(path: Path) -> dict[str, Table]:
         sheets = {s.casefold().removesuffix(".csv"): s for s in book.sheet_names}
         tables = {}
         for name in COLUMNS:
-            shown = f"{path}[{name}]"
-            if name not in sheets:
+            sheet = next((n for n in (name, *ALIASES.get(name, ())) if n in sheets), None)
+            shown = f"{path}[{sheet or name}]"
+            if sheet is None:
                 raise AnnexError(f"no sheet {name!r} (sheets: {', '.join(book.sheet_names)})", str(path))
-            values = book.get_sheet_by_name(sheets[name]).to_python(skip_empty_area=False)
+            values = book.get_sheet_by_name(sheets[sheet]).to_python(skip_empty_area=False)
             records = [[_cell_text(v) for v in row] for row in values]
             while records and not any(records[-1]):
                 records.pop()
@@ -332,15 +352,20 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
     file, rows = tables["annexe"]
     values: dict[str, str] = {}
     where: dict[str, tuple[str, int]] = {}
+    regions: list[str] = []
     for row, cells in rows:
         key = cells["cle"].casefold()
         if key not in ANNEX_KEYS:
             raise AnnexError(f"column 'cle': unknown key {cells['cle']!r} (keys: {', '.join(ANNEX_KEYS)})",
                              file, row)
-        if key in where:
+        if key in where and key not in REPEATABLE:
             raise AnnexError(f"column 'cle': key {key!r} already given on row {where[key][1]}", file, row)
-        values[key] = cells["valeur"]
-        where[key] = (file, row)
+        if key == "region":
+            if cells["valeur"] in regions:
+                raise AnnexError(f"column 'valeur': region {cells['valeur']!r} already given", file, row)
+            regions.append(cells["valeur"])
+        values.setdefault(key, cells["valeur"])
+        where.setdefault(key, (file, row))
     debut = parse_date(values.get("debut", ""), file, where.get("debut", (file, 0))[1], "valeur")
     fin = parse_date(values.get("fin", ""), file, where.get("fin", (file, 0))[1], "valeur")
 
@@ -353,17 +378,19 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
         objectifs.append(Objectif(
             territoire=c["territoire"], cible=c["cible"], indicateur=c["indicateur"], modalite=c["modalite"],
             min=parse_number(c["min"], ofile, row, "min"), max=parse_number(c["max"], ofile, row, "max"),
-            evolution=c["evolution"], valeur=parse_number(c["valeur"], ofile, row, "valeur"),
-            echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row))
-    return Annexe(source=source, region=values.get("region", ""), titre=values.get("titre", ""),
+            evolution=c["evolution"], valeur=parse_number(c["valeur"].removesuffix("%").rstrip(), ofile, row, "valeur"),
+            echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row,
+            forme=c.get("forme", ""), taux=c["valeur"].endswith("%")))
+    return Annexe(source=source, region=values.get("region", ""), regions=tuple(r for r in regions if r),
+                  titre=values.get("titre", ""),
                   debut=debut, fin=fin, rows=where, territoires=territoires, objectifs=tuple(objectifs))
 
 
 # ----------------------------------------------------------------------------- RDF
 
 def iri(annexe: Annexe) -> str:
-    """The annex's IRI: by region and start of its period."""
-    region = quote(annexe.region, safe="") or "sans-region"
+    """The annex's IRI: by region(s) and start of its period."""
+    region = quote("+".join(annexe.regions or (annexe.region,)), safe="+") or "sans-region"
     start = annexe.debut.isoformat() if annexe.debut else "sans-date"
     return f"{BASE}{region}/{start}"
 
@@ -387,9 +414,18 @@ def _date(d: date) -> str:
     return f'"{d.isoformat()}"^^<{_XSD}date>'
 
 
-def _concept(value: str, known: dict[str, str]) -> str:
-    found = known.get(value) or known.get(value.casefold())
+def _concept(notations, column: str, value: str) -> str:
+    found = notations.concept(column, value)
     return f"<{found}>" if found else _lit(value)
+
+
+def _notations(a: Annexe, notations):
+    """The given notations, else those of the rule set in force at the annex's start."""
+    if notations is not None:
+        return notations
+    from santelex import rulesets
+
+    return rulesets.in_force(a.debut, "the annex's debut").notations()
 
 
 @lru_cache(maxsize=65536)
@@ -405,24 +441,54 @@ def node_iris(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, in
         yield _territory_node(base, t), t.file, t.row, t.code
     for o in a.objectifs:
         yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
+    seen = set()
+    for o in a.objectifs:              # a target in a territory: where it first appears
+        g = _group_node(base, o)
+        if g and g not in seen:
+            seen.add(g)
+            yield g, o.file, o.row, o.territoire
+
+
+def groups(a: Annexe, base: str | None = None) -> dict[str, Objectif]:
+    """Each target-in-a-territory node of the annex's graph, with the first objective of it."""
+    base = base or iri(a)
+    out: dict[str, Objectif] = {}
+    for o in a.objectifs:
+        g = _group_node(base, o)
+        if g:
+            out.setdefault(g, o)
+    return out
+
+
+def _group_node(base: str, o: Objectif) -> str:
+    """One node per territory and target (case aside): what I 1° and II 1°, 3° of D. 712-2 ask
+    of every activity and equipment the annex quantifies in a territory is checked on it."""
+    if not o.territoire or not o.cible:
+        return ""
+    return f"<{base}/groupe/{quote(o.territoire, safe='')}/{quote(o.cible.casefold(), safe='')}>"
 
 
 def _territory_node(base: str, t: Territoire) -> str:
     return f"<{_territory_iri(base, t.code)}>" if t.code else f"<{base}/territoire-ligne/{t.row}>"
 
 
-def ntriples(annexe: Annexe, base: str | None = None) -> str:
+def ntriples(annexe: Annexe, base: str | None = None, notations=None) -> str:
     """The annex's graph as N-Triples."""
-    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples(annexe, base))
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples(annexe, base, notations))
 
 
-def ntriples_many(annexes: Iterable[Annexe]) -> str:
-    return "".join(ntriples(a) for a in annexes)
+def ntriples_many(annexes: Iterable[Annexe], notations=None) -> str:
+    return "".join(ntriples(a, notations=notations) for a in annexes)
 
 
-def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]]:
-    """The annex's graph: (subject, predicate, object), each in canonical N-Triples form."""
+def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tuple[str, str, str]]:
+    """The annex's graph: (subject, predicate, object), each in canonical N-Triples form.
+
+    ``notations`` (a :class:`santelex.rulesets.Notations`) turns cells into concepts; by
+    default, those of the rule set in force at the annex's start.
+    """
     base = base or iri(a)
+    notations = _notations(a, notations)
     rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     label = "<http://www.w3.org/2000/01/rdf-schema#label>"
     title = "<http://purl.org/dc/terms/title>"
@@ -430,10 +496,12 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
     P = {name: f"<{SLX}{name}>" for name in (
         "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",
         "minimum", "maximum", "evolution", "valeur", "echeance", "debutPeriode", "finPeriode", "cle",
-        "file", "row")}
+        "file", "row", "forme", "regionDeclaree", "taux", "groupe")}
     yield s, rdf_type, f"<{SLX}Annexe>"
-    if a.region:
-        yield s, P["region"], _lit(a.region)
+    for region in a.regions or ((a.region,) if a.region else ()):
+        yield s, P["region"], _lit(region)
+        # each region of the annex is a node, so that "a territory is in one of them" is sh:class
+        yield _region_node(base, region), rdf_type, f"<{SLX}RegionDeLAnnexe>"
     if a.titre:
         yield s, title, _lit(a.titre)
     if a.debut:
@@ -453,12 +521,14 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
             yield node, label, _lit(t.libelle)
         if t.region:
             yield node, P["region"], _lit(t.region)
+            yield node, P["regionDeclaree"], _region_node(base, t.region)
         yield node, P["file"], _lit(t.file)
         yield node, P["row"], _num(t.row)
 
     debut = _date(a.debut) if a.debut else None
     fin = _date(a.fin) if a.fin else None
     objective = f"<{SLX}ObjectifQuantifie>"
+    groups_seen: set[str] = set()
     for o in a.objectifs:
         n = f"<{base}/objectif/{o.row}>"
         yield n, rdf_type, objective
@@ -466,9 +536,12 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
         if o.territoire:
             yield n, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
         if o.cible:
-            yield n, P["cible"], _concept(o.cible, TARGETS)
+            yield n, P["cible"], _concept(notations, "cible", o.cible)
         if o.indicateur:
-            yield n, P["indicateur"], _concept(o.indicateur, INDICATORS)
+            yield n, P["indicateur"], _concept(notations, "indicateur", o.indicateur)
+        forme = _concept(notations, "forme", o.forme) if o.forme else ""
+        if forme:
+            yield n, P["forme"], forme
         if o.modalite:
             yield n, P["modalite"], _lit(o.modalite)
         if o.min is not None:
@@ -476,23 +549,38 @@ def triples(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, str]
         if o.max is not None:
             yield n, P["maximum"], _num(o.max)
         if o.evolution:
-            yield n, P["evolution"], _concept(o.evolution, EVOLUTIONS)
+            yield n, P["evolution"], _concept(notations, "evolution", o.evolution)
         if o.valeur is not None:
-            yield n, P["valeur"], _num(o.valeur)
+            yield n, P["taux" if o.taux else "valeur"], _num(o.valeur)
         if o.echeance:
             yield n, P["echeance"], _date(o.echeance)
         if debut:
             yield n, P["debutPeriode"], debut
         if fin:
             yield n, P["finPeriode"], fin
-        yield n, P["cle"], f"<{base}/cle/{_key(o)}>"
+        yield n, P["cle"], f"<{base}/cle/{_key(o, forme)}>"
+        group = _group_node(base, o)
+        if group:
+            yield n, P["groupe"], group
+            if group not in groups_seen:
+                groups_seen.add(group)
+                yield group, rdf_type, f"<{SLX}CibleDuTerritoire>"
+                yield group, P["cible"], _concept(notations, "cible", o.cible)
+                yield group, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
         yield n, P["file"], _lit(o.file)
         yield n, P["row"], _num(o.row)
 
 
-def _key(o: Objectif) -> str:
-    """Same territory, target, indicator and modality: same key."""
-    parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), " ".join(o.modalite.casefold().split()))
+@lru_cache(maxsize=4096)
+def _region_node(base: str, region: str) -> str:
+    return f"<{base}/region/{quote(region, safe='')}>"
+
+
+def _key(o: Objectif, forme: str = "") -> str:
+    """Same territory, target, indicator, form, modality and deadline: same key (the steps of
+    one objective differ by their deadline)."""
+    parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), forme,
+             " ".join(o.modalite.casefold().split()), o.echeance.isoformat() if o.echeance else "")
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
@@ -503,69 +591,107 @@ def _key(o: Objectif) -> str:
 REGIONS_2016 = ("01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76",
                 "84", "93", "94")
 
-_VOLUME = {"medecine": ("sejours",), "chirurgie": ("sejours",), "cardiologie_interventionnelle": ("actes",),
-           "neuroradiologie_interventionnelle": ("actes",),
-           "psychiatrie": ("journees", "places_jour", "places_nuit"),
-           "soins_de_suite": ("journees", "venues"), "reeducation_readaptation": ("journees", "venues"),
-           "soins_longue_duree": ("journees", "venues"), "irc": ("patients",)}
-_MODALITES = ("", "hospitalisation complète", "hospitalisation à temps partiel de jour", "ambulatoire",
-              "adultes", "enfants")
+#: the notations of oqos-2005 the generator draws from (the vocabulary is the reference)
+_ACTIVITIES = (
+    "medecine", "chirurgie", "obstetrique", "neonatologie", "reanimation_neonatale", "psychiatrie",
+    "soins_de_suite", "reeducation_readaptation", "soins_longue_duree", "greffes", "grands_brules",
+    "chirurgie_cardiaque", "cardiologie_interventionnelle", "neurochirurgie",
+    "neuroradiologie_interventionnelle", "urgences", "reanimation", "irc", "amp_clinique",
+    "amp_biologique", "diagnostic_prenatal", "gametes", "cancer")
+_EQUIPMENTS = ("camera_scintillation", "tep", "irm", "scanographe", "caisson_hyperbare", "cyclotron")
+#: volume indicator -> the forms it may be given for (D. 712-2, I, 3°; "" = all forms together)
+_ANY_FORM = ("", "hospitalisation_complete", "hospitalisation_jour", "hospitalisation_nuit", "ambulatoire")
+_VOLUME = {"medecine": {"sejours": ("", "hospitalisation_complete", "hospitalisation_jour")},
+           "chirurgie": {"sejours": _ANY_FORM},
+           "cardiologie_interventionnelle": {"actes": _ANY_FORM},
+           "neuroradiologie_interventionnelle": {"actes": _ANY_FORM},
+           "psychiatrie": {"journees": ("", "hospitalisation_complete"), "places_jour": ("", "hospitalisation_jour"),
+                           "places_nuit": ("", "hospitalisation_nuit")},
+           "soins_de_suite": {"journees": _ANY_FORM, "venues": _ANY_FORM},
+           "reeducation_readaptation": {"journees": _ANY_FORM, "venues": _ANY_FORM},
+           "soins_longue_duree": {"journees": _ANY_FORM, "venues": _ANY_FORM},
+           "irc": {"patients": _ANY_FORM}}
+_MODALITES = ("", "adultes", "enfants", "hors chimiothérapie")
+
+
+def _blocks(territory: str) -> list[list[tuple[str, str, str, str]]]:
+    """Every target of a territory as a block of lawful (territory, target, indicator, form) rows:
+    what D. 712-2 asks first (implantations; appareils), then the rest."""
+    out = []
+    for target in _ACTIVITIES + _EQUIPMENTS:
+        rows = [(territory, target, "implantations", "")]
+        if target in _EQUIPMENTS:
+            rows.append((territory, target, "appareils", ""))
+        for indicator, forms in _VOLUME.get(target, {}).items():
+            rows.extend((territory, target, indicator, f) for f in forms)
+        rows += [(territory, target, "temps_acces", ""), (territory, target, "permanence", "")]
+        out.append(rows)
+    return out
 
 
 def synthetic(n: int, regions: Sequence[str] = REGIONS_2016, errors: float = 0.0, seed: int = 0,
               debut: date = date(2006, 4, 1), fin: date = date(2011, 3, 31)) -> list[Annexe]:
     """A made-up national set of annexes (one per region) with ``n`` objectives in all.
 
-    Every objective is lawful unless picked (with probability ``errors``) to break one rule,
-    chosen at random among all the rules of shapes/.  For benchmarks and tests only.
+    Every objective is lawful under oqos-2005 unless picked (with probability ``errors``) to
+    break one rule, chosen at random among the rules of shapes/oqos-2005.  Each territory's
+    targets come whole (implantations, appareils, a volume); more objectives than a territory
+    holds are steps of its objectives (other deadlines).  For benchmarks and tests only.
     """
     import random
 
     rnd = random.Random(seed)
-    allowed = [(c, i, m) for c in TARGETS for i in _allowed(c) for m in _MODALITES]
     per_region = [n // len(regions) + (1 if k < n % len(regions) else 0) for k in range(len(regions))]
+    per_territory = sum(len(b) for b in _blocks("x"))
     out = []
     for region, count in zip(regions, per_region):
-        n_terr = max(5, -(-count // (len(allowed) // 2)))
+        n_terr = max(5, -(-count // per_territory))
         codes = [f"{region}{k:03d}" for k in range(1, n_terr + 1)]
         territoires = [Territoire(c, f"Territoire {c}", region, f"synthetique/{region}/territoires.csv", k + 2)
                        for k, c in enumerate(codes)]
         file = f"synthetique/{region}/objectifs.csv"
-        keys = [(t, c, i, m) for t in codes for (c, i, m) in allowed]
-        rnd.shuffle(keys)
+        blocks = [b for c in codes for b in _blocks(c)]
+        rnd.shuffle(blocks)
+        keys: list[tuple] = []
+        for block in blocks:                      # whole blocks only, then steps of what is there
+            if len(keys) + len(block) > count:
+                break
+            keys.extend(block)
+        base = list(keys)
+        step = 0
+        while len(keys) < count:
+            keys.append(base[step % len(base)] + (date(2007 + step // len(base) % 4, 1 + step % 12, 15),))
+            step += 1
         objectifs = []
-        for k in range(count):
-            t, c, i, m = keys[k % len(keys)]
-            if k >= len(keys):  # more objectives than distinct keys: vary the modality
-                m = f"{m} {k // len(keys)}".strip()
+        for k, key in enumerate(keys):
+            t, c, i, forme = key[:4]
+            echeance = key[4] if len(key) > 4 else None
             low = rnd.randint(0, 5000)
-            o = Objectif(t, c, i, m, low, low + rnd.randint(0, 500), "", None, None, file, k + 2)
+            m = rnd.choice(_MODALITES) if c != "medecine" else rnd.choice(("", "hors chimiothérapie"))
+            o = Objectif(t, c, i, m, low, low + rnd.randint(0, 500), "", None, echeance, file, k + 2, forme=forme)
+            if i == "temps_acces" and rnd.random() < 0.5:
+                o = replace(o, min=None, max=Decimal(rnd.randint(100, 900)) / 10)
             if rnd.random() < 0.2:
+                rate = rnd.random() < 0.3
                 o = replace(o, min=None, max=None, evolution=rnd.choice(("progression", "diminution")),
-                            valeur=rnd.randint(0, 300))
-            if rnd.random() < 0.2:
-                o = replace(o, echeance=date(rnd.randint(2007, 2010), rnd.randint(1, 12), 28))
+                            valeur=Decimal(rnd.randint(1, 200)) / 10 if rate else rnd.randint(1, 300), taux=rate)
+            if echeance is None and rnd.random() < 0.1:
+                o = replace(o, echeance=date(rnd.randint(2011, 2011), 1, 28))
             if errors and rnd.random() < errors:
                 o = _break(o, rnd, objectifs)
             objectifs.append(o)
         rows = {"region": (f"synthetique/{region}/annexe.csv", 2), "titre": (f"synthetique/{region}/annexe.csv", 3),
                 "debut": (f"synthetique/{region}/annexe.csv", 4), "fin": (f"synthetique/{region}/annexe.csv", 5)}
-        out.append(Annexe(source=f"synthetique/{region}", region=region, titre=f"Annexe synthétique {region}",
-                          debut=debut, fin=fin, rows=rows, territoires=tuple(territoires),
-                          objectifs=tuple(objectifs)))
+        out.append(Annexe(source=f"synthetique/{region}", region=region, regions=(region,),
+                          titre=f"Annexe synthétique {region}", debut=debut, fin=fin, rows=rows,
+                          territoires=tuple(territoires), objectifs=tuple(objectifs)))
     return out
-
-
-def _allowed(target: str) -> tuple[str, ...]:
-    common = ("implantations", "temps_acces", "permanence")
-    if target in EQUIPMENTS:
-        return common + ("appareils",)
-    return common + _VOLUME.get(target, ())
 
 
 def _break(o: Objectif, rnd, previous: list[Objectif]) -> Objectif:
     volume = ("sejours", "actes", "journees", "places_jour", "places_nuit", "venues", "patients")
-    kind = rnd.randrange(16)
+    kind = rnd.randrange(24)
+    bounds = dict(min=10, max=20, evolution="", valeur=None, taux=False)
     if kind == 0:
         return replace(o, territoire="")
     if kind == 1:
@@ -573,29 +699,48 @@ def _break(o: Objectif, rnd, previous: list[Objectif]) -> Objectif:
     if kind == 2:
         return replace(o, cible="")
     if kind == 3:
-        return replace(o, cible="lithotriteur")
+        return replace(o, cible=rnd.choice(("lithotriteur", "had")))
     if kind == 4:
         return replace(o, indicateur=rnd.choice(("", "lits")))
     if kind == 5 and previous:
         p = rnd.choice(previous)
-        return replace(o, territoire=p.territoire, cible=p.cible, indicateur=p.indicateur, modalite=p.modalite)
-    if kind == 6:  # a volume indicator the target does not take
-        wrong = [i for i in volume + ("appareils",) if i not in _allowed(o.cible)]
-        return replace(o, indicateur=rnd.choice(wrong))
+        return replace(o, territoire=p.territoire, cible=p.cible, indicateur=p.indicateur, modalite=p.modalite,
+                       forme=p.forme, echeance=p.echeance)
+    if kind == 6:  # a volume indicator or a number of machines the target does not take
+        allowed = set(_VOLUME.get(o.cible, {})) | ({"appareils"} if o.cible in _EQUIPMENTS else set())
+        return replace(o, indicateur=rnd.choice([i for i in volume + ("appareils",) if i not in allowed]))
     if kind == 7:
-        return replace(o, cible="medecine", indicateur="sejours", modalite="chimiothérapie")
+        return replace(o, cible="medecine", indicateur="sejours", modalite=rnd.choice(("chimiothérapie", "séances de chimio")))
     if kind == 8:
         return replace(o, min=10, max=20, evolution="progression", valeur=5)
     if kind == 9:
-        return replace(o, min=None, max=None, evolution="", valeur=None)
+        return replace(o, min=rnd.choice((None, 7)), max=None, evolution="", valeur=None)
     if kind == 10:
-        return replace(o, min=50, max=10, evolution="", valeur=None)
+        return replace(o, **{**bounds, "min": 50, "max": 10})
     if kind == 11:
-        return replace(o, min=rnd.choice((-1, Decimal("2.5"))), max=100, evolution="", valeur=None)
+        return replace(o, **{**bounds, "min": rnd.choice((-1, Decimal("2.5")))},
+                       indicateur=rnd.choice(("implantations", "sejours", "appareils")))
     if kind == 12:
-        return replace(o, min=None, max=None, evolution="progression", valeur=rnd.choice((-3, Decimal("0.5"))))
+        return replace(o, min=None, max=None, evolution="progression", valeur=rnd.choice((0, -3, Decimal("0.5"))))
     if kind == 13:
-        return replace(o, min=None, max=None, evolution="stabilisation", valeur=0)
+        return replace(o, min=None, max=None, evolution="stabilisation", valeur=4)
     if kind == 14:
         return replace(o, echeance=date(2015, 1, 1))
-    return replace(o, echeance=date(2001, 1, 1))
+    if kind == 15:
+        return replace(o, echeance=date(2001, 1, 1))
+    if kind == 16:
+        return replace(o, forme=rnd.choice(("hôpital de semaine", "had")), indicateur=rnd.choice(volume))
+    if kind == 17:
+        return replace(o, cible="medecine", indicateur="sejours", forme=rnd.choice(("hospitalisation_nuit", "ambulatoire")))
+    if kind == 18:
+        return replace(o, cible="psychiatrie", indicateur=rnd.choice(("journees", "places_jour", "places_nuit")),
+                       forme="ambulatoire")
+    if kind == 19:
+        return replace(o, indicateur="temps_acces", min=None, max=-5, evolution="", valeur=None)
+    if kind == 20:  # a target without its implantations in a new territory
+        return replace(o, territoire="99998", indicateur=rnd.choice(volume + ("temps_acces",)))
+    if kind == 21:
+        return replace(o, cible=rnd.choice(_EQUIPMENTS), indicateur="implantations", territoire="99997")
+    if kind == 22:
+        return replace(o, cible=rnd.choice(tuple(_VOLUME)), indicateur="implantations", territoire="99996")
+    return replace(o, **{**bounds, "max": Decimal("12.5")}, indicateur="places_jour", cible="psychiatrie", forme="")

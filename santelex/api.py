@@ -31,14 +31,14 @@ BATCH = 256
 
 def default_sources() -> list[Path]:
     """The bundled inputs: the two seed texts, the whole Code de la santé publique, and
-    santelex's own vocabularies (ontology/*.ttl, shapes/*.ttl) so queries can use them."""
+    santelex's own vocabularies (ontology/**/*.ttl, shapes/**/*.ttl) so queries can use them."""
     return [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
             paths.CSP_ARCHIVE, *vocabularies()]
 
 
 def vocabularies() -> list[Path]:
-    return (paths.files_of(paths.ONTOLOGY, "*.ttl", "the ontology")
-            + paths.files_of(paths.SHAPES, "*.ttl", "the SHACL shapes"))
+    return (paths.files_of(paths.ONTOLOGY, "**/*.ttl", "the ontology")
+            + paths.files_of(paths.SHAPES, "**/*.ttl", "the SHACL shapes"))
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:

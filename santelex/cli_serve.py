@@ -66,7 +66,12 @@ def command(host, port, timeout, max_results, workers, max_upload, allow_service
       POST /sparql  application/sparql-query      or a form with query=…
     SELECT/ASK: SPARQL JSON (default), XML, CSV, TSV.  CONSTRUCT/DESCRIBE: Turtle
     (default), N-Triples, RDF/XML, JSON-LD.  Updates get 403; a query past --timeout
-    is stopped (503); answers hold at most --max-results rows.
+    is stopped (503); answers hold at most --max-results rows; a query's text at most
+    1 MiB (413).  SERVICE clauses are refused (400) unless --allow-service names the
+    host: the server sends no request anywhere else.  When every worker is busy, a client
+    whose queries have been quick gets one more worker (queries stopped at 2 s there);
+    others wait 2 s at most, then get 503 with Retry-After.  A build that replaces the
+    store is seen by the next query.
     """
     from santelex.serve import serve
     st = api.open_store(store, read_only=True)

@@ -1,4 +1,4 @@
-"""``santelex validate``: check an annex of objectifs quantifiés against D. 712-1 to D. 712-3."""
+"""``santelex validate``: check an annex of objectifs quantifiés against the law in force at its date."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,18 @@ from pathlib import Path
 
 import click
 
-from santelex.errors import AnnexError
+from santelex.errors import AnnexError, UsageError
+
+
+def _law_date(text: str | None):
+    if text is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--law {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @click.command("validate")
@@ -16,16 +27,20 @@ from santelex.errors import AnnexError
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
 @click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
               help="fast: set-at-a-time evaluation on Oxigraph; pyshacl: the reference (same results, slower).")
+@click.option("--law", "law", metavar="DATE", default=None,
+              help="Validate against the rule set in force at DATE (YYYY-MM-DD) instead of the annex's debut.")
 @click.option("--shapes", type=click.Path(path_type=Path), default=None,
-              help="SHACL shapes (a folder of .ttl files, or one file) instead of the bundled ones.")
+              help="SHACL shapes (a folder of .ttl files, or one file) instead of the rule set's.")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="Validate this RDF file (.ttl, .nt, .rdf, .jsonld…) against --shapes instead of an annex.")
-def command(annex, format, output, engine, shapes, data):
+def command(annex, format, output, engine, law, shapes, data):
     """Validate ANNEX, a folder (annexe.csv, territoires.csv, objectifs.csv) or an .xlsx workbook.
 
     Several annexes (the regions of a national set) give one report.  Each result names the file and row, the rule broken, the offending value and the
-    subdivision of the law it applies.  Exit status: 0 conforms, 1 violations, 2 the annex
-    cannot be read (the error names file, row and column).
+    subdivision of the law it applies.  The law is the rule set (shapes/<name>/) in force at
+    the annex's debut, or at --law DATE; the report names it.  Exit status: 0 conforms,
+    1 violations, 2 the annex cannot be read (the error names file, row and column) or no rule
+    set is in force at that date (the error names the rule sets and their periods).
 
     --shapes DIR validates against other shapes (an ARS's own rules); --data FILE.ttl
     validates any RDF data against them.
@@ -43,7 +58,7 @@ def command(annex, format, output, engine, shapes, data):
     elif not annex:
         raise click.UsageError("give an annex (a folder or a workbook), or --data FILE with --shapes DIR")
     else:
-        report = v.validate(list(annex) if len(annex) > 1 else annex[0], shapes, engine=engine)
+        report = v.validate(list(annex) if len(annex) > 1 else annex[0], shapes, engine=engine, law=_law_date(law))
     text = v.render(report, format)
     if output:
         try:

@@ -6,7 +6,8 @@
      ├── AnnexError     an annex of quantified objectives cannot be read
      ├── QueryError     a SPARQL query is malformed, refused or too slow
      ├── FetchError     Legifrance (API or archive) cannot give what was asked
-     └── UsageError     the user asked for something that does not exist
+     ├── UsageError     the user asked for something that does not exist
+     └── RuleSetError   no rule set (shapes/<name>/) for this date or name, or a broken one
 
 Third-party errors (lxml, rdflib, pyoxigraph, httpx) are wrapped once, where they
 enter, with the file and line they concern.  The CLI prints ``str(error)``: one line.
@@ -60,3 +61,7 @@ class FetchError(SantelexError):
 
 class UsageError(SantelexError):
     pass
+
+
+class RuleSetError(SantelexError):
+    """No rule set for this date or name, or a rule set folder that is not one."""

@@ -168,8 +168,8 @@ def service_refusal(text: str, allowed: tuple[str, ...] = ()) -> str | None:
 def store_folder(store_spec: str | None) -> Path | None:
     """The folder of a local store (None: a store on a SPARQL server)."""
     from santelex import api
-    st = api.open_store(store_spec, read_only=True)
-    return getattr(st, "path", None)
+    path = getattr(api.open_store(store_spec, read_only=True), "path", None)
+    return path if isinstance(path, Path) else None  # a remote store's path is its URL
 
 
 # -- the workers -----------------------------------------------------------------------------
@@ -181,11 +181,9 @@ def _worker(conn, store_spec: str | None):
     the one open here (a build swapped the store), the store is opened again first.
     """
     from santelex import api
-    folder = None
     try:
         store = api.open_store(store_spec, read_only=True)
-        folder = getattr(store, "path", None)
-        opened = generation(folder)
+        opened = generation(getattr(store, "path", None))
         store.query("ASK { }")
     except SantelexError as e:
         conn.send(("dead", str(e)))

@@ -3,6 +3,7 @@
     tokens(text)                 (kind, text, offset) for every token, comments included
     services(text)               the endpoints of the SERVICE clauses (None: not a plain IRI)
     where_brace(text)            offset just after the ``{`` opening the WHERE clause
+    depth(text)                  how deep brackets nest (Oxigraph's parser recurses on them)
 
 Tokens follow the terminals of the SPARQL 1.1 grammar (section 19.8): IRIs, the four kinds
 of strings (with their escapes), variables, prefixed names (with ``%XX`` and ``\\``
@@ -27,7 +28,7 @@ import pyoxigraph as ox
 
 from santelex.errors import QueryError
 
-__all__ = ["check", "first_keyword", "is_update", "refuse_update", "services", "syntax_error", "tokens",
+__all__ = ["check", "depth", "first_keyword", "is_update", "refuse_update", "services", "syntax_error", "tokens",
            "where_brace"]
 
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
@@ -199,6 +200,9 @@ def check(text: str, file: str = "<query>") -> str:
     evaluated); updates are refused before that.
     """
     refuse_update(text, file)
+    nesting = depth(text)
+    if nesting > MAX_DEPTH:
+        raise QueryError(f"brackets nest {nesting} deep; at most {MAX_DEPTH} (the SPARQL parser's stack)", file)
     try:
         res = ox.Store().query(text)
     except SyntaxError as e:
@@ -216,3 +220,29 @@ def syntax_error(e: SyntaxError, file: str) -> QueryError:
     if m:
         return QueryError(f"malformed SPARQL: {m.group(3).strip()}", file, int(m.group(1)), int(m.group(2)))
     return QueryError(f"malformed SPARQL: {msg}", file)
+
+
+MAX_DEPTH = 256  # nesting of brackets: Oxigraph's parser overflows its stack near 10,000
+_OPEN, _CLOSE = set("([{"), set(")]}")
+
+
+def depth(text: str) -> int:
+    """The deepest nesting of ``(``, ``[``, ``{`` and ``<<`` outside strings, IRIs and comments.
+
+    Oxigraph's parser recurses once per level: about 10,000 levels overflow its stack and
+    end the process (a segmentation fault, not an exception), so :func:`check` refuses deep
+    texts before parsing them.
+    """
+    level = deepest = 0
+    previous = ""
+    for kind, value, _ in tokens(text):
+        if kind != "char":
+            previous = ""
+            continue
+        if value in _OPEN or (value == "<" and previous == "<"):
+            level += 1
+            deepest = max(deepest, level)
+        elif value in _CLOSE or (value == ">" and previous == ">"):
+            level = max(0, level - 1)
+        previous = "" if previous == value else value
+    return deepest

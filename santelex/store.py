@@ -68,9 +68,9 @@ class BuildLock:
 
     The file is locked with ``flock`` for the whole build (the kernel releases it when the
     holder dies, however it dies) and holds the holder's pid and start time, so that a second
-    build is refused naming the first.  The file stays, emptied, when a build ends: a file
-    still naming a pid that no longer holds the lock is a build that was killed, whose lock
-    is taken over (``taken_over`` says whose).  ``quiet``: lock without writing a pid (a
+    build is refused naming the first.  A build removes the file as it ends; a file left
+    naming a pid that no longer holds the lock is a build that was killed, whose lock is
+    taken over (``taken_over`` says whose).  ``quiet``: lock without writing a pid (a
     short recovery by a reader).
     """
 
@@ -85,22 +85,30 @@ class BuildLock:
 
     def __enter__(self) -> "BuildLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as e:
-            raise StoreError(f"cannot create the lock file {self.path.name}: {e.strerror or e}",
-                             str(self.store)) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            holder = _read_lock(fd)
-            os.close(fd)
-            if self.quiet:
-                return self
-            who = f"santelex process {holder['pid']}" if holder.get("pid") else "another santelex process"
-            since = f" (since {holder['since']})" if holder.get("since") else ""
-            raise StoreError(f"the store is being written by {who}{since}: one build at a time; "
-                             "wait for it to finish", str(self.store)) from None
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as e:
+                raise StoreError(f"cannot create the lock file {self.path.name}: {e.strerror or e}",
+                                 str(self.store)) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                holder = _read_lock(fd)
+                os.close(fd)
+                if self.quiet:
+                    return self
+                who = f"santelex process {holder['pid']}" if holder.get("pid") else "another santelex process"
+                since = f" (since {holder['since']})" if holder.get("since") else ""
+                raise StoreError(f"the store is being written by {who}{since}: one build at a time; "
+                                 "wait for it to finish", str(self.store)) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # its holder removed the file as we opened it: lock the one there now
         self._fd, self.held = fd, True
         _LOCK_FDS.add(fd)
         if not self.quiet:
@@ -117,8 +125,10 @@ class BuildLock:
         if fd is None:
             return
         try:
-            if not self.quiet:
-                os.ftruncate(fd, 0)
+            if not self.quiet or not _read_lock(fd):
+                os.unlink(self.path)  # while still held: whoever opened it meanwhile sees it gone
+        except OSError:
+            pass
         finally:
             self.held = False
             _LOCK_FDS.discard(fd)
@@ -474,7 +484,7 @@ def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
     A build renames its staging folder onto the store; between the two renames of the swap
     the folder is briefly missing: wait for it (up to ``wait`` seconds).
     """
-    if folder is None:
+    if not isinstance(folder, Path):  # None, or a store on a SPARQL server (its path is its URL)
         return None
     deadline = time.monotonic() + wait
     while True:

@@ -159,8 +159,7 @@ def _measure_sheet(z: zipfile.ZipFile, part: str, shown: str) -> None:
                         _check_place(el.get("ref", "").rpartition(":")[2], shown, "the sheet's dimension")
                     elif tag == f"{_MAIN}row":
                         r = el.get("r")
-                        row = _row_number(r) if r and r.isdigit() else row + 1
-                        _check(row, 1, shown, f"row {row}")
+                        row = _row_number(r) if r and r.isdigit() else row + 1  # an empty row costs nothing
                     continue
                 if tag == f"{_MAIN}row":
                     col = 0

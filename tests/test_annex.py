@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from santelex import annex, paths
+from santelex import annex, paths, rulesets
 from santelex.cli import main
 from santelex.errors import AnnexError
 
@@ -41,7 +41,7 @@ def test_reads_the_2006_example():
     assert first.territoire == "5301" and first.cible == "medecine" and isinstance(first.min, int)
     assert a.rows["fin"] == (str(EX2006 / "annexe.csv"), 5)
     indicators = {o.indicateur for o in a.objectifs}
-    assert indicators == set(annex.INDICATORS)
+    assert indicators == rulesets.get("oqos-2005").notations().notations("indicateur")
 
 
 def test_semicolons_and_byte_order_mark_are_accepted():
@@ -49,8 +49,7 @@ def test_semicolons_and_byte_order_mark_are_accepted():
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     a = annex.read(ERREURS)
     assert a.objectifs[0].territoire == "5301"
-    decimals = [o for o in a.objectifs if isinstance(o.max, Decimal)]
-    assert decimals and decimals[0].max == Decimal("12.5")        # "12,5" in the file
+    assert Decimal("12.5") in {o.max for o in a.objectifs}            # "12,5" in the file
 
 
 def test_every_row_becomes_a_node_that_remembers_its_file_and_row():
@@ -119,15 +118,15 @@ def test_bad_encoding_names_row_and_column(tmp_path):
 
 def test_bad_date_and_bad_number(tmp_path):
     d = copy_example(tmp_path)
-    rewrite(d / "objectifs.csv", lambda t: t.replace("2009-12-31", "31/12/2009", 1))
+    rewrite(d / "objectifs.csv", lambda t: t.replace("2010-12-31", "31/12/2010", 1))
     e = error_of(d)
-    assert e.file.endswith("objectifs.csv") and "column 'echeance'" in e.message and "31/12/2009" in e.message
-    row = next(i for i, line in enumerate((d / "objectifs.csv").read_text().splitlines(), 1) if "31/12/2009" in line)
+    assert e.file.endswith("objectifs.csv") and "column 'echeance'" in e.message and "31/12/2010" in e.message
+    row = next(i for i, line in enumerate((d / "objectifs.csv").read_text().splitlines(), 1) if "31/12/2010" in line)
     assert e.line == row
     d = copy_example(tmp_path, "annexe-erreurs")
     rewrite(d / "objectifs.csv", lambda t: t.replace(";850;", ";huit cents;", 1))
     e = error_of(d)
-    assert "column 'min'" in e.message and "not a number" in e.message and e.line == 13
+    assert "column 'min'" in e.message and "not a number" in e.message and e.line == 41
     d2 = copy_example(tmp_path / "x")
     rewrite(d2 / "annexe.csv", lambda t: t.replace("2011-03-31", "2011-02-30"))
     e = error_of(d2)
@@ -138,9 +137,12 @@ def test_unknown_or_repeated_key_and_short_row(tmp_path):
     d = copy_example(tmp_path)
     rewrite(d / "annexe.csv", lambda t: t + "periode,2006-2011\n")
     assert "unknown key 'periode'" in error_of(d).message
-    rewrite(d / "annexe.csv", lambda t: t.replace("periode,2006-2011", "region,54"))
+    rewrite(d / "annexe.csv", lambda t: t.replace("periode,2006-2011", "titre,Autre"))
     e = error_of(d)
-    assert "already given on row 2" in e.message and e.line == 6
+    assert "already given on row 3" in e.message and e.line == 6
+    rewrite(d / "annexe.csv", lambda t: t.replace("titre,Autre", "region,53"))
+    e = error_of(d)
+    assert "region '53' already given" in e.message and e.line == 6
     d = copy_example(tmp_path / "y")
     rewrite(d / "territoires.csv", lambda t: t.replace("5302,", "5302", 1))
     e = error_of(d)
@@ -171,7 +173,7 @@ def test_empty_cells_and_unknown_codes_are_read_not_refused(tmp_path):
     a = annex.read(ERREURS)
     assert any(o.territoire == "" for o in a.objectifs)
     assert any(o.cible == "lithotriteur" for o in a.objectifs)
-    assert any(o.min == -2 for o in a.objectifs)
+    assert any(o.max == -5 for o in a.objectifs)
     assert "lithotriteur" in annex.ntriples(a)
 
 
@@ -222,3 +224,38 @@ def test_a_bad_number_is_an_annex_error_naming_the_column(text):
         assert e.line == 7 and "column 'valeur'" in e.message
     else:
         assert value is None or isinstance(value, (int, Decimal))
+
+
+def test_optional_form_column_zones_file_and_several_regions(tmp_path):
+    d = copy_example(tmp_path)
+    rewrite(d / "objectifs.csv", lambda t: "\n".join(line.rsplit(",", 1)[0] for line in t.splitlines()) + "\n")
+    assert all(o.forme == "" for o in annex.read(d).objectifs)          # files without the column still read
+    rewrite(d / "objectifs.csv", lambda t: "\n".join(
+        line + (",forme" if i == 0 else ",Hospitalisation Complète" if i == 1 else ",")
+        for i, line in enumerate(t.splitlines())) + "\n")
+    (d / "territoires.csv").rename(d / "zones.csv")
+    rewrite(d / "annexe.csv", lambda t: t.replace("region,53\n", "region,53\nregion,52\n"))
+    a = annex.read(d)
+    assert a.objectifs[0].forme == "Hospitalisation Complète" and a.objectifs[1].forme == ""
+    assert a.territoires[0].file.endswith("zones.csv") and a.regions == ("53", "52") and a.region == "53"
+    nt = annex.ntriples(a)
+    assert "<https://data.santelex.fr/oqos/forme/hospitalisation_complete>" in nt   # label, accents and case aside
+    assert annex.read(d).objectifs[0].forme == "Hospitalisation Complète"
+    assert nt.count("<https://data.santelex.fr/ontology#region>") == 2 + len(a.territoires)
+    # an unknown column is still refused, naming the optional one
+    rewrite(d / "objectifs.csv", lambda t: t.replace(",forme", ",forme_de_soins", 1))
+    e = error_of(d)
+    assert "'forme_de_soins' is not expected" in e.message and "(optional: forme)" in e.message and e.line == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False))
+def test_a_rate_reads_back_as_a_rate(tmp_path_factory, x):
+    d = tmp_path_factory.mktemp("taux") / "a"
+    shutil.copytree(EX2006, d)
+    text = (d / "objectifs.csv").read_text(encoding="utf-8")
+    text += f"5301,irc,patients,,,,progression,{x}%,,\n"
+    (d / "objectifs.csv").write_text(text, encoding="utf-8")
+    o = annex.read(d).objectifs[-1]
+    assert o.taux and o.valeur == x
+    assert "<https://data.santelex.fr/ontology#taux>" in annex.ntriples(annex.read(d))

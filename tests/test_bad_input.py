@@ -473,3 +473,47 @@ def test_dataset_default_graph_goes_to_its_file_graph_and_a_rebuild_replaces_it(
     assert CliRunner().invoke(main, ["build", "-q", "--store", str(store), str(f)]).exit_code == 0
     quads = [q for q in dump(store) if "example.org" in q]
     assert len(quads) == 1 and '"new"' in quads[0] and "/graph/" in quads[0]
+
+
+# --- the workbook measure, on any sheet: refused exactly when a cell lies beyond the limits
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from santelex.errors import AnnexError  # noqa: E402
+
+_cells = st.lists(st.tuples(st.booleans(), st.integers(1, workbook.MAX_COLUMNS + 3)), max_size=6)
+_rows = st.lists(st.tuples(st.sampled_from(["none", "next", "far"]), _cells), max_size=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_rows)
+def test_workbook_measure_refuses_exactly_what_lies_beyond(tmp_path_factory, rows):
+    """Rows with or without a number (next, or far down), cells with or without a reference:
+    the measure agrees with a plain count of where each cell lands."""
+    xml, beyond, row = [], False, 0
+    for kind, cells in rows:
+        if kind == "far":
+            row = workbook.MAX_ROWS + 5
+        elif kind == "next":
+            row += 1
+        else:
+            row += 1
+        attr = "" if kind == "none" else f' r="{row}"'
+        parts, col = [], 0
+        for with_ref, c in cells:
+            col = max(c, col + 1) if with_ref else col + 1
+            ref = f' r="{workbook.column_name(col)}{row}"' if with_ref else ""
+            parts.append(f'<c{ref} t="n"><v>1</v></c>')
+            beyond |= col > workbook.MAX_COLUMNS or row > workbook.MAX_ROWS + 1
+        xml.append(f"<row{attr}>{''.join(parts)}</row>")
+    f = tmp_path_factory.mktemp("wb") / "annexe.xlsx"
+    with zipfile.ZipFile(f, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml",
+                   '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   f"<sheetData>{''.join(xml)}</sheetData></worksheet>")
+    if beyond:
+        with pytest.raises(AnnexError, match="beyond what an annex sheet may hold"):
+            workbook.check_workbook(f)
+    else:
+        workbook.check_workbook(f)

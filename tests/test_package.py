@@ -31,11 +31,25 @@ def _run(cmd, cwd, env=None, timeout=900):
                           timeout=timeout)
 
 
+def _clean_copy(dest: Path) -> Path:
+    """The checkout's files (tracked or new, not ignored) copied to ``dest``: no build/ folder
+    left over from an earlier build can slip stale modules into the wheel."""
+    r = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT)
+    assert r.returncode == 0, r.stderr
+    for name in filter(None, r.stdout.split("\0")):
+        src = ROOT / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
     """The wheel built from the checkout, the sdist, and the wheel built from that sdist."""
     out = tmp_path_factory.mktemp("dist")
-    r = _run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", out / "checkout", ROOT], ROOT)
+    src = _clean_copy(tmp_path_factory.mktemp("source"))
+    r = _run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", out / "checkout", src], src)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     sdist = next((out / "checkout").glob("santelex-*.tar.gz"))
     r = _run([sys.executable, "-m", "build", "--wheel", "--outdir", out / "from-sdist", sdist], out)

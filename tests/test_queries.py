@@ -330,7 +330,7 @@ def oqos_store(tmp_path_factory):
     from santelex import api
     path = tmp_path_factory.mktemp("oqos") / "store"
     api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
-    graphs = {"ontology/" + f.name: f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.glob("*.ttl"))}
+    graphs = {"ontology/" + f.relative_to(paths.ONTOLOGY).as_posix(): f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.rglob("*.ttl"))}
     load_graphs(path, {**graphs, "annexes/test-2006": ANNEX_TTL, "reports/test-2006": REPORT_TTL})
     store = api.open_store(path, read_only=True)
     yield store
@@ -339,12 +339,13 @@ def oqos_store(tmp_path_factory):
 
 D = "csp:D712-2/"
 DV = "csp:D712-2/version/decret-2005-76"
+DS = DV + "/"
 
 
 def test_legal_basis(oqos_store):
     assert rows(oqos_store, "legal-basis", term="sejours") == [
-        ("https://data.santelex.fr/oqos/indicateur/sejours", "sejours", "nombre de séjours", D + "I/3/a/tiret-1", DV, "-", "- nombre de séjours ;"),
-        ("https://data.santelex.fr/oqos/indicateur/sejours", "sejours", "nombre de séjours", D + "I/3/b/tiret-1", DV, "-", "- nombre de séjours ;"),
+        ("https://data.santelex.fr/oqos/indicateur/sejours", "sejours", "nombre de séjours", DS + "I/3/a/tiret-1", DV, "-", "- nombre de séjours ;"),
+        ("https://data.santelex.fr/oqos/indicateur/sejours", "sejours", "nombre de séjours", DS + "I/3/b/tiret-1", DV, "-", "- nombre de séjours ;"),
     ]
     # by label, any case; by alternative label; by IRI (a class of the annex)
     assert rows(oqos_store, "legal-basis", term="Nombre de séjours") == rows(oqos_store, "legal-basis", term="sejours")
@@ -354,7 +355,7 @@ def test_legal_basis(oqos_store):
                     "csp:R6122-26/2/a", None, None, None)]  # R. 6122-26 is not in the seed store
     assert rows(oqos_store, "legal-basis", term="https://data.santelex.fr/ontology#ObjectifQuantifie") == [
         ("https://data.santelex.fr/ontology#ObjectifQuantifie", None, "objectifs quantifiés de l'offre de soins",
-         "csp:D712-1/alinea-1", "csp:D712-1/version/decret-2005-76", None,
+         "csp:D712-1/version/decret-2005-76/alinea-1", "csp:D712-1/version/decret-2005-76", None,
          "Les objectifs quantifiés de l'offre de soins qui sont précisés par l'annexe au schéma d'organisation "
          "sanitaire prévue à l'article L. 6121-2 portent sur les activités de soins et les équipements matériels "
          "lourds faisant l'objet du schéma d'organisation sanitaire mentionnés à l'article D. 6121-1."),
@@ -366,43 +367,53 @@ def test_excluded_from_volume(oqos_store):
     got = rows(oqos_store, "excluded-from-volume")
     act = "https://data.santelex.fr/oqos/activite/"
     assert [(r[0], r[3], r[4]) for r in got] == [
-        (act + "obstetrique", D + "alinea-26/tiret-1", "- l'obstétrique ;"),
-        (act + "neonatologie", D + "alinea-26/tiret-2", "- la néonatalogie ;"),
-        (act + "reanimation_neonatale", D + "alinea-26/tiret-3", "- la réanimation néonatale ;"),
-        (act + "reanimation", D + "alinea-26/tiret-4", "- la réanimation ;"),
-        (act + "urgences", D + "alinea-26/tiret-5", "- l'accueil et le traitement des urgences ;"),
-        (act + "greffes", D + "alinea-26/tiret-6", "- les transplantations d'organes et greffes de moelle osseuse ;"),
-        (act + "grands_brules", D + "alinea-26/tiret-7", "- les traitements des grands brûlés ;"),
-        (act + "chirurgie_cardiaque", D + "alinea-26/tiret-8", "- la chirurgie cardiaque ;"),
-        (act + "neurochirurgie", D + "alinea-26/tiret-9", "- la neurochirurgie ;"),
-        (act + "cancer", D + "alinea-26/tiret-10", "- le traitement du cancer ;"),
-        (act + "diagnostic_prenatal", D + "alinea-26/tiret-11", "- les activités de diagnostic prénatal ;"),
-        (act + "gametes", D + "alinea-26/tiret-12", "- les activités de recueil, le traitement, la conservation de "
+        (act + "obstetrique", DS + "alinea-26/tiret-1", "- l'obstétrique ;"),
+        (act + "neonatologie", DS + "alinea-26/tiret-2", "- la néonatalogie ;"),
+        (act + "reanimation_neonatale", DS + "alinea-26/tiret-3", "- la réanimation néonatale ;"),
+        (act + "reanimation", DS + "alinea-26/tiret-4", "- la réanimation ;"),
+        (act + "urgences", DS + "alinea-26/tiret-5", "- l'accueil et le traitement des urgences ;"),
+        (act + "greffes", DS + "alinea-26/tiret-6", "- les transplantations d'organes et greffes de moelle osseuse ;"),
+        (act + "grands_brules", DS + "alinea-26/tiret-7", "- les traitements des grands brûlés ;"),
+        (act + "chirurgie_cardiaque", DS + "alinea-26/tiret-8", "- la chirurgie cardiaque ;"),
+        (act + "neurochirurgie", DS + "alinea-26/tiret-9", "- la neurochirurgie ;"),
+        (act + "cancer", DS + "alinea-26/tiret-10", "- le traitement du cancer ;"),
+        (act + "diagnostic_prenatal", DS + "alinea-26/tiret-11", "- les activités de diagnostic prénatal ;"),
+        (act + "gametes", DS + "alinea-26/tiret-12", "- les activités de recueil, le traitement, la conservation de "
          "gamètes et la cession de gamètes issus de don ;"),
-        (act + "amp_clinique", D + "alinea-26/tiret-13", "- les activités cliniques d'assistance médicale à la procréation ;"),
-        (act + "amp_biologique", D + "alinea-26/tiret-14", "- les activités biologiques d'assistance médicale à la procréation."),
-        (act + "had", D + "alinea-41", "Elles ne s'appliquent pas non plus aux activités de soins exercées dans le "
-         "cadre de l'hospitalisation à domicile."),
+        (act + "amp_clinique", DS + "alinea-26/tiret-13", "- les activités cliniques d'assistance médicale à la procréation ;"),
+        (act + "amp_biologique", DS + "alinea-26/tiret-14", "- les activités biologiques d'assistance médicale à la procréation."),
+        ("https://data.santelex.fr/oqos/forme/had", DS + "alinea-41", "Elles ne s'appliquent pas non plus aux "
+         "activités de soins exercées dans le cadre de l'hospitalisation à domicile."),
     ]
     assert got[0][1:3] == ("obstetrique", "obstétrique")
+    # HAD is a form of care, not an activity (D. 712-2: activities "exercées dans le cadre de" it)
+    assert [r[5] for r in got] == ["activité"] * 14 + ["forme"] and {r[6] for r in got} == {"oqos-2005"}
+    assert rows(oqos_store, "excluded-from-volume", ruleset="oqos-2005") == got
+    assert rows(oqos_store, "excluded-from-volume", ruleset="autre") == []
 
 
 def test_allowed_indicators(oqos_store):
     def allowed(target):
         return [(r[1], r[3], r[4]) for r in rows(oqos_store, "allowed-indicators", target=target)]
-    common_i = [("implantations", "common", D + "I/1/tiret-1"), ("temps_acces", "common", D + "I/2/tiret-1"),
-                ("permanence", "common", D + "I/2/tiret-2")]
+    common_i = [("implantations", "common", DS + "I/1/tiret-1"), ("temps_acces", "common", DS + "I/2/tiret-1"),
+                ("permanence", "common", DS + "I/2/tiret-2")]
     assert allowed("psychiatrie") == common_i + [
-        ("journees", "volume", D + "I/3/d/tiret-1"), ("places_jour", "volume", D + "I/3/d/tiret-2"),
-        ("places_nuit", "volume", D + "I/3/d/tiret-3")]
-    assert allowed("medecine") == common_i + [("sejours", "volume", D + "I/3/a/tiret-1")]
+        ("journees", "volume", DS + "I/3/d/tiret-1"), ("places_jour", "volume", DS + "I/3/d/tiret-2"),
+        ("places_nuit", "volume", DS + "I/3/d/tiret-3")]
+    assert allowed("medecine") == common_i + [("sejours", "volume", DS + "I/3/a/tiret-1")]
     assert allowed("https://data.santelex.fr/oqos/activite/obstetrique") == common_i
     assert allowed("irm") == [
-        ("implantations", "common", D + "II/1/tiret-1"), ("temps_acces", "common", D + "II/2/tiret-1"),
-        ("permanence", "common", D + "II/2/tiret-2"), ("appareils", "equipment", D + "II/3/tiret-1")]
+        ("implantations", "common", DS + "II/1/tiret-1"), ("temps_acces", "common", DS + "II/2/tiret-1"),
+        ("permanence", "common", DS + "II/2/tiret-2"), ("appareils", "equipment", DS + "II/3/tiret-1")]
     assert rows(oqos_store, "allowed-indicators", target="nombre d'actes")[:1] == []
     assert rows(oqos_store, "allowed-indicators", target=INJECTION) == []
     assert rows(oqos_store, "allowed-indicators", target="medecine")[3][5] == "- nombre de séjours ;"
+    # per rule set: each row names it; a rule set without the target answers nothing
+    assert {r[6] for r in rows(oqos_store, "allowed-indicators", target="irm")} == {"oqos-2005"}
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="oqos-2005") == \
+        rows(oqos_store, "allowed-indicators", target="irm")
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="autre") == []
+    assert rows(oqos_store, "allowed-indicators", target="had") == []       # a form, not an activity
 
 
 def test_annex_summary(oqos_store):
@@ -437,7 +448,7 @@ def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     assert report.exit_code == 1, report.output
     path = tmp_path / "store"
     api.build([paths.SEEDS / "decret-2005-76-jo.txt"], path)
-    graphs = {"ontology/" + f.name: f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.glob("*.ttl"))}
+    graphs = {"ontology/" + f.relative_to(paths.ONTOLOGY).as_posix(): f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.rglob("*.ttl"))}
     load_graphs(path, {**graphs, "annexes/erreurs": annex_mod.ntriples(a), "reports/erreurs": report.stdout})
     store = api.open_store(path, read_only=True)
     iri = annex_mod.iri(a)
@@ -445,7 +456,7 @@ def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     assert len(violations) >= 10 and {r[0] for r in violations} == {iri.replace(JORF, "jorf:")}
     assert all(r[1].endswith(".csv") and r[2].isdigit() and r[9] for r in violations)  # file, row, law
     medecine = [r for r in violations if "médecine" in (r[5] or "")]
-    assert medecine and medecine[0][9] == "csp:D712-2/I/3/a"
+    assert medecine and medecine[0][9] == "csp:D712-2/version/decret-2005-76/I/3/a"
     assert rows(store, "annex-violations", annex=iri + "-autre") == []
     summary = rows(store, "annex-summary", annex=iri)
     assert summary and all(int(r[4]) >= 1 for r in summary)

@@ -85,7 +85,7 @@ def stores(server, tmp_path_factory):
     local = tmp_path_factory.mktemp("embedded") / "store"
     r = build(str(local), *SEEDS)
     assert r.exit_code == 0, r.output
-    graphs = {"ontology/" + f.name: f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.glob("*.ttl"))}
+    graphs = {"ontology/" + f.relative_to(paths.ONTOLOGY).as_posix(): f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.rglob("*.ttl"))}
     graphs.update({"annexes/test-2006": ANNEX_TTL, "reports/test-2006": REPORT_TTL})
     load_graphs(server, graphs)
     load_graphs(local, graphs)

@@ -3,22 +3,24 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from dataclasses import replace
 
 import pytest
 import rdflib
 from click.testing import CliRunner
 
-from santelex import annex, paths
+from santelex import annex, paths, rulesets
 from santelex import validate as v
 from santelex.cli import main
 
 EXAMPLES = [paths.EXAMPLES / "annexe-2006", paths.EXAMPLES / "annexe-erreurs"]
+RS = rulesets.get("oqos-2005")
 
 
-def both(annexes, shapes=None):
-    _, ref, _ = v.run_pyshacl(v.data_graph(annexes), shapes=shapes)
-    _, fast = v.run_fast(v.fast_input(annexes), shapes=shapes, workers=1)
+def both(annexes, rs=RS):
+    _, ref, _ = v.run_pyshacl(v.data_graph(annexes, rs), rs.shapes(), rs.vocabulary())
+    _, fast = v.run_fast(v.fast_input(annexes, rs), rs.shapes(), workers=1)
     return Counter(ref), Counter(fast)
 
 
@@ -38,9 +40,10 @@ def test_fast_engine_equals_pyshacl_on_a_generated_annex_with_many_violations():
 
 
 def test_workers_do_not_change_the_results():
-    triples = v.fast_input(annex.synthetic(3000, errors=0.3, seed=11))
-    one = Counter(v.run_fast(triples, workers=1)[1])
-    assert one == Counter(v.run_fast(triples, workers=2)[1]) == Counter(v.run_fast(triples, workers=3)[1])
+    triples = v.fast_input(annex.synthetic(3000, errors=0.3, seed=11), RS)
+    sg = RS.shapes()
+    one = Counter(v.run_fast(triples, sg, workers=1)[1])
+    assert one == Counter(v.run_fast(triples, sg, workers=2)[1]) == Counter(v.run_fast(triples, sg, workers=3)[1])
 
 
 def test_several_annexes_make_one_report_whatever_the_workers():
@@ -50,9 +53,9 @@ def test_several_annexes_make_one_report_whatever_the_workers():
     national = annex.synthetic(2000, errors=0.2, seed=3)
     one, two = v.validate(national, workers=1), v.validate(national, workers=2)
     assert one.raw == two.raw and one.results == two.results and len(one.raw) > 100
-    assert Counter(one.raw) == Counter(v.run_fast(v.fast_input(national))[1])
+    assert Counter(one.raw) == Counter(v.run_fast(v.fast_input(national, RS), RS.shapes())[1])
     out = run(*EXAMPLES)
-    assert out.exit_code == 1 and "32 résultats sur 150 objectifs" in out.output
+    assert out.exit_code == 1 and "38 résultats sur 266 objectifs" in out.output
 
 
 def test_the_engine_reads_any_store_the_same():
@@ -61,8 +64,9 @@ def test_the_engine_reads_any_store_the_same():
     a = annex.read(paths.EXAMPLES / "annexe-erreurs")
     store = ox.Store()
     store.load(annex.ntriples(a).encode(), ox.RdfFormat.N_TRIPLES)
-    store.load(v.ontology_graph().serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
-    assert Counter(v.run_fast(v.store_triples(store))[1]) == Counter(v.run_fast(v.fast_input([a]))[1])
+    store.load(v.ontology_graph(RS).serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
+    sg = RS.shapes()
+    assert Counter(v.run_fast(v.store_triples(store), sg)[1]) == Counter(v.run_fast(v.fast_input([a], RS), sg)[1])
 
 
 GENERIC_SHAPES = """
@@ -185,19 +189,30 @@ def test_exit_codes_and_text():
     assert bad.exit_code == 1
     assert "Territoire 5305" in bad.output
     line = next(x for x in bad.output.splitlines() if "indicateurs-medecine " in x)
-    assert "objectifs.csv:15" in line and "D. 712-2, I, 3°, a)" in line and "cible=medecine" in line
+    assert "objectifs.csv:44" in line and "D. 712-2, I, 3°, a)" in line and "cible=medecine" in line
 
 
 def test_json_has_exactly_the_promised_shape():
     out = json.loads(run(EXAMPLES[1], "--format", "json").output)
-    assert set(out) == {"conforms", "results"} and out["conforms"] is False
+    assert set(out) == {"conforms", "rulesets", "results"} and out["conforms"] is False
+    assert out["rulesets"] == [{
+        "name": "oqos-2005", "iri": "https://data.santelex.fr/ruleset/oqos-2005", "label": RS.label,
+        "from": "2005-02-03", "until": "2023-05-31", "encodes": [
+            f"https://data.santelex.fr/code/code-de-la-sante-publique/article/D712-{n}/version/decret-2005-76"
+            for n in (1, 2, 3)]}]
     for r in out["results"]:
-        assert set(r) == {"file", "row", "severity", "rule", "message", "law", "value"}
+        assert set(r) == {"file", "row", "severity", "rule", "message", "law", "value", "focus", "law_uri",
+                          "ruleset"}
         assert isinstance(r["row"], int) and r["severity"] in ("Violation", "Warning", "Info")
         assert r["value"] is None or isinstance(r["value"], str)
+        assert r["ruleset"] == "oqos-2005" and r["law_uri"]
+        assert all("/version/decret-2005-76" in u for u in r["law_uri"])
+        assert set(r["focus"]) in ({"territory"}, {"territory", "target", "indicator", "form"})
     unknown = next(r for r in out["results"] if r["rule"] == "objectif-cible-connue")
-    assert unknown["value"] == "lithotriteur" and unknown["row"] == 11 and unknown["law"] == "D. 712-1"
-    assert json.loads(run(EXAMPLES[0], "--format", "json").output) == {"conforms": True, "results": []}
+    assert unknown["value"] == "lithotriteur" and unknown["row"] == 38 and unknown["law"] == "D. 712-1"
+    assert unknown["focus"] == {"territory": "5305", "target": "lithotriteur", "indicator": "appareils", "form": ""}
+    ok = json.loads(run(EXAMPLES[0], "--format", "json").output)
+    assert ok["conforms"] is True and ok["results"] == [] and ok["rulesets"][0]["name"] == "oqos-2005"
 
 
 def test_turtle_is_a_shacl_report_tied_to_the_law(tmp_path):
@@ -208,9 +223,11 @@ def test_turtle_is_a_shacl_report_tied_to_the_law(tmp_path):
     report = next(g.subjects(rdflib.RDF.type, SH.ValidationReport))
     assert g.value(report, SH.conforms).toPython() is False
     results = list(g.objects(report, SH.result))
-    assert len(results) == 32
+    assert len(results) == 38
     laws = {str(o) for o in g.objects(None, rdflib.URIRef("https://data.santelex.fr/ontology#law"))}
-    assert "https://data.santelex.fr/code/code-de-la-sante-publique/article/D712-2/I/3/a" in laws
+    assert "https://data.santelex.fr/code/code-de-la-sante-publique/article/D712-2/version/decret-2005-76/I/3/a" in laws
+    ruleset = g.value(report, rdflib.URIRef("https://data.santelex.fr/ontology#ruleSet"))
+    assert str(ruleset) == "https://data.santelex.fr/ruleset/oqos-2005"
     # the same report as pySHACL's, result for result
     raws = Counter(v.RawResult(
         focus=v.canon(g.value(r, SH.focusNode)),
@@ -227,7 +244,7 @@ def test_html_page(tmp_path):
     assert run(EXAMPLES[1], "--format", "html", "-o", out).exit_code == 1
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "non conforme" in page
-    assert page.count("<tr>") == 32 + page.count("<thead>")
+    assert page.count("<tr>") == 38 + page.count("<thead>")
     assert "lithotriteur" in page and "D. 712-2, I, 3°, a)" in page
 
 
@@ -253,7 +270,7 @@ def test_an_ars_adds_its_own_rule_with_shapes(tmp_path):
     import shutil
 
     rules = tmp_path / "regles"
-    shutil.copytree(paths.SHAPES, rules)
+    shutil.copytree(paths.SHAPES / "oqos-2005", rules)
     (rules / "ars.ttl").write_text(ARS_RULE, encoding="utf-8")
     base = json.loads(run(EXAMPLES[0], "--format", "json").output)
     out = run("--shapes", rules, EXAMPLES[0], "--format", "json")
@@ -309,7 +326,7 @@ def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch
         shapes[name] = tmp_path / f"{name.lower()}.ttl"
         shapes[name].write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
                                 f"ex:S sh:targetNode ex:h1 ; {body} .\n", encoding="utf-8")
-    named = {"GARBAGE": bad, "EXAMPLE": EXAMPLES[0], "SHAPES": paths.SHAPES, "NOTES": notes, "NOTES2": data,
+    named = {"GARBAGE": bad, "EXAMPLE": EXAMPLES[0], "SHAPES": paths.SHAPES / "oqos-2005", "NOTES": notes, "NOTES2": data,
              **shapes}
     args = [str(named.get(a, a)) for a in args]
     out = CliRunner().invoke(main, ["validate", *args])
@@ -344,6 +361,59 @@ def test_the_public_surface_is_pinned():
     assert sorted(v.__all__) == sorted([
         "validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast", "run_pyshacl",
         "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "graph_triples",
-        "store_triples", "file_triples", "path_text", "FAST_COMPONENTS", "SEVERITIES"])
+        "store_triples", "file_triples", "path_text", "FAST_COMPONENTS", "SEVERITIES", "choose"])
     assert all(hasattr(v, name) for name in v.__all__)
     assert {str(p).rsplit("#", 1)[1] for p in v.FAST_COMPONENTS} >= {"hasValue", "qualifiedMinCount", "closed", "in"}
+# ----------------------------------------------------------------------------- the law chosen by date
+
+def annex_dated(tmp_path, debut: str, fin: str):
+    import shutil
+
+    d = tmp_path / f"annexe-{debut}"
+    shutil.copytree(EXAMPLES[0], d)
+    text = (d / "annexe.csv").read_text(encoding="utf-8")
+    (d / "annexe.csv").write_text(text.replace("2006-04-01", debut).replace("2011-03-31", fin), encoding="utf-8")
+    return d
+
+
+def test_the_rule_set_is_the_one_in_force_at_the_annex_start():
+    assert [r.name for r in rulesets.available()][0] == "oqos-2005"
+    assert RS.start.isoformat() == "2005-02-03" and RS.end.isoformat() == "2023-05-31"
+    assert RS.basis == ("https://data.santelex.fr/jorf/decret/2005-76/article/3",)
+    assert rulesets.in_force(annex.read(EXAMPLES[0]).debut) == RS
+    out = run(EXAMPLES[0])
+    assert out.exit_code == 0 and "oqos-2005" in out.output and "2005-02-03 to 2023-05-31" in out.output
+
+
+def test_an_annex_before_the_decree_is_not_validated(tmp_path):
+    """1999-2004: before décret 2005-76 (art. 3 keeps the former D. 712-1 to D. 712-13)."""
+    d = annex_dated(tmp_path, "1999-01-01", "2004-12-31")
+    out = CliRunner().invoke(main, ["validate", str(d)])
+    assert out.exit_code == 2
+    lines = [x for x in out.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "Traceback" not in out.output
+    assert "annexe.csv:4" in lines[0] and "1999-01-01" in lines[0]
+    assert "oqos-2005 (2005-02-03 to 2023-05-31)" in lines[0]
+    # --law picks the law of another date; the report names it
+    forced = CliRunner().invoke(main, ["validate", str(d), "--law", "2006-04-01", "--format", "json"])
+    assert forced.exit_code in (0, 1) and json.loads(forced.output)["rulesets"][0]["name"] == "oqos-2005"
+
+
+def test_law_option_dates(tmp_path):
+    before = CliRunner().invoke(main, ["validate", str(EXAMPLES[0]), "--law", "2005-02-02"])
+    assert before.exit_code == 2 and "no rule set in force on 2005-02-02" in before.output
+    assert len(before.output.strip().splitlines()) == 1
+    bad = CliRunner().invoke(main, ["validate", str(EXAMPLES[0]), "--law", "2006-13-01"])
+    assert bad.exit_code == 2 and "not a date" in bad.output and len(bad.output.strip().splitlines()) == 1
+    first_day = CliRunner().invoke(main, ["validate", str(EXAMPLES[0]), "--law", "2005-02-03"])
+    assert first_day.exit_code == 0
+
+
+def test_an_annex_of_today_is_never_validated_against_the_2005_rules(tmp_path):
+    d = annex_dated(tmp_path, "2024-01-01", "2028-12-31")
+    out = CliRunner().invoke(main, ["validate", str(d), "--format", "json"])
+    if out.exit_code == 2:                                     # no rule set of today in this tree
+        assert "no rule set in force on 2024-01-01" in out.output and "oqos-2005" in out.output
+    else:
+        assert "oqos-2005" not in [r["name"] for r in json.loads(out.output)["rulesets"]]
+    assert all(not rs.covers(date(2024, 1, 1)) for rs in rulesets.available() if rs.name == "oqos-2005")

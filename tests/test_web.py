@@ -245,18 +245,23 @@ def test_d712_2_shows_its_versions_amending_text_and_concepts(client):
     assert {"rédaction nouvelle", "conditions d'application", "disposition transitoire"} <= kinds
     # the concepts: every ontology term whose rdfs:isDefinedBy is D. 712-2 or one of its subdivisions
     g = rdflib.Graph()
-    for f in paths.ONTOLOGY.glob("*.ttl"):
+    for f in paths.ONTOLOGY.rglob("*.ttl"):
         g.parse(f)
     work = CSP + "D712-2"
-    expected = {str(o)[len(work):].lstrip("/") for s, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
+    def place(o):  # a subdivision of the work or of one version: its place in the article
+        rest = str(o)[len(work):].lstrip("/")
+        return "/".join(rest.split("/")[2:]) if rest.startswith("version/") else rest
+    expected = {place(o) for s, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
                 if str(o) == work or str(o).startswith(work + "/")}
-    shown = page.select("#concepts ul.concepts li")
+    shown = page.select("#concepts ul.concepts")[0].select("li")      # the second list: rdfs:seeAlso
+    see_also = page.select("#concepts ul.concepts")[1].select("li")
+    assert [li.get_text(" ", strip=True) for li in see_also] == ["psychiatrie psychiatrie → I, 1°, tiret 2"]
     assert len(shown) == sum(1 for _, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
                              if str(o) == work or str(o).startswith(work + "/"))
     targets = {unquote(li.a["href"].split("#", 1)[1]) for li in shown if li.a}
     assert targets == expected - {""}
     assert sum(1 for li in shown if not li.a) == sum(1 for _, o in g.subject_objects(rdflib.RDFS.isDefinedBy)
-                                                     if str(o) == work)
+                                                     if str(o).startswith(work) and not place(o))
     medecine = next(li for li in shown if li.strong.get_text() == "médecine")
     assert medecine.code.get_text() == "medecine"
     assert medecine.a["href"].endswith("#I/3/a")
@@ -404,9 +409,9 @@ def test_annexe_erreurs_report_shows_every_rule_and_row(client):
     assert "Territoire 5399 non déclaré" in titles
     assert "Objectifs sans territoire" in titles
     # each violation links to the article subdivision it cites
-    row = page.select_one("tr#ligne-15")
+    row = page.select_one("tr#ligne-44")
     assert [a["href"] for a in row.select("a")] == [
-        "/article/code-de-la-sante-publique/D712-2?cible=I/3/a#I/3/a"]
+        "/article/code-de-la-sante-publique/D712-2?version=decret-2005-76&cible=I/3/a#I/3/a"]
     territory_rows = [tr.find_all("td")[1].get_text() for tr in page.select("#annexe-territoires tbody tr")]
     assert sorted(int(x) for x in territory_rows) == sorted(
         res.row for res in expected.results if res.file.endswith("territoires.csv"))
@@ -479,8 +484,9 @@ def test_an_annex_holding_markup_shows_it_as_text(client, tmp_path):
     objectifs = (folder / "objectifs.csv").read_text(encoding="utf-8-sig")
     sep = ";" if objectifs.splitlines()[0].count(";") > objectifs.splitlines()[0].count(",") else ","
     code = objectifs.splitlines()[1].split(sep)[0]
-    line = sep.join([code, "<script>alert(1)</script>", "implantations", "<img src=x onerror=alert(2)>",
-                     "1", "2", "", "", ""])
+    cells = [code, "<script>alert(1)</script>", "implantations", "<img src=x onerror=alert(2)>", "1", "2", "", "", ""]
+    width = len(objectifs.splitlines()[0].split(sep))          # the optional column « forme » too
+    line = sep.join(cells + [""] * (width - len(cells)))
     (folder / "objectifs.csv").write_text(objectifs.rstrip("\n") + "\n" + line + "\n", encoding="utf-8")
     r = upload(client, zip_folder(folder))
     assert r.status_code == 200
@@ -632,3 +638,17 @@ def test_the_sparql_box_runs_reads_and_refuses_writes(client):
     r = client.post("/requete", data={"requete": "#" * (2 * 1024 * 1024)})
     assert r.status_code == 413 and "trop longue" in soup(r).select_one("p.alerte").get_text()
     assert triple_count(client) == before
+
+
+def test_an_annex_no_rule_set_covers_is_refused_naming_the_rule_sets(client, tmp_path):
+    folder = tmp_path / "ancienne"
+    shutil.copytree(ANNEXE_2006, folder)
+    (folder / "annexe.csv").write_text((folder / "annexe.csv").read_text(encoding="utf-8")
+                                       .replace("2006-04-01", "1999-01-01").replace("2011-03-31", "2004-12-31"),
+                                       encoding="utf-8")
+    r = upload(client, zip_folder(folder))
+    assert r.status_code == 422
+    message = soup(r).get_text(" ", strip=True)
+    assert "1999-01-01" in message and "oqos-2005 (2005-02-03 to 2023-05-31)" in message
+    ok = upload(client, zip_folder(ANNEXE_2006))
+    assert ok.status_code == 200 and "oqos-2005" in soup(ok).select_one("dd.regles").get_text()

@@ -12,9 +12,12 @@ shapes graph compiled, paths), ``index`` (the data graph as dictionaries), ``com
 ``parallel`` (work shared among processes), ``reference`` (pySHACL), ``report`` (results and
 the report graph), ``render`` (text, JSON, Turtle, HTML).
 
-For an annex the data graph is the annex's graph (santelex.annex) plus the ontology
-(ontology/*.ttl), and the shapes are passed in (default: the bundled shapes/*.ttl); the law
-links are URIs carried by the shapes (slx:law, slx:lawLabel), so validation needs no store.
+An annex is validated against the rule set in force at its start (santelex.rulesets: the
+shapes shapes/<name>/*.ttl and the vocabulary ontology/*.ttl + ontology/<name>/*.ttl), or
+the one in force at a date given (``law=``), or one named (``ruleset=``).  Its data graph is
+the annex's graph (santelex.annex, cells read with the rule set's notations) plus that
+vocabulary; the law links are URIs carried by the shapes (slx:law, slx:lawLabel), so
+validation needs no store.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from typing import Iterable, Sequence
 import rdflib
 
 from santelex import annex as annex_mod
-from santelex import paths
+from santelex import rulesets
 from santelex.errors import AnnexError
 from santelex.validate import components, parallel
 from santelex.validate import shapes as shapes_mod
@@ -38,7 +41,7 @@ from santelex.validate.shapes import SH
 from santelex.validate.terms import Triple, canon, rdflib_term, file_triples, graph_triples, store_triples
 
 __all__ = ["validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast",
-           "run_pyshacl", "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon",
+           "run_pyshacl", "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "choose",
            "graph_triples", "store_triples", "file_triples", "path_text", "FAST_COMPONENTS", "SEVERITIES"]
 
 #: SHACL parameter -> constraint component, derived from the registry
@@ -65,11 +68,6 @@ def _parse_folder(folder: str) -> rdflib.Graph:
     return _parse(files)
 
 
-@lru_cache(maxsize=4)
-def _parse_bundled(folder: Path, what: str) -> rdflib.Graph:
-    return _parse(paths.files_of(folder, "*.ttl", what))
-
-
 def read_shapes(shapes) -> rdflib.Graph:
     """A shapes graph: an rdflib graph, a Turtle file, or a folder of them (parsed once)."""
     if isinstance(shapes, rdflib.Graph):
@@ -87,34 +85,54 @@ def _parse_file(path: str) -> rdflib.Graph:
     return _parse([Path(path)])
 
 
-def shapes_graph() -> rdflib.Graph:
-    """The bundled shapes (shapes/*.ttl), parsed once; do not modify."""
-    return _parse_bundled(paths.SHAPES, "the Turtle files of shapes/")
+def _ruleset(ruleset: rulesets.RuleSet | str) -> rulesets.RuleSet:
+    return ruleset if isinstance(ruleset, rulesets.RuleSet) else rulesets.get(ruleset)
 
 
-def ontology_graph() -> rdflib.Graph:
-    """ontology/*.ttl (parsed once; do not modify)."""
-    return _parse_bundled(paths.ONTOLOGY, "the Turtle files of ontology/")
+def shapes_graph(ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
+    """A rule set's shapes, shapes/<name>/*.ttl (parsed once; do not modify)."""
+    return _ruleset(ruleset).shapes()
+
+
+def ontology_graph(ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
+    """A rule set's vocabulary, ontology/*.ttl and ontology/<name>/*.ttl (parsed once; do not modify)."""
+    return _ruleset(ruleset).vocabulary()
 
 
 @lru_cache(maxsize=None)
-def _ontology_triples() -> tuple[Triple, ...]:
-    return tuple(graph_triples(ontology_graph()))
+def _ontology_triples(ruleset: rulesets.RuleSet) -> tuple[Triple, ...]:
+    return tuple(graph_triples(ruleset.vocabulary()))
 
 
-def fast_input(annexes: Sequence[annex_mod.Annexe]) -> list[Triple]:
-    """The data graph of annexes for the fast engine: the ontology and the annexes' triples."""
-    out = list(_ontology_triples())
+def fast_input(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> list[Triple]:
+    """The data graph of annexes for the fast engine: the rule set's vocabulary and the annexes' triples."""
+    rs = _ruleset(ruleset)
+    out = list(_ontology_triples(rs))
     for a in annexes:
-        out.extend(annex_mod.triples(a))
+        out.extend(annex_mod.triples(a, notations=rs.notations()))
     return out
 
 
-def data_graph(annexes: Sequence[annex_mod.Annexe]) -> rdflib.Graph:
-    """The annexes' graph in rdflib, for pySHACL (the ontology is given to it separately)."""
+def data_graph(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
+    """The annexes' graph in rdflib, for pySHACL (the vocabulary is given to it separately)."""
     g = rdflib.Graph()
-    g.parse(data=annex_mod.ntriples_many(annexes), format="nt")
+    g.parse(data=annex_mod.ntriples_many(annexes, _ruleset(ruleset).notations()), format="nt")
     return g
+
+
+def choose(a: annex_mod.Annexe, ruleset: rulesets.RuleSet | str | None = None, law=None) -> rulesets.RuleSet:
+    """The rule set to validate ``a`` against: the one named, else the one in force at ``law``
+    (a date), else the one in force at the annex's start.  RuleSetError (one line naming the
+    rule sets and their periods) if none."""
+    if ruleset is not None:
+        return _ruleset(ruleset)
+    if law is not None:
+        return rulesets.in_force(law, "--law")
+    file, row = a.rows.get("debut", (a.file, None))
+    try:
+        return rulesets.in_force(a.debut, "the annex's debut")
+    except rulesets.RuleSetError as e:
+        raise rulesets.RuleSetError(e.message, file, row) from None
 
 
 def path_text(g: rdflib.Graph, node) -> str:
@@ -124,14 +142,14 @@ def path_text(g: rdflib.Graph, node) -> str:
 
 # ----------------------------------------------------------------------------- engines
 
-def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph | None = None,
+def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
              workers: int | None = None) -> tuple[bool, list[RawResult]]:
     """The fast engine on a data graph given as canonical N-Triples triples.
 
     ``workers`` processes (default: one per CPU, for 20,000 focus nodes or more) share out
     the focus nodes; the results do not depend on how many there are.
     """
-    compiled = compile_shapes(shapes if shapes is not None else shapes_graph())
+    compiled = compile_shapes(shapes)
     collecting = gc.isenabled()
     gc.disable()          # millions of small tuples and lists, none of them in a cycle
     try:
@@ -161,13 +179,12 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph | None = None,
     return not results, results
 
 
-def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph | None = None,
-                ontology: rdflib.Graph | None = None) -> tuple[bool, list[RawResult], rdflib.Graph]:
-    """The reference, pySHACL with default options (default: the bundled shapes and ontology)."""
+def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph,
+                ontology: rdflib.Graph) -> tuple[bool, list[RawResult], rdflib.Graph]:
+    """The reference, pySHACL with default options."""
     from santelex.validate.reference import run_pyshacl as run
 
-    return run(data, shapes if shapes is not None else shapes_graph(),
-               ontology if ontology is not None else ontology_graph())
+    return run(data, shapes, ontology)
 
 
 # ----------------------------------------------------------------------------- the entry point
@@ -184,13 +201,15 @@ def _is_annex(item) -> bool:
     return p.is_dir() or p.suffix.lower() in _ANNEX_SUFFIXES
 
 
-def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = None) -> Report:
+def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = None,
+             ruleset: rulesets.RuleSet | str | None = None, law=None) -> Report:
     """Validate ``data`` against ``shapes`` with the given engine ("fast" or "pyshacl").
 
     ``data``: an annex (a folder or workbook path, an Annexe) or a list of them; or any RDF
     data: an rdflib graph or an RDF file (.ttl, .nt, .nq, .trig, .rdf, .jsonld).
     ``shapes``: an rdflib graph, a Turtle file or a folder of them; for annexes the default
-    is the bundled shapes/ (santelex.paths.SHAPES), for other data they must be given.
+    is the shapes of the rule set :func:`choose` picks for each annex (``ruleset``, the one
+    in force at ``law``, or at the annex's start), for other data they must be given.
 
     Several regional annexes (a national set) are validated in one report, each on its own
     graph with the ontology (no rule reaches from one annex into another); the fast engine
@@ -207,32 +226,40 @@ def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = N
         if shapes is None:
             raise ShapeError("no shapes given to validate RDF data against")
         return _validate_rdf(items[0], read_shapes(shapes), engine, workers)
-    sg = read_shapes(shapes) if shapes is not None else shapes_graph()
+    sg = read_shapes(shapes) if shapes is not None else None
     source = ", ".join(str(a.source if isinstance(a, annex_mod.Annexe) else a) for a in items)
     if engine == "fast" and len(items) > 1:
         if workers is None:
             workers = min(parallel.cpus(), len(items)) if _size(items) >= 20000 and parallel.can_fork() else 1
         if workers > 1 and parallel.can_fork():
-            compile_shapes(sg), ontology_graph(), _ontology_triples()   # once, before forking
+            for rs in rulesets.available():                       # once, before forking
+                rs.notations(), _ontology_triples(rs), compile_shapes(rs.shapes())
+            if sg is not None:
+                compile_shapes(sg)
             parts = parallel.split_items(items, [_size([a]) for a in items], workers,
-                                         lambda shard: _validate_annexes(shard, sg, "fast", 1))
-            paired = [p for part, _ in parts for p in part]
-            return assemble(source, paired, engine, sum(n for _, n in parts), sg)
-    paired, objectives = _validate_annexes(items, sg, engine, workers if len(items) == 1 else 1)
-    return assemble(source, paired, engine, objectives, sg)
+                                         lambda shard: _validate_annexes(shard, sg, "fast", 1, ruleset, law))
+            paired = [p for part, _, _ in parts for p in part]
+            used = [u for _, _, us in parts for u in us]
+            return assemble(source, paired, engine, sum(n for _, n, _ in parts), sg, rulesets=used)
+    paired, objectives, used = _validate_annexes(items, sg, engine, workers if len(items) == 1 else 1, ruleset, law)
+    return assemble(source, paired, engine, objectives, sg, rulesets=used)
 
 
-def _validate_annexes(items: list, sg: rdflib.Graph, engine: str, workers: int | None) -> tuple[list, int]:
-    paired, objectives = [], 0
+def _validate_annexes(items: list, sg: rdflib.Graph | None, engine: str, workers: int | None,
+                      ruleset=None, law=None) -> tuple[list, int, list[str]]:
+    paired, objectives, used = [], 0, []
     for item in items:
         a = item if isinstance(item, annex_mod.Annexe) else annex_mod.read(item)
+        rs = choose(a, ruleset, law)
+        shapes = sg if sg is not None else rs.shapes()
         if engine == "fast":
-            _, raws = run_fast(fast_input([a]), sg, workers=workers)
+            _, raws = run_fast(fast_input([a], rs), shapes, workers=workers)
         else:
-            _, raws, _ = run_pyshacl(data_graph([a]), sg)
-        paired.extend(pair([a], raws, sg))
+            _, raws, _ = run_pyshacl(data_graph([a], rs), shapes, rs.vocabulary())
+        paired.extend(pair([a], raws, shapes, rs.name))
         objectives += len(a.objectifs)
-    return paired, objectives
+        used.append(rs.name)
+    return paired, objectives, used
 
 
 def _validate_rdf(data, sg: rdflib.Graph, engine: str, workers: int | None) -> Report:

@@ -13,8 +13,19 @@ def render(report: Report, format: str = "text") -> str:
 
 
 def to_json(report: Report) -> str:
-    results = [r.as_json() if report.annex else {**r.as_json(), "focus": r.focus} for r in report.results]
-    return json.dumps({"conforms": report.conforms, "results": results}, ensure_ascii=False, indent=2) + "\n"
+    if not report.annex:
+        results = [{k: v for k, v in {**r.as_json(), "focus": r.focus}.items() if k not in ("law_uri", "ruleset")}
+                   for r in report.results]
+        return json.dumps({"conforms": report.conforms, "results": results}, ensure_ascii=False, indent=2) + "\n"
+    from santelex import rulesets
+
+    used = []
+    for rs in map(rulesets.get, report.rulesets):
+        used.append({"name": rs.name, "iri": rs.iri, "label": rs.label,
+                     "from": rs.start.isoformat() if rs.start else None,
+                     "until": rs.end.isoformat() if rs.end else None, "encodes": list(rs.encodes)})
+    return json.dumps({"conforms": report.conforms, "rulesets": used,
+                       "results": [r.as_json() for r in report.results]}, ensure_ascii=False, indent=2) + "\n"
 
 
 def to_turtle(report: Report) -> str:
@@ -50,10 +61,10 @@ def to_text(report: Report) -> str:
             if r.message or sev:
                 lines.append(f"    {sev}{r.message}")
         return "\n".join(lines) + "\n"
+    law = f"Règles : {report.ruleset}"
     if report.conforms:
-        return (f"{report.source}: conforme — {report.objectives} objectifs, aucune violation "
-                f"des articles D. 712-1 à D. 712-3\n")
-    lines = [f"{report.source}: NON CONFORME — {_plural(n)} sur {report.objectives} objectifs"]
+        return f"{report.source}: conforme — {report.objectives} objectifs, aucune violation\n{law}\n"
+    lines = [f"{report.source}: NON CONFORME — {_plural(n)} sur {report.objectives} objectifs", law]
     for territory, results in sorted(_groups(report).items()):
         lines.append("")
         lines.append(f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)")
@@ -84,8 +95,8 @@ _ENV = None
 def to_html(report: Report) -> str:
     n = len(report.results)
     status = "conforme" if report.conforms else f"non conforme — {_plural(n)}"
-    scope = (f"{report.objectives} objectifs, articles D. 712-1 à D. 712-3 du code de la santé publique"
-             if report.annex else f"moteur {report.engine}")
+    scope = (f"{report.objectives} objectifs ; règles : {report.ruleset}" if report.annex
+             else f"moteur {report.engine}")
     groups = []
     for territory, results in sorted(_groups(report).items()):
         title = ("" if not report.annex else

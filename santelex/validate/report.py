@@ -47,10 +47,22 @@ class Result:
     territory: str = ""
     law_uri: tuple[str, ...] = ()
     focus: str = ""
+    #: for an objective: its target, indicator and form as written
+    target: str = ""
+    indicator: str = ""
+    form: str = ""
+    #: the rule set whose shape this is (annexes)
+    ruleset: str = ""
 
     def as_json(self) -> dict:
+        """For an annex: the row, the rule, the law, and the focus as the user wrote it (the
+        territory code and, for an objective, its target, indicator and form)."""
+        focus = {"territory": self.territory}
+        if self.target or self.indicator or self.form:
+            focus.update(target=self.target, indicator=self.indicator, form=self.form)
         return {"file": self.file, "row": self.row, "severity": self.severity, "rule": self.rule,
-                "message": self.message, "law": self.law, "value": self.value}
+                "message": self.message, "law": self.law, "value": self.value, "focus": focus,
+                "law_uri": list(self.law_uri), "ruleset": self.ruleset}
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,15 @@ class Report:
     #: whether the data are annexes (results located by file and row)
     annex: bool = True
     shapes: rdflib.Graph | None = field(default=None, compare=False, repr=False)
+    #: the rule sets the annexes were validated against (one, unless their dates differ)
+    rulesets: tuple[str, ...] = ()
+
+    @property
+    def ruleset(self) -> str:
+        """The rule set(s) as a reader names them: 'oqos-2005 — <label>, 2005-02-03 to 2023-05-31'."""
+        from santelex import rulesets
+
+        return "; ".join(f"{r.name} — {r.label}, {r.period()}" for r in map(rulesets.get, self.rulesets))
 
     @property
     def graph(self) -> rdflib.Graph:
@@ -76,7 +97,7 @@ class Report:
 
 _PRED_TO_CELL = {"territoire": "territoire", "cible": "cible", "indicateur": "indicateur",
                  "modalite": "modalite", "minimum": "min", "maximum": "max", "evolution": "evolution",
-                 "valeur": "valeur", "echeance": "echeance"}
+                 "valeur": "valeur", "taux": "valeur", "echeance": "echeance", "forme": "forme"}
 _ANNEX_PRED_TO_KEY = {str(SLX.region): "region", "http://purl.org/dc/terms/title": "titre",
                       str(SLX.debut): "debut", str(SLX.fin): "fin"}
 
@@ -88,6 +109,8 @@ class _Locator:
         self.where: dict[str, tuple[str, int, str]] = {}
         self.objectives: dict[str, annex_mod.Objectif] = {}
         self.annexes: dict[str, annex_mod.Annexe] = {}
+        #: target-in-a-territory nodes -> the first objective of that target there
+        self.groups: dict[str, annex_mod.Objectif] = {}
         for a in annexes:
             base = annex_mod.iri(a)
             self.annexes[f"<{base}>"] = a
@@ -95,6 +118,7 @@ class _Locator:
                 self.where[node] = (file, row, territory)
             for o in a.objectifs:
                 self.objectives[f"<{base}/objectif/{o.row}>"] = o
+            self.groups.update(annex_mod.groups(a, base))
 
     def locate(self, raw: RawResult) -> tuple[str, int, str]:
         file, row, territory = self.where.get(raw.focus, ("", 0, ""))
@@ -114,7 +138,7 @@ def show(node: str | None) -> str | None:
         iri = node[1:-1]
         if iri.startswith(annex_mod.OQOS):
             return iri.rsplit("/", 1)[-1]
-        if iri.startswith(annex_mod.BASE) and "/territoire/" in iri:
+        if iri.startswith(annex_mod.BASE) and ("/territoire/" in iri or "/region/" in iri):
             return unquote(iri.rsplit("/", 1)[-1])
         return iri
     return str(rdflib_term(node))
@@ -187,7 +211,7 @@ def _message(messages: tuple[str, ...]) -> str:
 
 
 def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
-         shapes: rdflib.Graph) -> list[tuple[RawResult, Result]]:
+         shapes: rdflib.Graph, ruleset: str = "") -> list[tuple[RawResult, Result]]:
     """Each raw SHACL result with the user-level result made from it (located in the
     annexes' files when there are annexes)."""
     info = _ShapeInfo(shapes)
@@ -198,7 +222,10 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
         rule, law, uris, cells = info.info(raw.shape)
         value = show(raw.value)
         o = where.objectives.get(raw.focus)
-        if o is not None and raw.value is not None and raw.value == raw.focus:
+        group = where.groups.get(raw.focus)
+        if group is not None:          # a target in a territory: name them
+            value = f"territoire={group.territoire}, cible={group.cible}"
+        elif o is not None and raw.value is not None and raw.value == raw.focus:
             # a rule on the whole objective (sh:or, sh:xone): show the cells it reads
             shown = [f"{c}={getattr(o, c)}" for c in cells if getattr(o, c) not in (None, "")]
             value = ", ".join(shown) if shown else None
@@ -208,7 +235,10 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
                 value = f"{value} {_PAIR_SIGNS[raw.component]} {other}={getattr(o, other)}"
         paired.append((raw, Result(file=file, row=row, severity=SEVERITIES.get(raw.severity, raw.severity),
                                    rule=rule, message=_message(raw.messages), law=law, value=value,
-                                   territory=territory, law_uri=uris, focus=show(raw.focus) or "")))
+                                   territory=territory, law_uri=uris, focus=show(raw.focus) or "",
+                                   target=(o or group).cible if (o or group) is not None else "",
+                                   indicator=o.indicateur if o is not None else "",
+                                   form=o.forme if o is not None else "", ruleset=ruleset)))
     return paired
 
 
@@ -216,14 +246,14 @@ def raw_key(r: RawResult) -> tuple:
     return (r.focus, r.path or "", r.value or "", r.shape, r.component, r.severity, r.messages)
 
 
-def assemble(source: str, paired: list, engine: str, objectives: int, shapes: rdflib.Graph,
-             annex: bool = True) -> Report:
+def assemble(source: str, paired: list, engine: str, objectives: int, shapes: rdflib.Graph | None,
+             annex: bool = True, rulesets: Iterable[str] = ()) -> Report:
     paired.sort(key=lambda p: raw_key(p[0]))
     results = sorted((r for _, r in paired), key=lambda r: (r.territory, r.file, r.row, r.rule, r.value or "",
                                                             r.focus))
     return Report(source=source, conforms=not paired,
                   results=tuple(results), raw=tuple(r for r, _ in paired), engine=engine, objectives=objectives,
-                  paired=tuple(paired), annex=annex, shapes=shapes)
+                  paired=tuple(paired), annex=annex, shapes=shapes, rulesets=tuple(sorted(set(rulesets))))
 
 
 def report_graph(report: Report) -> rdflib.Graph:
@@ -235,6 +265,11 @@ def report_graph(report: Report) -> rdflib.Graph:
     rep = BNode()
     g.add((rep, RDF.type, SH.ValidationReport))
     g.add((rep, SH.conforms, Literal(report.conforms)))
+    if report.rulesets:
+        from santelex import rulesets
+
+        for name in report.rulesets:
+            g.add((rep, SLX.ruleSet, URIRef(rulesets.get(name).iri)))
     for raw, res in report.paired:
         r = BNode()
         g.add((rep, SH.result, r))

@@ -43,7 +43,7 @@ from starlette.staticfiles import StaticFiles
 from santelex import uris
 from santelex import api
 from santelex import query as q
-from santelex.errors import AnnexError, SantelexError, UsageError
+from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
 from santelex import sparql_text
 from santelex.limits import MAX_QUERY_BYTES, client_of
 from santelex.store import generation
@@ -278,6 +278,8 @@ async def validation_upload(settings: Settings, request: Request):
         return refuse(f"Envoi refusé — {e}", 413)
     except UploadError as e:
         return refuse(f"Envoi refusé — {e}", 400)
+    except RuleSetError as e:
+        return refuse(f"Aucune règle pour cette annexe — {e}", 422)
     except AnnexError as e:
         return refuse(f"Annexe illisible — {e}", 422)
     token = secrets.token_urlsafe(12)

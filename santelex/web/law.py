@@ -543,7 +543,7 @@ def _ontology():
     import rdflib
 
     g = rdflib.Graph()
-    for f in paths.files_of(paths.ONTOLOGY, "*.ttl", "the ontology"):
+    for f in paths.files_of(paths.ONTOLOGY, "**/*.ttl", "the ontology"):
         g.parse(f, format="turtle")
     return g
 
@@ -570,6 +570,8 @@ def concepts(work: str) -> tuple[list[Concept], list[Concept]]:
             scheme = g.value(s, SKOS.inScheme)
             notation = g.value(s, SKOS.notation)
             anchor = o[len(work) + 1:] if o != work else ""
+            if anchor.startswith("version/"):   # a subdivision of one version: its place in the article
+                anchor = "/".join(anchor.split("/")[2:])
             found.append(Concept(uri=str(s), label=name, notation=str(notation) if notation else None, kind=kind,
                                  scheme=_fr(g, scheme, (SKOS.prefLabel, RDFS.label)) if scheme else None,
                                  note=_fr(g, s, (SKOS.definition, SKOS.scopeNote, RDFS.comment)),

@@ -31,12 +31,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from santelex.errors import AnnexError
+from santelex.errors import AnnexError, RuleSetError
 
 MB = 1024 * 1024
 DEFAULT_MAX_UPLOAD = 20 * MB
 MAX_ROWS = 100_000  # lines of a CSV file: validating 100,000 objectives peaks near 0.5 GB
-CSV_NAMES = ("annexe.csv", "territoires.csv", "objectifs.csv")  # santelex.annex.COLUMNS
+CSV_NAMES = ("annexe.csv", "territoires.csv", "zones.csv", "objectifs.csv")  # santelex.annex.COLUMNS, ALIASES
 WORKBOOK_MARKERS = ("xl/workbook.xml", "content.xml")  # .xlsx, .ods
 
 
@@ -282,7 +282,7 @@ def _isolated(conn, reader: str, args: tuple, memory: int):
         conn.send(("ok", (annexe, report)))
     except MemoryError:
         conn.send(("memory", ""))
-    except AnnexError as e:  # UploadError too
+    except (AnnexError, RuleSetError) as e:  # UploadError too; no rule set for the annex's date
         conn.send(("error", e))
     except Exception as e:  # a reader's own failure: one line, never a traceback
         first = (str(e).strip().splitlines() or [""])[0]
