@@ -12,6 +12,12 @@ objectives, so above ``--pyshacl-max`` objectives (default 10,000) it runs on a 
 that size (the first objectives of each region), the fast engine is timed on the same subset
 and must give the identical result set, and pySHACL's time for the whole annex is
 extrapolated linearly and labelled so.
+
+Then pyrudof (the Rust SHACL engine on PyPI, ``pip install .[bench]``) on the same data and
+shapes: whole (one graph: the same subset as pySHACL, since it grows faster than the data)
+and in chunks (each region's annex with the ontology on its own, all regions, shared among
+``--rudof-workers`` processes); each run must give the fast engine's result set on the same
+data.  ``--no-rudof`` leaves it out.
 """
 from __future__ import annotations
 
@@ -154,6 +160,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2006)
     ap.add_argument("--ruleset", choices=("oqos-2005", "oqos-2023"), default="oqos-2005",
                     help="the law the national annex is drawn from and validated against")
+    ap.add_argument("--no-rudof", action="store_true", help="leave pyrudof out")
+    ap.add_argument("--rudof-workers", type=int, default=2, help="processes for pyrudof in chunks (default 2)")
     args = ap.parse_args()
 
     if args.ruleset == "oqos-2023":
@@ -205,8 +213,86 @@ def main() -> None:
     print(f"ratio fast / pySHACL: {(n / fast_total) / py_rate:,.0f}x objectives per second"
           + ("" if base is read else
              f"; pySHACL on all {n:,} objectives, EXTRAPOLATED linearly from the subset: {n / py_rate:,.0f} s"))
+    if not args.no_rudof:
+        same = rudof(args, read, base, m, n, fast_total, t5 - t4, fast_sub) and same
     if not same:
         sys.exit(1)
+
+
+# ----------------------------------------------------------------------------- pyrudof
+
+def _rudof_key(focus: str, value: str | None, shape: str, component: str) -> tuple:
+    return (focus, value or "", shape, component)
+
+
+def _as_rudof(node: str | None) -> str:
+    """A node in canonical N-Triples written as pyrudof writes it (bare IRIs, xsd: datatypes)."""
+    if node is None:
+        return ""
+    if node.startswith("<"):
+        return node[1:-1]
+    if node.startswith("_:"):
+        return "_:"
+    return node.replace("^^<http://www.w3.org/2001/XMLSchema#", "^^xsd:").removesuffix(">") \
+        if "^^<http://www.w3.org/2001/XMLSchema#" in node else node
+
+
+def _fast_keys(results) -> Counter:
+    return Counter(_rudof_key(_as_rudof(r.focus), _as_rudof(r.value), _as_rudof(r.shape), r.component)
+                   for r in results)
+
+
+def _run_rudof(ntriples: str, shapes_ttl: str) -> Counter:
+    from pyrudof import RDFFormat, Rudof, RudofConfig, ShaclValidationMode
+
+    r = Rudof(RudofConfig())
+    r.read_data(ntriples, format=RDFFormat.NTriples)
+    r.read_shacl(shapes_ttl)
+    report = r.validate_shacl(mode=ShaclValidationMode.Native)
+    return Counter(_rudof_key(e.focus_node, "_:" if (e.value or "").startswith("_:") else (e.value or ""),
+                              "_:" if e.source_shape.startswith("_:") else e.source_shape, e.constraint_component)
+                   for e in report.violations)
+
+
+def _rudof_chunk(job: tuple[str, str]) -> Counter:
+    return _run_rudof(*job)
+
+
+def rudof(args, read, base, m: int, n: int, fast_total: float, py_time: float, fast_sub) -> bool:
+    import multiprocessing
+
+    try:
+        import pyrudof  # noqa: F401
+    except ImportError:
+        print("pyrudof: not installed (pip install .[bench]); left out")
+        return True
+    shapes_ttl = v.shapes_graph().serialize(format="turtle")
+    ontology = v.ontology_graph().serialize(format="nt")
+    whole = ontology + "".join(annex.ntriples(a) for a in base)
+    t0 = time.perf_counter()
+    found = _run_rudof(whole, shapes_ttl)
+    t1 = time.perf_counter()
+    same_whole = found == _fast_keys(fast_sub)
+    label = "the same annex" if base is read else f"the {m:,}-objective subset"
+    print(f"pyrudof whole on {label}: {t1 - t0:.2f} s -> {m / (t1 - t0):,.0f} objectives/s; results "
+          f"{'IDENTICAL' if same_whole else 'DIFFERENT'} to the fast engine's ({sum(found.values()):,}); "
+          f"pySHACL / pyrudof: {py_time / (t1 - t0):,.1f}x")
+    jobs = [(ontology + annex.ntriples(a), shapes_ttl) for a in read]
+    # pyrudof runs threads: its workers are spawned, not forked (a fork of a threaded process hangs)
+    with multiprocessing.get_context("spawn").Pool(args.rudof_workers) as pool:
+        pool.map(abs, range(args.rudof_workers))             # started before the clock
+        t2 = time.perf_counter()
+        parts = pool.map(_rudof_chunk, jobs)
+        t3 = time.perf_counter()
+    chunked = sum(parts, Counter())
+    _, fast_all = v.run_fast(v.fast_input(read), workers=1)
+    same_chunks = chunked == _fast_keys(fast_all)
+    print(f"pyrudof in {len(read)} chunks (one region each, {args.rudof_workers} processes) on all {n:,} objectives: "
+          f"{t3 - t2:.2f} s -> {n / (t3 - t2):,.0f} objectives/s; results "
+          f"{'IDENTICAL' if same_chunks else 'DIFFERENT'} to the fast engine's ({sum(chunked.values()):,})")
+    print(f"ratio fast / pyrudof: {(t3 - t2) / fast_total:,.1f}x (chunked, same objectives), "
+          f"{(t1 - t0) / m / (fast_total / n):,.1f}x (whole, per objective)")
+    return same_whole and same_chunks
 
 
 if __name__ == "__main__":

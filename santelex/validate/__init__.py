@@ -161,6 +161,7 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
             found = parallel.split_focus(engine, compiled, top, workers)
         else:
             found = evaluate_all(engine, top)
+        del engine, top       # freed before the collector runs again, not traversed by it
     finally:
         if collecting:
             gc.enable()

@@ -66,7 +66,10 @@ SHOWN_OBJECTIVES = 5000    # rows of the territory tables, at most (the download
 MAX_FOLDER_FILES = 50      # files of a folder chosen in the browser
 MAX_QUERY = MAX_QUERY_BYTES  # bytes of a query posted from the SPARQL box, as at /sparql
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+# the validation report's tables come from the validator's own templates (one HTML renderer)
+_env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(HERE / "templates")),
+                                                      jinja2.PackageLoader("santelex.validate", "templates")]),
+                          autoescape=True,
                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 _env.globals.update(page_url=law.page_url, label=law.label, sub_label=law.sub_label, mb=MB,
                     status_label=lambda s: law.STATUS.get(s, s) if s else "—")
@@ -317,7 +320,7 @@ def _report_context(annexe, report, token: str) -> dict:
     objective_files = {o.file for o in annexe.objectifs}
     other = [r for r in report.results if r.file not in objective_files]
     return {"annexe": annexe, "report": report, "summary": summary, "territories": territories,
-            "other": other, "token": token, "only_offending": only_offending,
+            "other": other, "token": token, "only_offending": only_offending, "files": str,
             "violations": sum(1 for r in report.results if r.severity == "Violation")}
 
 
