@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import lxml.html  # noqa: E402
 
-from santelex.ingest import registry  # noqa: E402
 from santelex import api, paths  # noqa: E402
+from santelex.ingest import registry  # noqa: E402
 
 
 def floor(archive: Path) -> tuple[int, float]:

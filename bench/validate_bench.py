@@ -48,6 +48,7 @@ def synthetic_2023(n: int, errors: float = 0.0, seed: int = 0, regions=annex.REG
     the target must have (psychiatry's équipements et services, appareils), and its optional
     times.  With probability ``errors`` an objective is changed to break one rule."""
     import random
+
     from rdflib import URIRef
 
     rnd = random.Random(seed)

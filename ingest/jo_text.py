@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from santelex.errors import ReadError
 from santelex.ingest.citations.resolve import resolve_text
 from santelex.ingest.html_text import clean, slugify
 from santelex.ingest.structure import build_tree
-from santelex.errors import ReadError
 from santelex.model import Amendment, Article, Heading, LegalText, Reference, Source
 
 MONTHS = {m: i for i, m in enumerate(
@@ -92,7 +92,6 @@ def read(name: str, data: bytes):
     lines = _lines(text)
     jo_number = jo_date = None
     nature = number = title = nor = None
-    signed = None
     doc_date = None
     authority: list[str] = []
     visas: list[tuple[int, str]] = []
@@ -133,7 +132,7 @@ def read(name: str, data: bytes):
             continue
         m = _SIGNED.match(line)
         if m:
-            signed = to_date(m, name, n)
+            to_date(m, name, n)  # the date of signature must be a date (ReadError otherwise)
             state = "signature"
             continue
         if state == "article":

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from santelex import uris
-from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.errors import ReadError
+from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -39,8 +39,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote
 

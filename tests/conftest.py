@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from santelex.ingest import registry
 from santelex import api, paths
+from santelex.ingest import registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

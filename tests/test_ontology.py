@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import tarfile
 import unicodedata
-from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef

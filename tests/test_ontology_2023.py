@@ -20,9 +20,8 @@ from datetime import date
 import pytest
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from santelex import uris
+from santelex import paths, uris
 from santelex.ingest import markdown_export
-from santelex import paths
 
 SLX = Namespace("https://data.santelex.fr/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")

@@ -11,9 +11,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from santelex import paths
+from santelex import paths, sparql_text
 from santelex import query as q
-from santelex import sparql_text
 from santelex.cli import main
 from santelex.errors import QueryError, UsageError
 
@@ -313,8 +312,7 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from santelex import uris
-    from santelex import api
+    from santelex import api, uris
     st = api.open_store(store_path)
     with st.transaction() as loader:
         for name, data in graphs.items():

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_reader_markdown_export import check_outline, outline, plain, sibling_keys_unique
 
-from santelex.ingest import jo_text
-from santelex.ingest.html_text import clean
 from santelex import paths
 from santelex.errors import ReadError
+from santelex.ingest import jo_text
+from santelex.ingest.html_text import clean
 from santelex.model import LegalText
 
 DECREE = paths.SEEDS / "decret-2005-76-jo.txt"

@@ -15,7 +15,7 @@ from datetime import date
 from itertools import product
 
 import pytest
-from rdflib import RDF, SKOS, Namespace, URIRef
+from rdflib import SKOS, Namespace, URIRef
 
 from santelex import annex, paths, rulesets
 from santelex import validate as v

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
 from dataclasses import replace
+from datetime import date
 
 import pytest
 import rdflib
@@ -334,9 +334,9 @@ def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch
 
 
 def test_readme_table_of_components_is_the_registry_s():
-    from santelex.validate import components
-
     from pathlib import Path
+
+    from santelex.validate import components
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- components: derived from santelex.validate.components.table() -->")[1]

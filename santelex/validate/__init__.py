@@ -38,7 +38,7 @@ from santelex.validate.errors import DataError, ShapeError
 from santelex.validate.render import render
 from santelex.validate.report import SEVERITIES, RawResult, Report, Result, assemble, pair
 from santelex.validate.shapes import SH
-from santelex.validate.terms import Triple, canon, rdflib_term, file_triples, graph_triples, store_triples
+from santelex.validate.terms import Triple, canon, file_triples, graph_triples, rdflib_term, store_triples
 
 __all__ = ["validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast",
            "run_pyshacl", "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "choose",

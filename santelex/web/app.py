@@ -40,17 +40,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from santelex import uris
-from santelex import api
+from santelex import api, sparql_text, uris
 from santelex import query as q
 from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
-from santelex import sparql_text
 from santelex.limits import MAX_QUERY_BYTES, client_of
 from santelex.store import generation
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
-from santelex.web.upload import (DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge,
-                                  validate_isolated)
+from santelex.web.upload import DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge, validate_isolated
 
 HERE = Path(__file__).parent
 POST_PATHS = ("/validation", "/requete")
