@@ -163,7 +163,8 @@ def read(name: str, data: bytes):
         for n, line in body:
             is_quote, content = _unquote(line)
             if is_quote:
-                quoted.append((n, content))
+                if content:  # a lone « (or « ») quotes nothing
+                    quoted.append((n, content))
             else:
                 own.append(line)
         intro = " ".join(own[:1])

@@ -282,3 +282,13 @@ def test_mutated_bytes_of_the_real_decree(data):
     junk = data.draw(st.binary(max_size=20) | st.sampled_from([b"", b"\xc3", b"\n", b"\xc2\xab "]))
     assume(junk or end > start)
     read_or_refuse("mutant.txt", source[:start] + junk + source[end:])
+
+
+def test_a_lone_opening_quote_makes_no_empty_paragraph():
+    """Found by test_mutated_bytes_of_the_real_decree: a line holding only « before "Article 2"."""
+    src = DECREE.read_bytes()
+    at = src.index("\nArticle 2".encode()) + 1
+    doc = jo_text.read("m.txt", src[:at] + "«\n".encode() + src[at:])
+    (text,) = list(doc)
+    for a in list(text.articles) + list(text.inserted):
+        assert all(p == clean(p) and p for p in a.paragraphs), (a.number, a.paragraphs)
