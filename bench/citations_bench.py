@@ -31,17 +31,17 @@ import gc
 import random
 import re
 import sys
-from datetime import date
 import time
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from santelex import paths  # noqa: E402
 from santelex.ingest import corpus_index, registry  # noqa: E402
 from santelex.ingest.citations.resolve import resolve_paragraphs, resolve_text  # noqa: E402
 from santelex.ingest.html_text import parse_fragment  # noqa: E402
-from santelex import paths  # noqa: E402
 
 _HEADING = re.compile(r"^#\s+Article\s+(?P<num>.+?)\s*$", re.M)
 

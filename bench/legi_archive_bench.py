@@ -121,9 +121,10 @@ def santelex(archive: Path, store: Path, workers: int | None) -> dict:
 
 def breakdown(archive: Path, n: int = 2000) -> dict[str, float]:
     """Milliseconds per article of each stage, one process, on the first ``n`` articles."""
+    import pyoxigraph as ox
+
     from santelex.ingest import legi_xml
     from santelex.ingest.to_rdf import to_nquads
-    import pyoxigraph as ox
     archives._warm_up()
     files = []
     t = time.perf_counter()

@@ -39,8 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyoxigraph as ox  # noqa: E402
 
-from santelex import uris  # noqa: E402
-from santelex import api  # noqa: E402
+from santelex import (
+    api,  # noqa: E402
+    uris,  # noqa: E402
+)
 from santelex import query as q  # noqa: E402
 from santelex.store import bind_values  # noqa: E402
 

@@ -2,6 +2,7 @@
 
     python bench/validate_bench.py                 # 18 regions, 100,000 objectives
     python bench/validate_bench.py --n 5000        # smaller
+    python bench/validate_bench.py --ruleset oqos-2023   # today's law: zones, modalities, 2023 indicators
 
 Generates one annex per region (CSV folders in a temporary directory; 5 % of the objectives
 break a rule), then times, end to end, what ``santelex validate`` does with the fast engine:
@@ -11,6 +12,12 @@ objectives, so above ``--pyshacl-max`` objectives (default 10,000) it runs on a 
 that size (the first objectives of each region), the fast engine is timed on the same subset
 and must give the identical result set, and pySHACL's time for the whole annex is
 extrapolated linearly and labelled so.
+
+Then pyrudof (the Rust SHACL engine on PyPI, ``pip install .[bench]``) on the same data and
+shapes: whole (one graph: the same subset as pySHACL, since it grows faster than the data)
+and in chunks (each region's annex with the ontology on its own, all regions, shared among
+``--rudof-workers`` processes); each run must give the fast engine's result set on the same
+data.  ``--no-rudof`` leaves it out.
 """
 from __future__ import annotations
 
@@ -21,12 +28,91 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from santelex import annex  # noqa: E402
+from santelex import annex, rulesets  # noqa: E402
 from santelex import validate as v  # noqa: E402
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SLX = "https://data.santelex.fr/ontology#"
+OQ23 = "https://data.santelex.fr/oqos/2023/"
+
+
+def synthetic_2023(n: int, errors: float = 0.0, seed: int = 0, regions=annex.REGIONS_2016) -> list[annex.Annexe]:
+    """National annexes under oqos-2023, drawn from its vocabulary: per zone, every target with
+    its implantations (one per modality or mention where the code lists them), the indicators
+    the target must have (psychiatry's équipements et services, appareils), and its optional
+    times.  With probability ``errors`` an objective is changed to break one rule."""
+    import random
+
+    from rdflib import URIRef
+
+    rnd = random.Random(seed)
+    g = rulesets.get("oqos-2023").vocabulary()
+    note = lambda c: str(g.value(c, URIRef(SKOS + "notation")))
+    in_scheme = lambda s: sorted(g.subjects(URIRef(SKOS + "inScheme"), URIRef(OQ23 + s)))
+    own = {note(t): sorted(note(i) for i in g.objects(t, URIRef(SLX + "indicateurAdmis")))
+           for t in in_scheme("activites") + in_scheme("equipements")}
+    modalities = {note(t): [] for t in in_scheme("activites")}
+    for m in in_scheme("modalites"):
+        modalities[note(g.value(m, URIRef(SLX + "modaliteDe")))].append(note(m))
+    group = []  # (target, indicator, modality, is a time)
+    for target in sorted(own):
+        for m in sorted(modalities.get(target) or [""]):
+            group.append((target, "implantations", m, False))
+        for i in own[target]:
+            group.append((target, i, "", i == "temps_attente"))
+        group.append((target, "temps_acces", "", True))
+    breaks = [("indicateur", "sejours"), ("indicateur", "permanence"), ("modalite", "mention Z"),
+              ("cible", "reanimation"), ("territoire", "ZZ"), ("minmax", None), ("min-only", None),
+              ("decimal", None), ("echeance", date(2030, 1, 1)), ("negative", None), ("zero", None)]
+    per_region = [n // len(regions) + (1 if k < n % len(regions) else 0) for k in range(len(regions))]
+    out = []
+    for region, count in zip(regions, per_region):
+        n_zones = -(-count // len(group))
+        codes = [f"{region}Z{k:03d}" for k in range(1, n_zones + 1)]
+        zones = tuple(annex.Territoire(c, f"Zone {c}", region, f"synthetique/{region}/zones.csv", k + 2)
+                      for k, c in enumerate(codes))
+        file = f"synthetique/{region}/objectifs.csv"
+        objectifs = []
+        for k in range(count):
+            target, indicator, m, time_ = group[k % len(group)]
+            zone = codes[k // len(group)]
+            high = rnd.randint(1, 60)
+            o = annex.Objectif(zone, target, indicator, m, None if time_ else rnd.randint(0, high), high,
+                               "", None, None, file, k + 2)
+            if not time_ and rnd.random() < 0.2:
+                o = replace(o, min=None, max=None, evolution=rnd.choice(("progression", "diminution")),
+                            valeur=rnd.randint(1, 5))
+            if rnd.random() < 0.2:
+                o = replace(o, echeance=date(rnd.randint(2024, 2028), rnd.randint(1, 10), 28))
+            if errors and rnd.random() < errors:
+                what, value = rnd.choice(breaks)
+                if what in ("indicateur", "modalite", "cible", "territoire"):
+                    o = replace(o, **{what: value})
+                elif what == "echeance":
+                    o = replace(o, echeance=value)
+                elif what == "minmax":
+                    o = replace(o, min=9, max=3, evolution="", valeur=None)
+                elif what == "min-only":
+                    o = replace(o, min=2, max=None, evolution="", valeur=None)
+                elif what == "decimal":
+                    o = replace(o, min=Decimal("1.5"), max=4, evolution="", valeur=None)
+                elif what == "negative":
+                    o = replace(o, min=-1, max=4, evolution="", valeur=None)
+                else:
+                    o = replace(o, min=None, max=None, evolution="progression", valeur=0)
+            objectifs.append(o)
+        where = f"synthetique/{region}/annexe.csv"
+        out.append(annex.Annexe(source=f"synthetique/{region}", region=region, regions=(region,),
+                                titre=f"Annexe synthétique {region}", debut=date(2023, 11, 1), fin=date(2028, 10, 31),
+                                rows={"region": (where, 2), "titre": (where, 3), "debut": (where, 4), "fin": (where, 5)},
+                                territoires=zones, objectifs=tuple(objectifs)))
+    return out
 
 
 def write(a: annex.Annexe, folder: Path) -> None:
@@ -73,9 +159,16 @@ def main() -> None:
     ap.add_argument("--pyshacl-max", type=int, default=10_000,
                     help="run pySHACL on at most this many objectives (default 10,000)")
     ap.add_argument("--seed", type=int, default=2006)
+    ap.add_argument("--ruleset", choices=("oqos-2005", "oqos-2023"), default="oqos-2005",
+                    help="the law the national annex is drawn from and validated against")
+    ap.add_argument("--no-rudof", action="store_true", help="leave pyrudof out")
+    ap.add_argument("--rudof-workers", type=int, default=2, help="processes for pyrudof in chunks (default 2)")
     args = ap.parse_args()
 
-    annexes = annex.synthetic(args.n, errors=args.errors, seed=args.seed)
+    if args.ruleset == "oqos-2023":
+        annexes = synthetic_2023(args.n, errors=args.errors, seed=args.seed)
+    else:
+        annexes = annex.synthetic(args.n, errors=args.errors, seed=args.seed)
     with tempfile.TemporaryDirectory(prefix="santelex-bench-") as tmp:
         folders = []
         for a in annexes:
@@ -121,8 +214,86 @@ def main() -> None:
     print(f"ratio fast / pySHACL: {(n / fast_total) / py_rate:,.0f}x objectives per second"
           + ("" if base is read else
              f"; pySHACL on all {n:,} objectives, EXTRAPOLATED linearly from the subset: {n / py_rate:,.0f} s"))
+    if not args.no_rudof:
+        same = rudof(args, read, base, m, n, fast_total, t5 - t4, fast_sub) and same
     if not same:
         sys.exit(1)
+
+
+# ----------------------------------------------------------------------------- pyrudof
+
+def _rudof_key(focus: str, value: str | None, shape: str, component: str) -> tuple:
+    return (focus, value or "", shape, component)
+
+
+def _as_rudof(node: str | None) -> str:
+    """A node in canonical N-Triples written as pyrudof writes it (bare IRIs, xsd: datatypes)."""
+    if node is None:
+        return ""
+    if node.startswith("<"):
+        return node[1:-1]
+    if node.startswith("_:"):
+        return "_:"
+    return node.replace("^^<http://www.w3.org/2001/XMLSchema#", "^^xsd:").removesuffix(">") \
+        if "^^<http://www.w3.org/2001/XMLSchema#" in node else node
+
+
+def _fast_keys(results) -> Counter:
+    return Counter(_rudof_key(_as_rudof(r.focus), _as_rudof(r.value), _as_rudof(r.shape), r.component)
+                   for r in results)
+
+
+def _run_rudof(ntriples: str, shapes_ttl: str) -> Counter:
+    from pyrudof import RDFFormat, Rudof, RudofConfig, ShaclValidationMode
+
+    r = Rudof(RudofConfig())
+    r.read_data(ntriples, format=RDFFormat.NTriples)
+    r.read_shacl(shapes_ttl)
+    report = r.validate_shacl(mode=ShaclValidationMode.Native)
+    return Counter(_rudof_key(e.focus_node, "_:" if (e.value or "").startswith("_:") else (e.value or ""),
+                              "_:" if e.source_shape.startswith("_:") else e.source_shape, e.constraint_component)
+                   for e in report.violations)
+
+
+def _rudof_chunk(job: tuple[str, str]) -> Counter:
+    return _run_rudof(*job)
+
+
+def rudof(args, read, base, m: int, n: int, fast_total: float, py_time: float, fast_sub) -> bool:
+    import multiprocessing
+
+    try:
+        import pyrudof  # noqa: F401
+    except ImportError:
+        print("pyrudof: not installed (pip install .[bench]); left out")
+        return True
+    shapes_ttl = v.shapes_graph().serialize(format="turtle")
+    ontology = v.ontology_graph().serialize(format="nt")
+    whole = ontology + "".join(annex.ntriples(a) for a in base)
+    t0 = time.perf_counter()
+    found = _run_rudof(whole, shapes_ttl)
+    t1 = time.perf_counter()
+    same_whole = found == _fast_keys(fast_sub)
+    label = "the same annex" if base is read else f"the {m:,}-objective subset"
+    print(f"pyrudof whole on {label}: {t1 - t0:.2f} s -> {m / (t1 - t0):,.0f} objectives/s; results "
+          f"{'IDENTICAL' if same_whole else 'DIFFERENT'} to the fast engine's ({sum(found.values()):,}); "
+          f"pySHACL / pyrudof: {py_time / (t1 - t0):,.1f}x")
+    jobs = [(ontology + annex.ntriples(a), shapes_ttl) for a in read]
+    # pyrudof runs threads: its workers are spawned, not forked (a fork of a threaded process hangs)
+    with multiprocessing.get_context("spawn").Pool(args.rudof_workers) as pool:
+        pool.map(abs, range(args.rudof_workers))             # started before the clock
+        t2 = time.perf_counter()
+        parts = pool.map(_rudof_chunk, jobs)
+        t3 = time.perf_counter()
+    chunked = sum(parts, Counter())
+    _, fast_all = v.run_fast(v.fast_input(read), workers=1)
+    same_chunks = chunked == _fast_keys(fast_all)
+    print(f"pyrudof in {len(read)} chunks (one region each, {args.rudof_workers} processes) on all {n:,} objectives: "
+          f"{t3 - t2:.2f} s -> {n / (t3 - t2):,.0f} objectives/s; results "
+          f"{'IDENTICAL' if same_chunks else 'DIFFERENT'} to the fast engine's ({sum(chunked.values()):,})")
+    print(f"ratio fast / pyrudof: {(t3 - t2) / fast_total:,.1f}x (chunked, same objectives), "
+          f"{(t1 - t0) / m / (fast_total / n):,.1f}x (whole, per objective)")
+    return same_whole and same_chunks
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from santelex.errors import ReadError
 from santelex.ingest.citations.resolve import resolve_text
 from santelex.ingest.html_text import clean, slugify
 from santelex.ingest.structure import build_tree
-from santelex.errors import ReadError
 from santelex.model import Amendment, Article, Heading, LegalText, Reference, Source
 
 MONTHS = {m: i for i, m in enumerate(
@@ -92,7 +92,6 @@ def read(name: str, data: bytes):
     lines = _lines(text)
     jo_number = jo_date = None
     nature = number = title = nor = None
-    signed = None
     doc_date = None
     authority: list[str] = []
     visas: list[tuple[int, str]] = []
@@ -133,7 +132,7 @@ def read(name: str, data: bytes):
             continue
         m = _SIGNED.match(line)
         if m:
-            signed = to_date(m, name, n)
+            to_date(m, name, n)  # the date of signature must be a date (ReadError otherwise)
             state = "signature"
             continue
         if state == "article":
@@ -164,7 +163,8 @@ def read(name: str, data: bytes):
         for n, line in body:
             is_quote, content = _unquote(line)
             if is_quote:
-                quoted.append((n, content))
+                if content:  # a lone « (or « ») quotes nothing
+                    quoted.append((n, content))
             else:
                 own.append(line)
         intro = " ".join(own[:1])
@@ -276,19 +276,19 @@ def _application_rules(num: str, paragraphs: list[str], context, name: str, line
     return out
 
 
-#: more articles than any chapter of a code numbers under one head: a range beyond is a typo
+#: more articles than any chapter of a code numbers under one head: a range beyond is a misprint
 MAX_RANGE = 1000
 
 
 def _span(first: str, last: str, name: str | None = None, line: int | None = None) -> list[str]:
-    """D712-1 .. D712-13: every number between, by the last dash-separated component."""
+    """D712-1 .. D712-13: every number between, by the last dash-separated component.
+
+    A range that is reversed, or longer than MAX_RANGE articles ("D. 712-1 à D. 712-99999999"),
+    is a misprint: it is kept as the two numbers the text writes, never expanded (as the
+    citation resolver keeps such ranges)."""
     head_a, _, tail_a = first.rpartition("-")
     head_b, _, tail_b = last.rpartition("-")
     if head_a != head_b or not (tail_a.isdigit() and tail_b.isdigit()) or not (
-            0 <= int(tail_b) - int(tail_a) <= 1000):  # "D. 712-1 à D. 712-99999999": a misprint
+            0 <= int(tail_b) - int(tail_a) < MAX_RANGE):
         return [first, last] if first != last else [first]
-    count = int(tail_b) - int(tail_a) + 1
-    if not 0 < count <= MAX_RANGE:
-        raise ReadError(f"the range of articles {first} to {last} is {'reversed' if count <= 0 else 'too long'} "
-                        f"({count} articles)", name, line)
     return [f"{head_a}-{i}" for i in range(int(tail_a), int(tail_b) + 1)]

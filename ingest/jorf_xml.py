@@ -19,9 +19,9 @@ import re
 
 from lxml import etree
 
+from santelex.errors import ReadError
 from santelex.ingest import legi_xml, official, safe_xml
 from santelex.ingest.html_text import clean, parse_fragment
-from santelex.errors import ReadError
 from santelex.model import Article, Document, Heading, Source
 
 FORMAT = "jorf-xml"

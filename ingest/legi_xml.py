@@ -32,10 +32,10 @@ from datetime import date
 
 from lxml import etree
 
+from santelex.errors import ReadError
 from santelex.ingest import official, safe_xml
 from santelex.ingest.html_text import clean, parse_fragment
 from santelex.ingest.structure import build_tree
-from santelex.errors import ReadError
 from santelex.model import Article, Document, LegalText, Source
 
 FORMAT = "legi-xml"

@@ -34,10 +34,10 @@ import warnings
 
 from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning
 
+from santelex.errors import ReadError
 from santelex.ingest import legi_xml, official
 from santelex.ingest.html_text import clean, parse_fragment
 from santelex.ingest.structure import build_tree
-from santelex.errors import ReadError
 from santelex.model import Article, Heading, Reference, Source
 
 FORMAT = "legifrance-html"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from santelex.errors import ReadError
 from santelex.ingest.citations.link import article_references
 from santelex.ingest.html_text import parse_fragment
 from santelex.ingest.structure import build_tree
-from santelex.errors import ReadError
 from santelex.model import Article, Heading, Source
 
 _HEADING = re.compile(r"^#\s+Article\s+(?P<num>.+?)\s*$", re.M)

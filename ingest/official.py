@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
+from santelex.errors import ReadError
 from santelex.ingest.corpus_index import LEGITEXT
 from santelex.ingest.html_text import link_pinpoint, slugify
 from santelex.ingest.markdown_export import level_of
-from santelex.errors import ReadError
 from santelex.model import Heading, Reference
 
 OPEN_END = date(2999, 1, 1)

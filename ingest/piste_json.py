@@ -23,10 +23,10 @@ from __future__ import annotations
 import json
 import re
 
+from santelex.errors import ReadError
 from santelex.ingest import legi_xml, official
 from santelex.ingest.html_text import clean, parse_fragment
 from santelex.ingest.structure import build_tree
-from santelex.errors import ReadError
 from santelex.model import Article, Heading, Source
 
 FORMAT = "piste-json"

@@ -28,8 +28,8 @@ from datetime import date
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from santelex import uris
-from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.errors import ReadError
+from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -26,7 +26,9 @@ one ``slx:ObjectifQuantifie`` per row of ``objectifs.csv``, one ``slx:Territoire
 per row of ``territoires.csv``, one ``slx:Annexe``; each remembers its file and row
 (``slx:file``, ``slx:row``).  Known notations become the concepts of the rule set's
 vocabulary (``santelex.rulesets``: each scheme says which column it gives values to);
-unknown ones stay literals for the shapes to report.
+unknown ones stay literals for the shapes to report.  Where the rule set lists the
+modalities of each activity (oqos-2023), ``modalite`` is looked up among the target's own;
+otherwise it stays free text.
 """
 from __future__ import annotations
 
@@ -37,8 +39,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote
 
@@ -542,8 +544,13 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
         forme = _concept(notations, "forme", o.forme) if o.forme else ""
         if forme:
             yield n, P["forme"], forme
+        modalite = ""
         if o.modalite:
-            yield n, P["modalite"], _lit(o.modalite)
+            # a modality or mention of the target activity, where the rule set lists them
+            found = notations.concept("modalite", o.modalite, scope=notations.concept("cible", o.cible)) \
+                if notations.knows("modalite") else None
+            modalite = f"<{found}>" if found else ""
+            yield n, P["modalite"], modalite or _lit(o.modalite)
         if o.min is not None:
             yield n, P["minimum"], _num(o.min)
         if o.max is not None:
@@ -558,7 +565,7 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
             yield n, P["debutPeriode"], debut
         if fin:
             yield n, P["finPeriode"], fin
-        yield n, P["cle"], f"<{base}/cle/{_key(o, forme)}>"
+        yield n, P["cle"], f"<{base}/cle/{_key(o, forme, modalite)}>"
         group = _group_node(base, o)
         if group:
             yield n, P["groupe"], group
@@ -576,11 +583,11 @@ def _region_node(base: str, region: str) -> str:
     return f"<{base}/region/{quote(region, safe='')}>"
 
 
-def _key(o: Objectif, forme: str = "") -> str:
+def _key(o: Objectif, forme: str = "", modalite: str = "") -> str:
     """Same territory, target, indicator, form, modality and deadline: same key (the steps of
     one objective differ by their deadline)."""
     parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), forme,
-             " ".join(o.modalite.casefold().split()), o.echeance.isoformat() if o.echeance else "")
+             modalite or " ".join(o.modalite.casefold().split()), o.echeance.isoformat() if o.echeance else "")
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
 
 

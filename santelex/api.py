@@ -2,23 +2,22 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import multiprocessing as mp
 import os
+import re
 import time
-from datetime import date
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from santelex.ingest import registry
-from santelex import uris
-from santelex.ingest.to_rdf import to_nquads
-from santelex import archives, paths
+from santelex import archives, paths, uris
 from santelex.errors import ReadError, StoreError
+from santelex.ingest import registry
+from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
 from santelex.snapshots import snapshot_of
 from santelex.stats import BuildStats

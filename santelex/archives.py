@@ -59,14 +59,14 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from santelex.ingest import registry
 from santelex import uris
-from santelex.ingest.to_rdf import to_nquads
-from santelex.stats import BuildStats
-from santelex.stores import open_store
 from santelex.errors import ReadError, StoreError, UsageError
+from santelex.ingest import registry
+from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
+from santelex.stats import BuildStats
 from santelex.store import Store
+from santelex.stores import open_store
 
 __all__ = ["ArchiveStats", "Change", "build", "describe", "is_dila_archive", "resolve_codes"]
 

@@ -20,11 +20,11 @@ from urllib.parse import unquote
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from santelex.ingest import corpus_index, registry
 from santelex import uris
+from santelex.errors import UsageError
+from santelex.ingest import corpus_index, registry
 from santelex.ingest.citations.resolve import exists as ref_exists
 from santelex.ingest.citations.resolve import resolve_text
-from santelex.errors import UsageError
 from santelex.model import CSP, Article, LegalText, Reference
 from santelex.show import find_article
 

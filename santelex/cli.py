@@ -6,6 +6,7 @@ usage, 130 interrupted.  Every SantelexError is printed as one line, without tra
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -46,6 +47,20 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("santelex: interrupted; the store is as it was before", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own usage errors and exits: click prints them
+        except Exception as e:  # a bug of santelex's: still one line, never a traceback
+            if os.environ.get("SANTELEX_DEBUG") == "1":
+                raise
+            where = ""
+            tb = e.__traceback__
+            while tb is not None:
+                where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+                tb = tb.tb_next
+            click.echo(f"santelex: internal error: {type(e).__name__}: {str(e)[:300]}{where} "
+                       "(a bug: please report it; SANTELEX_DEBUG=1 shows the traceback)".replace("\n", " "),
+                       err=True)
+            sys.exit(70)
 
 
 store_option = click.option("--store", "store", type=click.Path(path_type=Path), default=None,

@@ -426,6 +426,7 @@ def split_code(text: str) -> tuple[str | None, str]:
 
 def nearest(code: str, number: str) -> str:
     import difflib
+
     from santelex.ingest import corpus_index
     numbers = corpus_index.default().articles(code)
     close = [n for n in difflib.get_close_matches(number, numbers, n=6, cutoff=0.6) if n != number][:5]
@@ -620,6 +621,7 @@ def followed_codes(store) -> set[str]:
 
 def _state_quads(codes: set[str]):
     import pyoxigraph as ox
+
     from santelex import uris
     g = ox.NamedNode(uris.graph(STATE))
     node = ox.NamedNode(_STATE_NODE)

@@ -41,8 +41,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex import uris
-from santelex import paths
+from santelex import paths, uris
 from santelex.errors import QueryError, UsageError
 
 __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue", "check",

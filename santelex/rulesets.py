@@ -19,6 +19,11 @@ of the rule set's vocabulary says which annex column it gives values to
 (``slx:annexColumn "cible"``); a cell matches a concept's ``skos:notation`` (case aside) and,
 in a scheme marked ``slx:matchLabels true``, also its pref/alt/hidden labels, accents, case
 and spacing aside.
+A scheme marked ``slx:scopedBy "cible"`` (oqos-2023's modalities and mentions) is read per
+target: a cell is looked up only among the concepts whose ``slx:modaliteDe`` is the row's
+target ("mention A" is radiologie interventionnelle's for one row, médecine nucléaire's for
+another), and a key two concepts of one target share ("mention A" of cancer's three
+modalities) names neither.
 """
 from __future__ import annotations
 
@@ -52,8 +57,16 @@ class Notations:
 
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     labels: frozenset[str] = frozenset()
+    #: column -> {concept of the scope column: {key: concept}}, for schemes marked
+    #: ``slx:scopedBy "cible"``: a modality is looked up among the target activity's own
+    scoped: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
-    def concept(self, column: str, value: str) -> str | None:
+    def concept(self, column: str, value: str, scope: str | None = None) -> str | None:
+        if column in self.scoped:
+            known = self.scoped[column].get(scope or "")
+            if not known or not value:
+                return None
+            return known.get(value) or known.get(value.casefold()) or known.get(fold(value))
         known = self.columns.get(column)
         if not known or not value:
             return None
@@ -61,6 +74,10 @@ class Notations:
         if found is None and column in self.labels:
             found = known.get(fold(value))
         return found
+
+    def knows(self, column: str) -> bool:
+        """Whether a scheme of the rule set gives values to this column."""
+        return column in self.columns or column in self.scoped
 
     def notations(self, column: str) -> set[str]:
         """The notations of a column (not the labels)."""
@@ -126,9 +143,11 @@ def _notations(folders: tuple[str, ...]) -> Notations:
     slx = Namespace(SLX)
     g = _parse(folders)
     columns: dict[str, dict[str, str]] = {}
+    scoped: dict[str, dict[str, dict[str, str]]] = {}
     labels = set()
     for scheme, column in g.subject_objects(slx.annexColumn):
         col = str(column)
+        by_scope = g.value(scheme, slx.scopedBy) is not None
         known = columns.setdefault(col, {})
         with_labels = g.value(scheme, slx.matchLabels) == Literal(True)
         if with_labels:
@@ -136,6 +155,8 @@ def _notations(folders: tuple[str, ...]) -> Notations:
         for concept in sorted(g.subjects(SKOS.inScheme, scheme)):
             if not isinstance(concept, URIRef):
                 continue
+            if by_scope:  # keys are unique within the scope (the activity), not across it
+                known = scoped.setdefault(col, {}).setdefault(str(g.value(concept, slx.modaliteDe) or ""), {})
             for n in g.objects(concept, SKOS.notation):
                 known[str(n)] = str(concept)
                 known.setdefault(str(n).casefold(), str(concept))
@@ -145,7 +166,19 @@ def _notations(folders: tuple[str, ...]) -> Notations:
                 for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
                     for label in g.objects(concept, p):
                         known.setdefault(fold(str(label)), str(concept))
-    return Notations(columns=columns, labels=frozenset(labels))
+    for col, scopes in scoped.items():
+        for scope, known in scopes.items():  # a key two concepts of one scope share names neither
+            named: dict[str, set[str]] = {}
+            for concept in set(known.values()):
+                for n in g.objects(URIRef(concept), SKOS.notation):
+                    named.setdefault(fold(str(n)), set()).add(concept)
+                for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+                    for label in g.objects(URIRef(concept), p):
+                        named.setdefault(fold(str(label)), set()).add(concept)
+            for key in [k for k in known if len(named.get(fold(k), ())) > 1]:
+                del known[key]
+    return Notations(columns={c: k for c, k in columns.items() if c not in scoped}, labels=frozenset(labels),
+                     scoped=scoped)
 
 
 @lru_cache(maxsize=1)

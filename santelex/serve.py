@@ -612,6 +612,7 @@ def serve(store_spec: str | None, host: str = "127.0.0.1", port: int = 8000, tim
           max_upload: int | None = None, allow_service: tuple[str, ...] = ()):
     """Run the endpoint, and the web pages of santelex/web beside it, until interrupted."""
     import uvicorn
+
     from santelex.web import DEFAULT_MAX_UPLOAD, web_routes
     routes, post_paths = web_routes(store_spec, max_upload=max_upload or DEFAULT_MAX_UPLOAD)
     app = create_app(store_spec, timeout=timeout, max_results=max_results, workers=workers,

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Callable
 
 from santelex import archives, legifrance
-from santelex.stores import open_store
 from santelex.archives import ArchiveStats, Change
 from santelex.errors import SantelexError, UsageError
 from santelex.store import Store
+from santelex.stores import open_store
 
 __all__ = ["UpdateResult", "update"]
 

@@ -12,11 +12,19 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-from santelex.ingest import registry
 from santelex import api, paths
+from santelex.ingest import registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Property tests draw the same examples on every run (CI included), so that a run's verdict does
+# not depend on luck; HYPOTHESIS_PROFILE=explore draws new ones, to look for new faults (each
+# fault found becomes a plain test, as tests/test_reader_jo_text.py shows).
+settings.register_profile("santelex", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "santelex"))
 
 ALLOW_SKIPS = "SANTELEX_ALLOW_SKIPS"
 SKIP_IS_FAILURE = (f"skipped, and a skip is a failure here (every part the tests need is required; "

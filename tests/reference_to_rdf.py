@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 

@@ -17,8 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from santelex import uris
-from santelex import api, archives
+from santelex import api, archives, uris
 from santelex.cli import main
 from santelex.errors import ReadError, UsageError
 

@@ -18,9 +18,9 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from santelex.ingest import registry
 from santelex import paths, workbook
 from santelex.cli import main
+from santelex.ingest import registry
 
 
 @pytest.fixture
@@ -454,7 +454,7 @@ def test_rdf_xml_entities_are_refused_before_parsing(store, tmp_path):
 def test_dataset_quads_in_a_named_graph_are_refused(store, tmp_path, suffix):
     other = "https://data.santelex.fr/graph/0000000000000000"
     f = tmp_path / f"data{suffix}"
-    f.write_text(f"<http://example.org/s> <http://example.org/p> \"old\" .\n"
+    f.write_text("<http://example.org/s> <http://example.org/p> \"old\" .\n"
                  + (f"<{other}> {{ <http://example.org/s> <http://example.org/p> \"x\" }}\n" if suffix == ".trig"
                     else f"<http://example.org/s> <http://example.org/p> \"x\" <{other}> .\n"))
     line = run_bad_measured(store, f)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from playwright import sync_api
-
 from test_web import ERREURS, expected_report, web  # noqa: F401  (web: the shared server)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

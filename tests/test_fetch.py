@@ -9,10 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-
-from santelex import uris
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
-from santelex import api, legifrance
+
+from santelex import api, legifrance, uris
 from santelex.cli import main
 from santelex.errors import FetchError, UsageError
 

@@ -155,3 +155,24 @@ def test_snapshot_flag_marks_an_unknown_archive(tmp_path):
     assert "Le schéma régional de santé est élaboré" in text  # today's text, not the SROS one
     r = santelex("build", archive, "--snapshot", "6 décembre", "--store", tmp_path / "x")
     _one_line_error(r)
+
+
+def test_a_bug_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    """An unexpected error (a bug of santelex's, here forced) is one line and exit 70."""
+    from click.testing import CliRunner
+
+    from santelex import show
+    from santelex.cli import main
+
+    api.build([paths.SEEDS / "r1434-4-sros-version.md"], tmp_path / "store")
+
+    def broken(store, text):
+        raise RuntimeError("forced\nfailure")
+
+    monkeypatch.setattr(show, "render", broken)
+    monkeypatch.delenv("SANTELEX_DEBUG", raising=False)
+    r = CliRunner().invoke(main, ["show", "R1434-4", "--store", str(tmp_path / "store")])
+    assert r.exit_code == 70
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("santelex: internal error: RuntimeError: forced failure")
+    assert "Traceback" not in r.output

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import tarfile
 import unicodedata
-from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef
@@ -51,7 +50,8 @@ def fold(text: str) -> str:
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     g = Graph()
-    for f in sorted(paths.ONTOLOGY.rglob("*.ttl")):
+    # the shared classes and oqos-2005's vocabulary (oqos-2023's: tests/test_ontology_2023.py)
+    for f in sorted(paths.ONTOLOGY.glob("*.ttl")) + sorted((paths.ONTOLOGY / "oqos-2005").glob("*.ttl")):
         g.parse(f, format="turtle")
     return g
 

@@ -11,9 +11,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from santelex import paths
+from santelex import paths, sparql_text
 from santelex import query as q
-from santelex import sparql_text
 from santelex.cli import main
 from santelex.errors import QueryError, UsageError
 
@@ -353,8 +352,7 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from santelex import uris
-    from santelex import api
+    from santelex import api, uris
     st = api.open_store(store_path)
     with st.transaction() as loader:
         for name, data in graphs.items():
@@ -391,8 +389,12 @@ def test_legal_basis(oqos_store):
     assert rows(oqos_store, "legal-basis", term="Nombre de séjours") == rows(oqos_store, "legal-basis", term="sejours")
     irm = rows(oqos_store, "legal-basis", term="irm")
     assert irm == rows(oqos_store, "legal-basis", term="IRM")
-    assert irm == [("https://data.santelex.fr/oqos/equipement/irm", "irm", "imagerie par résonance magnétique",
-                    "csp:R6122-26/2/a", None, None, None)]  # R. 6122-26 is not in the seed store
+    assert irm == [  # one concept per rule set; R. 6122-26 is not in the seed store
+        ("https://data.santelex.fr/oqos/2023/equipement/irm", "irm",
+         "appareils d'imagerie par résonance magnétique nucléaire à utilisation médicale",
+         "csp:R6122-26/version/9130a78bfaae/2/a", None, None, None),
+        ("https://data.santelex.fr/oqos/equipement/irm", "irm", "imagerie par résonance magnétique",
+         "csp:R6122-26/2/a", None, None, None)]
     assert rows(oqos_store, "legal-basis", term="https://data.santelex.fr/ontology#ObjectifQuantifie") == [
         ("https://data.santelex.fr/ontology#ObjectifQuantifie", None, "objectifs quantifiés de l'offre de soins",
          "csp:D712-1/version/decret-2005-76/alinea-1", "csp:D712-1/version/decret-2005-76", None,
@@ -433,8 +435,8 @@ def test_excluded_from_volume(oqos_store):
 
 
 def test_allowed_indicators(oqos_store):
-    def allowed(target):
-        return [(r[1], r[3], r[4]) for r in rows(oqos_store, "allowed-indicators", target=target)]
+    def allowed(target, ruleset="oqos-2005"):
+        return [(r[1], r[3], r[4]) for r in rows(oqos_store, "allowed-indicators", target=target, ruleset=ruleset)]
     common_i = [("implantations", "common", DS + "I/1/tiret-1"), ("temps_acces", "common", DS + "I/2/tiret-1"),
                 ("permanence", "common", DS + "I/2/tiret-2")]
     assert allowed("psychiatrie") == common_i + [
@@ -449,11 +451,27 @@ def test_allowed_indicators(oqos_store):
     assert rows(oqos_store, "allowed-indicators", target=INJECTION) == []
     assert rows(oqos_store, "allowed-indicators", target="medecine")[3][5] == "- nombre de séjours ;"
     # per rule set: each row names it; a rule set without the target answers nothing
-    assert {r[6] for r in rows(oqos_store, "allowed-indicators", target="irm")} == {"oqos-2005"}
-    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="oqos-2005") == \
-        rows(oqos_store, "allowed-indicators", target="irm")
+    assert {r[6] for r in rows(oqos_store, "allowed-indicators", target="irm")} == {"oqos-2005", "oqos-2023"}
+    assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="oqos-2005") == [
+        r for r in rows(oqos_store, "allowed-indicators", target="irm") if r[6] == "oqos-2005"]
     assert rows(oqos_store, "allowed-indicators", target="irm", ruleset="autre") == []
-    assert rows(oqos_store, "allowed-indicators", target="had") == []       # a form, not an activity
+    assert rows(oqos_store, "allowed-indicators", target="had", ruleset="oqos-2005") == []  # a form, not an activity
+    # today's law (D. 6121-7 and D. 6121-9 are not in this store: no text); HAD is an activity again
+    d7, d9 = "csp:D6121-7/version/f295ac23d82d/", "csp:D6121-9/version/6d633132edfd/"
+    assert allowed("psychiatrie", "oqos-2023") == [
+        ("implantations", "common", d7 + "1/tiret-1"), ("implantations_psychiatrie", "target", d7 + "1/tiret-2"),
+        ("temps_acces", "common", d7 + "2/tiret-1")]
+    assert allowed("irm", "oqos-2023") == [
+        ("implantations", "common", d9 + "alinea-1/tiret-1"), ("temps_acces", "common", d9 + "alinea-4/tiret-1"),
+        ("temps_attente", "target", d9 + "alinea-4/tiret-2")]
+    assert allowed("cyclotron", "oqos-2023") == [
+        ("appareils", "target", d9 + "alinea-1/tiret-2"), ("implantations", "common", d9 + "alinea-1/tiret-1"),
+        ("temps_acces", "common", d9 + "alinea-4/tiret-1")]
+    assert allowed("had", "oqos-2023") == [("implantations", "common", d7 + "1/tiret-1"),
+                                           ("temps_acces", "common", d7 + "2/tiret-1")]
+    assert allowed("smr", "oqos-2005") == [] and len(allowed("smr", "oqos-2023")) == 2
+    both = rows(oqos_store, "allowed-indicators", target="medecine")
+    assert [r[6] for r in both] == ["oqos-2005"] * 4 + ["oqos-2023"] * 2
 
 
 def test_annex_summary(oqos_store):

@@ -8,11 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from santelex.ingest import jorf_xml, registry
-from santelex import uris
-from santelex import api
+from santelex import api, uris
 from santelex.cli import main
 from santelex.errors import ReadError
+from santelex.ingest import jorf_xml, registry
 from santelex.model import LegalText
 
 JORF = Path(__file__).parent / "fixtures" / "official" / "jorf"

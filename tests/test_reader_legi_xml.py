@@ -8,12 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from santelex.ingest import legi_xml, markdown_export, registry, safe_xml
-from santelex import uris
-from santelex.ingest.to_rdf import to_quads
-from santelex import api
+from santelex import api, uris
 from santelex.cli import main
 from santelex.errors import ReadError
+from santelex.ingest import legi_xml, markdown_export, registry, safe_xml
+from santelex.ingest.to_rdf import to_quads
 from santelex.model import Article, LegalText
 
 FIXTURES = Path(__file__).parent / "fixtures"

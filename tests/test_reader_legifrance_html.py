@@ -8,11 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from santelex.ingest import legifrance_html, markdown_export, piste_json, registry
-from santelex import uris
-from santelex import api
+from santelex import api, uris
 from santelex.cli import main
 from santelex.errors import ReadError
+from santelex.ingest import legifrance_html, markdown_export, piste_json, registry
 from santelex.model import LegalText
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -18,11 +18,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from santelex import paths
+from santelex.errors import ReadError
 from santelex.ingest import markdown_export
 from santelex.ingest.html_text import clean
 from santelex.ingest.structure import RANK
-from santelex import paths
-from santelex.errors import ReadError
 from santelex.model import Article, Subdivision
 
 FIXTURES = Path(__file__).parent / "fixtures"

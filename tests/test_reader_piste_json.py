@@ -9,12 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from santelex.ingest import markdown_export, piste_json, registry
-from santelex import uris
-from santelex.ingest.to_rdf import to_quads
-from santelex import api
+from santelex import api, uris
 from santelex.cli import main
 from santelex.errors import ReadError
+from santelex.ingest import markdown_export, piste_json, registry
+from santelex.ingest.to_rdf import to_quads
 from santelex.model import Article, LegalText
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,12 +14,12 @@ import socketserver
 import subprocess
 import threading
 import zipfile
-from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from santelex import api, paths, sparql_text
 from tests.test_serve import SANTELEX, free_port, start, stop
@@ -87,7 +87,7 @@ def service_queries(url: str) -> list[str]:
         f"PREFIX r: <{base}> SELECT * WHERE {{ SERVICE r:sparql {{ ?x ?p ?o }} }}",
         f"PREFIX : <{base}> SELECT * WHERE {{ SERVICE:sparql {{ ?x ?p ?o }} }}",
         f"SELECT * WHERE {{ BIND(<{url}> AS ?u) SERVICE ?u {{ ?x ?p ?o }} }}",
-        f"SELECT * WHERE {{ SERVICE ?u {{ ?x ?p ?o }} }}",
+        "SELECT * WHERE { SERVICE ?u { ?x ?p ?o } }",
         f"ASK {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?x ?p ?o }} }} }}",
         f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?x ?p ?o }} }} }} }}",
         f'SELECT * WHERE {{ BIND("""a"b""c""" AS ?s) SERVICE <{url}> {{ ?x ?p ?o }} }}',
@@ -394,7 +394,8 @@ def test_an_unexpected_error_in_a_route_is_one_line_without_traceback(seed_store
 
 def test_serving_a_remote_store_answers_pages_and_queries(tmp_path_factory):
     """A store on a SPARQL server has no folder to watch: pages and queries answer at once."""
-    from tests.test_remote import build, server as remote_server
+    from tests.test_remote import build
+    from tests.test_remote import server as remote_server
 
     gen = remote_server.__wrapped__(tmp_path_factory)
     remote = next(gen)

@@ -13,7 +13,7 @@ from itertools import product
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, SKOS, Literal, Namespace, URIRef
+from rdflib import RDF, SKOS, Namespace, URIRef
 from rdflib.collection import Collection
 
 from santelex import annex, paths, rulesets

@@ -9,16 +9,14 @@ from datetime import date
 
 import pyoxigraph as ox
 import pytest
+import reference_to_rdf as reference
+from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from santelex import paths
 from santelex.ingest import registry, to_rdf
 from santelex.model import Reference
-
-import reference_to_rdf as reference
-
-from conftest import FIXTURES
 
 SNAPSHOT = date(2023, 12, 6)
 

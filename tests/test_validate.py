@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
 from dataclasses import replace
+from datetime import date
 
 import pytest
 import rdflib
@@ -254,6 +254,116 @@ def test_pyshacl_engine_from_the_command():
     assert fast == ref
 
 
+# ----------------------------------------------------------------------------- other shapes, other data
+
+ARS_RULE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix slx: <https://data.santelex.fr/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ars: <https://ars.example/regles#> .
+ars:libelle-court a sh:PropertyShape ; sh:targetClass slx:TerritoireDeSante ;
+    sh:path rdfs:label ; sh:maxLength 12 ; sh:message "Libellé de plus de 12 caractères."@fr .
+"""
+
+
+def test_an_ars_adds_its_own_rule_with_shapes(tmp_path):
+    import shutil
+
+    rules = tmp_path / "regles"
+    shutil.copytree(paths.SHAPES / "oqos-2005", rules)
+    (rules / "ars.ttl").write_text(ARS_RULE, encoding="utf-8")
+    base = json.loads(run(EXAMPLES[0], "--format", "json").output)
+    out = run("--shapes", rules, EXAMPLES[0], "--format", "json")
+    assert base["conforms"] and out.exit_code == 1
+    found = json.loads(out.output)["results"]
+    assert found and {r["rule"] for r in found} == {"libelle-court"}
+    assert all(r["file"].endswith("territoires.csv") and len(r["value"]) > 12 for r in found)
+    shapes = rdflib.Graph()
+    for f in rules.glob("*.ttl"):
+        shapes.parse(f)
+    assert Counter(v.validate(EXAMPLES[0], shapes).raw) == Counter(v.validate(EXAMPLES[0], shapes, engine="pyshacl").raw)
+
+
+def test_any_rdf_data_against_other_shapes(tmp_path):
+    data = tmp_path / "data.ttl"
+    data.write_text(MORE_DATA, encoding="utf-8")
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(MORE_SHAPES, encoding="utf-8")
+    out = run("--data", data, "--shapes", shapes, "--format", "turtle")
+    assert out.exit_code == 1
+    g = rdflib.Graph().parse(data=out.output, format="turtle")
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    fast = v.validate(data, shapes)
+    assert len(list(g.objects(None, SH.result))) == len(fast.raw) > 10
+    assert Counter(r.component for r in v.validate(data, shapes, engine="pyshacl").raw) == \
+        Counter(r.component for r in fast.raw)
+    assert json.loads(run("--data", data, "--shapes", shapes, "--format", "json").output)["conforms"] is False
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--data", "nowhere.ttl", "--shapes", "SHAPES"], "nowhere.ttl: no such RDF file"),
+    (["--data", "NOTES", "--shapes", "SHAPES"], "notes.md: not an RDF file"),
+    (["--data", "GARBAGE", "--shapes", "SHAPES"], "bad.ttl:2: not valid RDF"),
+    (["--shapes", "/nonexistent/rules", "EXAMPLE"], "/nonexistent/rules: no such shapes file or folder"),
+    (["--shapes", "GARBAGE", "EXAMPLE"], "bad.ttl:2: not valid RDF"),
+    (["--data", "NOTES"], "--data needs --shapes"),
+    (["--data", "NOTES2", "--shapes", "BADSHAPE"], "sh:pattern '(' is not a regular expression"),
+    (["--data", "NOTES2", "--shapes", "BADCOUNT"], "is not an integer"),
+    (["--data", "NOTES2", "--shapes", "BADPATH"], "is not a SHACL property path"),
+    ([], "give an annex"),
+])
+def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ", encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# not RDF\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data.ttl"
+    data.write_text(MORE_DATA, encoding="utf-8")
+    shapes = {}
+    for name, body in (("BADSHAPE", 'sh:pattern "("'), ("BADCOUNT", 'sh:path ex:p ; sh:minCount "one"'),
+                       ("BADPATH", 'sh:path "p" ; sh:minCount 1')):
+        shapes[name] = tmp_path / f"{name.lower()}.ttl"
+        shapes[name].write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+                                f"ex:S sh:targetNode ex:h1 ; {body} .\n", encoding="utf-8")
+    named = {"GARBAGE": bad, "EXAMPLE": EXAMPLES[0], "SHAPES": paths.SHAPES / "oqos-2005", "NOTES": notes, "NOTES2": data,
+             **shapes}
+    args = [str(named.get(a, a)) for a in args]
+    out = CliRunner().invoke(main, ["validate", *args])
+    assert out.exit_code == 2 and said in out.output and "Traceback" not in out.output
+
+
+def test_readme_table_of_components_is_the_registry_s():
+    from pathlib import Path
+
+    from santelex.validate import components
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- components: derived from santelex.validate.components.table() -->")[1]
+    rows = [line for line in block.split("<!-- /components -->")[0].splitlines() if line.startswith("| 4.")]
+    assert rows == ["| " + " | ".join(r) + " |" for r in components.table()]
+    assert len({r[1] for r in components.table()}) == 29       # every SHACL Core component
+
+
+def test_recursive_shapes_are_refused_not_looped_over():
+    shapes = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:Person a sh:NodeShape ; sh:targetClass ex:Person ;
+            sh:property [ sh:path ex:knows ; sh:node ex:Person ] .""", format="turtle")
+    data = [("<http://example.org/a>", "<http://example.org/knows>", "<http://example.org/b>"),
+            ("<http://example.org/b>", "<http://example.org/knows>", "<http://example.org/a>"),
+            ("<http://example.org/a>", f"<{rdflib.RDF.type}>", "<http://example.org/Person>")]
+    with pytest.raises(v.ShapeError, match="Person> refers to itself through NodeConstraintComponent"):
+        v.run_fast(data, shapes=shapes)
+
+
+def test_the_public_surface_is_pinned():
+    assert sorted(v.__all__) == sorted([
+        "validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast", "run_pyshacl",
+        "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "graph_triples",
+        "store_triples", "file_triples", "path_text", "FAST_COMPONENTS", "SEVERITIES", "choose"])
+    assert all(hasattr(v, name) for name in v.__all__)
+    assert {str(p).rsplit("#", 1)[1] for p in v.FAST_COMPONENTS} >= {"hasValue", "qualifiedMinCount", "closed", "in"}
 # ----------------------------------------------------------------------------- the law chosen by date
 
 def annex_dated(tmp_path, debut: str, fin: str):

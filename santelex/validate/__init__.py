@@ -38,7 +38,7 @@ from santelex.validate.errors import DataError, ShapeError
 from santelex.validate.render import render
 from santelex.validate.report import SEVERITIES, RawResult, Report, Result, assemble, pair
 from santelex.validate.shapes import SH
-from santelex.validate.terms import Triple, canon, rdflib_term, file_triples, graph_triples, store_triples
+from santelex.validate.terms import Triple, canon, file_triples, graph_triples, rdflib_term, store_triples
 
 __all__ = ["validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast",
            "run_pyshacl", "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "choose",
@@ -161,6 +161,7 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
             found = parallel.split_focus(engine, compiled, top, workers)
         else:
             found = evaluate_all(engine, top)
+        del engine, top       # freed before the collector runs again, not traversed by it
     finally:
         if collecting:
             gc.enable()

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 
 from santelex.validate import terms

@@ -1,7 +1,6 @@
 """A report as text, JSON, Turtle (the SHACL validation report) or an HTML page."""
 from __future__ import annotations
 
-import html as html_mod
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -78,38 +77,30 @@ def to_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def templates():
+    """The Jinja environment of the report's HTML (santelex/validate/templates), shared with
+    the web's report page."""
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(loader=jinja2.PackageLoader("santelex.validate", "templates"), autoescape=True,
+                                  trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    return _ENV
+
+
+_ENV = None
+
+
 def to_html(report: Report) -> str:
-    e = html_mod.escape
     n = len(report.results)
     status = "conforme" if report.conforms else f"non conforme — {_plural(n)}"
     scope = (f"{report.objectives} objectifs ; règles : {report.ruleset}" if report.annex
              else f"moteur {report.engine}")
-    parts = [
-        "<!DOCTYPE html>", '<html lang="fr"><head><meta charset="utf-8">',
-        f"<title>Validation de {e(report.source)}</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}"
-        "table{border-collapse:collapse;width:100%;margin-bottom:2rem}"
-        "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}"
-        "th{background:#f3f3f3}.ok{color:#176b2c}.ko{color:#a4161a}code{font-size:.9em}</style>",
-        "</head><body>",
-        f"<h1>{'Annexe ' if report.annex else ''}{e(report.source)}</h1>",
-        f'<p class="{"ok" if report.conforms else "ko"}"><strong>{e(status)}</strong> ({e(scope)})</p>',
-    ]
+    groups = []
     for territory, results in sorted(_groups(report).items()):
-        if report.annex:
-            title = f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)"
-            parts.append(f"<h2>{e(title)}</h2>")
-        first = "<th>Fichier</th><th>Ligne</th>" if report.annex else "<th>Nœud</th>"
-        parts.append(f"<table><thead><tr>{first}<th>Règle</th><th>Valeur</th>"
-                     "<th>Article</th><th>Message</th></tr></thead><tbody>")
-        for r in results:
-            law = e(r.law)
-            if r.law_uri:
-                law = f'<span title="{e(" ".join(r.law_uri))}">{law}</span>'
-            where = (f"<td>{e(_file(report, r.file))}</td><td>{r.row}</td>" if report.annex
-                     else f"<td>{e(r.focus)}</td>")
-            parts.append(f"<tr>{where}<td><code>{e(r.rule)}</code></td>"
-                         f"<td>{e(r.value or '—')}</td><td>{law}</td><td>{e(r.message)}</td></tr>")
-        parts.append("</tbody></table>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+        title = ("" if not report.annex else
+                 f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)")
+        groups.append((title, results))
+    return templates().get_template("page.html").render(
+        report=report, status=status, scope=scope, groups=groups, files=lambda f: _file(report, f)) + "\n"

@@ -28,7 +28,7 @@ def parse_path(sg: rdflib.Graph, node, seen: frozenset = frozenset()) -> tuple:
     if isinstance(node, URIRef):
         return ("p", f"<{node}>")
     if not isinstance(node, BNode) or node in seen:
-        raise ShapeError(f"{node} is not a SHACL property path")
+        raise ShapeError(f"{terms.canon(node)} is not a SHACL property path")
     seen = seen | {node}
     if sg.value(node, RDF.first) is not None:
         steps = tuple(parse_path(sg, s, seen) for s in Collection(sg, node))
@@ -43,7 +43,7 @@ def parse_path(sg: rdflib.Graph, node, seen: frozenset = frozenset()) -> tuple:
         inner = sg.value(node, SH[prop])
         if inner is not None:
             return (op, parse_path(sg, inner, seen))
-    raise ShapeError(f"{node} is not a SHACL property path")
+    raise ShapeError(f"{terms.canon(node)} is not a SHACL property path")
 
 
 def path_text(path: tuple) -> str:
@@ -139,6 +139,27 @@ class Shapes:
             if shape.targets and not shape.deactivated:
                 self.top.append(shape)
         self.top.sort(key=lambda s: s.key)
+        self._refuse_recursion()
+
+    def _refuse_recursion(self) -> None:
+        """SHACL leaves the validation of recursive shapes undefined (§3.4.3): refused, by name."""
+        state: dict[int, int] = {}          # 1: on the current path, 2: done
+
+        def visit(shape: Shape) -> None:
+            state[id(shape)] = 1
+            for comp, param in shape.constraints:
+                for inner in comp.members(param) if comp.members else ():
+                    seen = state.get(id(inner))
+                    if seen == 1:
+                        raise ShapeError(f"the shape {inner.key} refers to itself through {comp.name}: SHACL leaves "
+                                         "recursive shapes undefined and santelex does not validate them")
+                    if seen is None:
+                        visit(inner)
+            state[id(shape)] = 2
+
+        for shape in list(self.shapes.values()):
+            if id(shape) not in state:
+                visit(shape)
 
     def _classes(self) -> set:
         """SHACL instances of rdfs:Class in the shapes graph (implicit class targets, §2.1.3.3)."""
@@ -158,7 +179,10 @@ class Shapes:
         self.shapes[node] = shape
         path = sg.value(node, SH.path)
         if path is not None:
-            shape.path = parse_path(sg, path)
+            try:
+                shape.path = parse_path(sg, path)
+            except ShapeError as e:
+                raise ShapeError(f"{e.message} (sh:path of shape {shape.key})") from None
             shape.path_key = path_text(shape.path)
         sev = sg.value(node, SH.severity)
         if sev is not None:

@@ -40,17 +40,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from santelex import uris
-from santelex import api
+from santelex import api, sparql_text, uris
 from santelex import query as q
 from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
-from santelex import sparql_text
 from santelex.limits import MAX_QUERY_BYTES, client_of
 from santelex.store import generation
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
-from santelex.web.upload import (DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge,
-                                  validate_isolated)
+from santelex.web.upload import DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge, validate_isolated
 
 HERE = Path(__file__).parent
 POST_PATHS = ("/validation", "/requete")
@@ -66,7 +63,10 @@ SHOWN_OBJECTIVES = 5000    # rows of the territory tables, at most (the download
 MAX_FOLDER_FILES = 50      # files of a folder chosen in the browser
 MAX_QUERY = MAX_QUERY_BYTES  # bytes of a query posted from the SPARQL box, as at /sparql
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+# the validation report's tables come from the validator's own templates (one HTML renderer)
+_env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(HERE / "templates")),
+                                                      jinja2.PackageLoader("santelex.validate", "templates")]),
+                          autoescape=True,
                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 _env.globals.update(page_url=law.page_url, label=law.label, sub_label=law.sub_label, mb=MB,
                     status_label=lambda s: law.STATUS.get(s, s) if s else "—")
@@ -317,7 +317,7 @@ def _report_context(annexe, report, token: str) -> dict:
     objective_files = {o.file for o in annexe.objectifs}
     other = [r for r in report.results if r.file not in objective_files]
     return {"annexe": annexe, "report": report, "summary": summary, "territories": territories,
-            "other": other, "token": token, "only_offending": only_offending,
+            "other": other, "token": token, "only_offending": only_offending, "files": str,
             "violations": sum(1 for r in report.results if r.severity == "Violation")}
 
 

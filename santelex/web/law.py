@@ -24,8 +24,7 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
-from santelex import uris
-from santelex import paths
+from santelex import paths, uris
 from santelex.show import in_force
 
 P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
