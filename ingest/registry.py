@@ -83,6 +83,11 @@ def _member_suffixes() -> tuple[str, ...]:
     return tuple(s for r in _READERS.values() for s in r.suffixes) + tuple(RDF_SUFFIXES)
 
 
+def skip_note(name: str) -> str:
+    """The note for a file of a folder that iter_inputs passed over."""
+    return f"{name}: skipped, not a format santelex reads"
+
+
 def _known(name: str, head: bytes) -> bool:
     """Would santelex read this file of a folder?  RDF by its suffix; any other file only when a
     reader recognises its first bytes (a README.md beside the articles is not an article)."""

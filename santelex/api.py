@@ -241,11 +241,16 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             progress(f"start:{source}", registry.count_members(source))
         batch: list[tuple[str, str, bytes]] = []
         skipped: list[str] = []
-        for item in registry.iter_inputs(source, skipped):  # nothing readable: ReadError
-            while skipped:  # passed over in a folder: no known format
-                stats.notes.append(f"{skipped.pop(0)}: skipped, not a format santelex reads")
+
+        def note_skipped():  # files of a folder passed over (no known format): noted, counted
+            for passed in skipped:
+                stats.notes.append(registry.skip_note(passed))
                 if progress:
                     progress("", None)
+            skipped.clear()
+
+        for item in registry.iter_inputs(source, skipped):  # nothing readable: ReadError
+            note_skipped()
             name = graph_name(source, item.name)
             if name in done:
                 stats.skipped += 1
@@ -256,10 +261,7 @@ def _batches(sources, done: set, stats: BuildStats, format, progress, snapshot=N
             if len(batch) >= BATCH:
                 yield batch, in_force
                 batch = []
-        for name in skipped:
-            stats.notes.append(f"{name}: skipped, not a format santelex reads")
-            if progress:
-                progress("", None)
+        note_skipped()
         if batch:
             yield batch, in_force
         stats.sources.append(str(source))

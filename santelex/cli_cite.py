@@ -12,6 +12,7 @@ from santelex._lazy import lazy
 
 api = lazy("santelex.api")
 c = lazy("santelex.cite")
+registry = lazy("santelex.ingest.registry")
 from santelex.errors import UsageError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -142,4 +143,4 @@ def extract(paths, fmt, reader):
             write(f"{rec['source']}\t{rec['start']}-{rec['end']}\t«{rec['text']}»\t→ {target}"
                   f"{_pin(rec['pinpoint'])}{flag}\n")
     for name in skipped:
-        click.echo(f"santelex: note: {name}: skipped, not a format santelex reads", err=True)
+        click.echo(f"santelex: note: {registry.skip_note(name)}", err=True)
