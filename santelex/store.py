@@ -220,9 +220,13 @@ class Store:
             if not self.exists:
                 if self.read_only:
                     raise StoreError("no store here yet: run 'santelex build' first", str(self.path))
-                self.path.mkdir(parents=True, exist_ok=True)
-                _open(self.path)  # an empty store, created
-                gc.collect()
+                # an empty store, created under the build lock: never beside a build that has
+                # the live store open for writing (a second build then names the first's pid)
+                with BuildLock(self.path):
+                    if not self.exists:
+                        self.path.mkdir(parents=True, exist_ok=True)
+                        _open(self.path)
+                        gc.collect()
             _recover(self.path)
             # the live store is only ever written by a transaction, which holds the build lock
             # and opens it itself: reading it never takes Oxigraph's writer lock from a build
