@@ -43,8 +43,8 @@ def _open(path: Path, read_only: bool = False) -> ox.Store:
     except OSError as e:
         msg = str(e)
         if "LOCK" in msg or "Resource temporarily unavailable" in msg:
-            raise StoreError("the store is being written by another santelex process; "
-                             "wait for it to finish", str(path)) from None
+            raise StoreError(f"the store is being written by {_writer(path)}; wait for it to finish",
+                             str(path)) from None
         raise StoreError(f"cannot open the store: {msg}", str(path)) from None
 
 
@@ -150,6 +150,19 @@ def _close_lock_fds():
 
 
 os.register_at_fork(after_in_child=_close_lock_fds)
+
+
+def _writer(path: Path) -> str:
+    """Who holds the build lock of the store at ``path``, as its lock file says."""
+    try:
+        fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return "another santelex process"
+    try:
+        pid = _read_lock(fd).get("pid")
+    finally:
+        os.close(fd)
+    return f"santelex process {pid}" if pid else "another santelex process"
 
 
 def _read_lock(fd: int) -> dict:
