@@ -1,0 +1,1 @@
+"""Building the store: one engine for files, DILA archives and Legifrance answers."""
