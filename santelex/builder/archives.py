@@ -343,6 +343,10 @@ class Loading:
 
     # -- the end -----------------------------------------------------------------------------
     def close(self):
+        self._stop()
+        self.ox = None  # the staging store is the loader's: it must close with it, before the swap
+
+    def _stop(self):
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
@@ -357,7 +361,7 @@ class Loading:
 
     def finish(self):
         self.drain()
-        self.close()
+        self._stop()
         if self.removed_any:
             _prune_plans(self.ox)
         if self.report:
