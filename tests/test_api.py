@@ -92,3 +92,8 @@ def test_validate_an_annex_at_its_date():
     assert ok.conforms
     bad = santelex.validate(paths.EXAMPLES / "annexe-erreurs")
     assert not bad.conforms and len(bad.results) > 5
+
+
+def test_open_store_is_a_context_manager(store):
+    with santelex.open_store(store, read_only=True) as st:
+        assert santelex.cite("D. 712-2", st, cited_by=True)
