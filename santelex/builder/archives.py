@@ -68,7 +68,8 @@ from santelex.model import LegalText
 from santelex.store import open_store
 from santelex.store.local import Store
 
-__all__ = ["ArchiveStats", "Change", "build", "describe", "is_dila_archive", "resolve_codes"]
+__all__ = ["ArchiveStats", "build", "Change", "describe", "initials", "is_dila_archive", "legitexts",
+           "newer", "P", "read_state", "resolve_codes", "run_load"]
 
 #: files per batch sent to a worker process
 BATCH = 128

@@ -251,6 +251,12 @@ class Store:
         self._store = None
         gc.collect()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- reading -------------------------------------------------------------------------
     def query(self, sparql: str, substitutions: dict | None = None, **kw):
         try:
