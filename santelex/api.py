@@ -172,15 +172,20 @@ class _Writer:
         return self
 
     def __exit__(self, kind, error, tb):
-        if kind is None:
-            self._submit()
         try:
-            self._retire(0)  # interrupted too: what is loaded is journaled, a rerun resumes after it
+            if kind is None:
+                self._submit()
+            try:
+                self._retire(0)  # interrupted too: what is loaded is journaled, a rerun resumes after it
+            finally:
+                if self._threads is not None:
+                    self._threads.shutdown()
+            if kind is None:
+                self.loader.flush()
         finally:
-            if self._threads is not None:
-                self._threads.shutdown()
-        if kind is None:
-            self.loader.flush()
+            # the staging store must be closed before the transaction swaps it in: the writer
+            # outlives this block (a local of build), so it lets go of its handle here
+            self.ox = None
 
     def put(self, graphs: list[str], data: bytes, names: list[str]):
         if self.ox is None:

@@ -574,6 +574,7 @@ def run_load(store_path, plan: Callable[[Loading], None], key: str, *, workers=N
             loading.finish()
         finally:
             loading.close()
+            del loading  # it holds the staging store, which must be closed before the swap
     stats.quads = store.count_quads()
     stats.triples = store.count()
     store.close()

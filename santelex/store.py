@@ -43,8 +43,9 @@ def _open(path: Path, read_only: bool = False) -> ox.Store:
     except OSError as e:
         msg = str(e)
         if "LOCK" in msg or "Resource temporarily unavailable" in msg:
-            raise StoreError(f"the store is being written by {_writer(path)}; wait for it to finish",
-                             str(path)) from None
+            # santelex builds write only staging copies, under the build lock
+            raise StoreError("the store is open for writing by another program (not a santelex "
+                             "build): stop it first", str(path)) from None
         raise StoreError(f"cannot open the store: {msg}", str(path)) from None
 
 
@@ -152,17 +153,22 @@ def _close_lock_fds():
 os.register_at_fork(after_in_child=_close_lock_fds)
 
 
-def _writer(path: Path) -> str:
-    """Who holds the build lock of the store at ``path``, as its lock file says."""
+def _open_for_writing(folder: Path) -> bool:
+    """Does this process still hold the Oxigraph store in ``folder`` open for writing?  Oxigraph
+    (RocksDB) keeps the folder's LOCK file open as long as a writer lives; Linux lists the
+    files a process holds open in /proc/self/fd (elsewhere: unknown, False)."""
+    lock = os.path.realpath(folder / "LOCK")
     try:
-        fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDONLY | os.O_CLOEXEC)
+        fds = os.listdir("/proc/self/fd")
     except OSError:
-        return "another santelex process"
-    try:
-        pid = _read_lock(fd).get("pid")
-    finally:
-        os.close(fd)
-    return f"santelex process {pid}" if pid else "another santelex process"
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == lock:
+                return True
+        except OSError:
+            pass
+    return False
 
 
 def _read_lock(fd: int) -> dict:
@@ -348,6 +354,12 @@ class Store:
             journal_path.unlink(missing_ok=True)
             raise
         self.close()
+        if _open_for_writing(staging):
+            # a handle kept past the block (a loader, a query's iterator) would go on writing
+            # (compacting, deleting files) into what is now the live store after the lock goes:
+            # the next build would meet Oxigraph's own lock, readers files gone from under them
+            raise RuntimeError("the staging store is still open in this process after its load: "
+                               "it cannot be swapped in")
         (staging / BUILD_ID).write_text(uuid.uuid4().hex)
         if self.path.exists() and _exchange(staging, self.path):
             journal_path.unlink(missing_ok=True)
