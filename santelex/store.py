@@ -36,17 +36,28 @@ log = logging.getLogger("santelex")
 
 
 def _open(path: Path, read_only: bool = False) -> ox.Store:
-    try:
-        if read_only:
-            return ox.Store.read_only(str(path))
-        return ox.Store(str(path))
-    except OSError as e:
-        msg = str(e)
-        if "LOCK" in msg or "Resource temporarily unavailable" in msg:
-            # santelex builds write only staging copies, under the build lock
-            raise StoreError("the store is open for writing by another program (not a santelex "
-                             "build): stop it first", str(path)) from None
-        raise StoreError(f"cannot open the store: {msg}", str(path)) from None
+    for attempt in range(_OPEN_TRIES):
+        try:
+            if read_only:
+                return ox.Store.read_only(str(path))
+            return ox.Store(str(path))
+        except (OSError, RuntimeError) as e:
+            msg = str(e)
+            if read_only and "No such file or directory" in msg and attempt + 1 < _OPEN_TRIES:
+                # a build swapped its new store in while this one was being opened: the files
+                # listed by the old one went with it; open the new one
+                time.sleep(0.01 * attempt)
+                continue
+            if "LOCK" in msg or "Resource temporarily unavailable" in msg:
+                # santelex builds write only staging copies, under the build lock
+                raise StoreError("the store is open for writing by another program (not a santelex "
+                                 "build): stop it first", str(path)) from None
+            raise StoreError(f"cannot open the store: {msg}", str(path)) from None
+    raise AssertionError("unreachable")
+
+
+#: read-only opens tried while builds swap new stores in (each swap takes milliseconds)
+_OPEN_TRIES = 20
 
 
 def _recover(path: Path) -> None:
@@ -95,10 +106,16 @@ class BuildLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
             except BlockingIOError:
-                holder = _read_lock(fd)
-                os.close(fd)
                 if self.quiet:
+                    os.close(fd)
                     return self
+                holder = _read_lock(fd)
+                for _ in range(100):  # the holder writes its pid just after taking the lock
+                    if holder.get("pid"):
+                        break
+                    time.sleep(0.01)
+                    holder = _read_lock(fd)
+                os.close(fd)
                 who = f"santelex process {holder['pid']}" if holder.get("pid") else "another santelex process"
                 since = f" (since {holder['since']})" if holder.get("since") else ""
                 raise StoreError(f"the store is being written by {who}{since}: one build at a time; "

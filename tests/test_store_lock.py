@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from santelex import paths
 from santelex.cli import main
-from santelex.store import BuildLock
+from santelex.store import BuildLock, Store
 
 A = paths.SEEDS / "r1434-4-sros-version.md"
 B = paths.SEEDS / "decret-2005-76-jo.txt"
@@ -104,6 +104,26 @@ def test_the_store_is_free_as_soon_as_the_build_lock_is(tmp_path, outcomes):
     assert proc.returncode == 0, err
     assert got == expected["A"]
     assert dump(store) == expected["A"]
+
+
+def test_readers_open_the_store_while_builds_swap_it(tmp_path, outcomes):
+    """A reader opening the store as a build swaps its new one in (the old one's files going
+    with it) opens the new one: it meets a whole store, old or new, and never an error."""
+    base, expected = outcomes
+    store = tmp_path / "store"
+    shutil.copytree(base, store)
+    builds = subprocess.Popen([sys.executable, "-c", (
+        "import sys\nfrom santelex import api\n"
+        "for source in sys.argv[2:]:\n    api.build([source], sys.argv[1], workers=1)\n"),
+        str(store), str(B), str(A), str(B), str(A)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = set()
+    while builds.poll() is None:
+        st = Store(store, read_only=True)
+        seen.add(st.count_quads())
+        st.close()
+    assert builds.returncode == 0, builds.communicate()
+    assert seen <= {len(dump(base)), len(expected["B"]), len(expected["AB"])}
+    assert dump(store) == expected["AB"]
 
 
 def test_a_build_in_progress_is_named_and_the_store_kept(tmp_path, outcomes):
