@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from santelex import paths
 from santelex.cli import main
-from santelex.store import BuildLock, Store
+from santelex.store.local import BuildLock, Store
 
 A = paths.SEEDS / "r1434-4-sros-version.md"
 B = paths.SEEDS / "decret-2005-76-jo.txt"
@@ -113,8 +113,8 @@ def test_readers_open_the_store_while_builds_swap_it(tmp_path, outcomes):
     store = tmp_path / "store"
     shutil.copytree(base, store)
     builds = subprocess.Popen([sys.executable, "-c", (
-        "import sys\nfrom santelex import api\n"
-        "for source in sys.argv[2:]:\n    api.build([source], sys.argv[1], workers=1)\n"),
+        "import sys\nimport santelex\n"
+        "for source in sys.argv[2:]:\n    santelex.build([source], sys.argv[1], workers=1)\n"),
         str(store), str(B), str(A), str(B), str(A)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = set()
     while builds.poll() is None:
@@ -192,3 +192,21 @@ def test_store_naming_a_file(tmp_path):
         assert res.output.strip() == f"santelex: error: {f}: not a store folder: a file has this name"
     assert f.read_text() == "not a store"
     assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+def test_a_staging_store_still_open_is_never_swapped_in(tmp_path):
+    # an Oxigraph handle left open on the staging store keeps RocksDB's lock and may go on
+    # writing into the folder swapped out (the live store then names files that are gone):
+    # the transaction refuses to swap it in, and the live store stays as it was
+    path = tmp_path / "store"
+    assert subprocess.run([*CLI, "build", "-q", "--store", str(path), str(A)]).returncode == 0
+    before = dump(path)
+    store = Store(path)
+    kept = []
+    with pytest.raises(RuntimeError, match="still open"):
+        with store.transaction(key="x") as loader:
+            loader.load_nquads(["urn:g"], b"<urn:a> <urn:b> <urn:c> <urn:g> .\n")
+            loader.commit(["x"])
+            kept.append(loader.store)  # a reference the loader does not know of
+    kept.clear()
+    assert dump(path) == before
