@@ -25,13 +25,12 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator, Literal
 
 import pyoxigraph as ox
 
 from santelex.errors import QueryError, SantelexError, StoreError
 
-UNION = {"use_default_graph_as_union": True}
 log = logging.getLogger("santelex")
 
 
@@ -198,7 +197,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-_RENAMEAT2 = None
+_RENAMEAT2: Callable[..., int] | Literal[False] | None = None  # renameat2 from libc; False: none
 
 
 def bind_values(sparql: str, bindings: dict) -> str:
@@ -267,7 +266,7 @@ class Store:
         try:
             if substitutions:
                 sparql = bind_values(sparql, substitutions)
-            return self.oxigraph.query(sparql, **UNION, **kw)
+            return self.oxigraph.query(sparql, use_default_graph_as_union=True, **kw)
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL: {e}") from None
         except OSError as e:
@@ -290,12 +289,13 @@ class Store:
         if format in ("nquads", "trig"):
             self.oxigraph.dump(output, fmt)
             return
-        triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **UNION)
+        triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        assert isinstance(triples, ox.QueryTriples)
         ox.serialize(triples, output, fmt, prefixes=PREFIXES)
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, key: str = ""):
+    def transaction(self, key: str = "") -> Iterator[Loader]:
         """Yield a Loader on a staging copy; swap it in only if the block completes.
 
         One transaction at a time per store, across processes (``BuildLock``): a second
@@ -318,7 +318,7 @@ class Store:
                             "its lock is taken over", self.path, lock.taken_over)
             yield from self._transaction(key)
 
-    def _transaction(self, key: str):
+    def _transaction(self, key: str) -> Iterator[Loader]:
         old = self.path.with_name(self.path.name + ".old")
         if not self.path.exists() and old.exists():
             old.rename(self.path)
@@ -438,7 +438,7 @@ class Loader:
     """
 
     def __init__(self, store: ox.Store, journal_path: Path | None = None, journal: dict | None = None):
-        self.store = store
+        self._store: ox.Store | None = store
         self._pending: list[ox.Quad] = []
         self._graphs: set[str] = set()
         self.quads_written = 0
@@ -448,6 +448,13 @@ class Loader:
         self._nquads: list[bytes] = []
         self._nquads_size = 0
         self._uncommitted: list[str] = []
+
+    @property
+    def store(self) -> ox.Store:
+        """The staging store, open until the loader is closed (the transaction then swaps it in)."""
+        if self._store is None:
+            raise RuntimeError("the loader is closed: its staging store may be swapped in")
+        return self._store
 
     def _drop(self, graph: str):
         if graph not in self._graphs:
@@ -493,7 +500,7 @@ class Loader:
         self._pending = []
         self._nquads = []
         self._uncommitted = []
-        self.store = None
+        self._store = None
         gc.collect()
 
     def flush(self):
