@@ -9,6 +9,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -22,7 +23,7 @@ from santelex.errors import ReadError, StoreError
 from santelex.ingest import registry
 from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
-from santelex.store import open_store
+from santelex.store import Loader, open_store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
 
@@ -50,6 +51,8 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
     file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
     parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
     fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
+    if fmt is None:  # the registry sends only RDF files here
+        raise ReadError("not an RDF file (no RDF format has this suffix)", display)
     graph = ox.NamedNode(uris.graph(name))
     if fmt == ox.RdfFormat.RDF_XML:
         _refuse_declarations(data, display)
@@ -118,7 +121,7 @@ def _fresh_worker():
 
 
 def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: date | None,
-             seen: set | None = None):
+             seen: set | None = None) -> tuple[list[str], bytes, BuildStats]:
     """Parse a batch of (graph name, display name, bytes) -> (graph URIs, N-Quads, stats)."""
     seen = _SEEN if seen is None else seen
     stats = BuildStats()
@@ -127,7 +130,9 @@ def _convert(batch: list[tuple[str, str, bytes]], format: str | None, in_force: 
     graphs = []
     for name, display, data in batch:
         if registry.rdf_format(display) and not format:
-            rdf.append(ox.serialize(_rdf_quads(name, display, data), format=ox.RdfFormat.N_QUADS))
+            nquads = ox.serialize(_rdf_quads(name, display, data), format=ox.RdfFormat.N_QUADS)
+            assert nquads is not None  # (None only when given a file to write to)
+            rdf.append(nquads)
             graphs.append(uris.graph(name))
             stats.files += 1
             continue
@@ -158,12 +163,12 @@ class _Writer:
     CHUNK = 32_000_000
     LOADS = 1
 
-    def __init__(self, loader):
+    def __init__(self, loader: Loader):
         self.loader = loader
         self.ox = getattr(loader, "store", None)
         if not isinstance(self.ox, ox.Store):
             self.ox = None
-        self._threads = None
+        self._threads: ThreadPoolExecutor | None = None
         self._running: deque = deque()  # (future, names), in order
         self._buffer: list[bytes] = []
         self._size = 0
@@ -212,6 +217,7 @@ class _Writer:
         self._running.append((self._threads.submit(self._load, data), names))
 
     def _load(self, data: bytes):
+        assert self.ox is not None  # (loads are submitted only to a local staging store)
         if data:
             try:
                 self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
@@ -330,7 +336,7 @@ def build(sources=None, store_path=None, format: str | None = None,
                     # the workers have their copy; this process needs the index no more, and
                     # its memory goes to the bulk loads
                     corpus_index.default.cache_clear()
-                    window: deque = deque()
+                    window: deque[tuple[AsyncResult[tuple[list[str], bytes, BuildStats]], list[str]]] = deque()
                     for batch, in_force in batches:
                         window.append((pool.apply_async(_convert, (batch, format, in_force)),
                                        [b[0] for b in batch]))
