@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from santelex import paths, uris
+from santelex import formats, paths, uris
 from santelex.builder import archives
 from santelex.builder.snapshots import snapshot_of
 from santelex.builder.stats import BuildStats
@@ -49,7 +49,7 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
     would land in a graph that is not its file's, beyond the reach of the next build of that
     file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
     parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
-    fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
+    fmt = formats.oxigraph(registry.rdf_format(display))
     graph = ox.NamedNode(uris.graph(name))
     if fmt == ox.RdfFormat.RDF_XML:
         _refuse_declarations(data, display)

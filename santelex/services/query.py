@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex import paths, uris
+from santelex import formats, paths, uris
 from santelex.errors import QueryError, UsageError
 
 __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue", "check",
@@ -50,19 +50,9 @@ __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue",
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
 
-#: output formats: name -> (media type, pyoxigraph results format or RDF format)
-RESULT_FORMATS = {
-    "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
-    "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
-    "csv": ("text/csv", ox.QueryResultsFormat.CSV),
-    "tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
-}
-GRAPH_FORMATS = {
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
-    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-}
+#: output formats (santelex/formats.py): name -> (media type, pyoxigraph results or RDF format)
+RESULT_FORMATS = {f.name: (f.media_type, formats.oxigraph(f)) for f in formats.RESULTS}
+GRAPH_FORMATS = {f.name: (f.media_type, formats.oxigraph(f)) for f in formats.GRAPH}
 FORMATS = ("table", *RESULT_FORMATS, *GRAPH_FORMATS)
 
 

@@ -29,6 +29,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
+from santelex import formats
 from santelex.errors import QueryError, SantelexError, StoreError
 
 UNION = {"use_default_graph_as_union": True}
@@ -273,10 +274,9 @@ class Store:
         return [g.value for g in self.oxigraph.named_graphs()]
 
     def dump(self, output, format: str):
-        fmt = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-               "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[format]
-        if format in ("nquads", "trig"):
+        f = formats.by_name(format)
+        fmt = formats.oxigraph(f)
+        if f.kind == "dataset":
             self.oxigraph.dump(output, fmt)
             return
         triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **UNION)
