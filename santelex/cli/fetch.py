@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import click
 
-from santelex._lazy import lazy
 from santelex.cli.options import api_options, config_from, out, progress_bar, store_option
-
-legifrance = lazy("santelex.sources.legifrance")
 
 
 @click.command("fetch")
