@@ -59,7 +59,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from santelex import uris
+from santelex import uris, vocab
 from santelex.builder.stats import BuildStats
 from santelex.errors import ReadError, StoreError, UsageError
 from santelex.ingest import registry
@@ -80,12 +80,12 @@ WINDOW = 12
 WRITE = 24_000_000
 #: N-Quads smaller than this (bytes) are loaded in a transaction rather than by the bulk loader
 SMALL = 400_000
-ELI = "http://data.europa.eu/eli/ontology#"
-SLX = uris.ONTOLOGY
-PROV = "http://www.w3.org/ns/prov#"
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-P = f"PREFIX eli: <{ELI}>\nPREFIX slx: <{SLX}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+ELI = vocab.ELI
+SLX = vocab.SLX
+PROV = vocab.PROV
+RDFS_LABEL = ox.NamedNode(vocab.RDFS + "label")
+RDF_TYPE = ox.NamedNode(vocab.RDF + "type")
+P = vocab.sparql_prefixes("eli", "slx", "rdfs")
 
 
 # --- what changed, article by article ---------------------------------------------------------
@@ -821,11 +821,11 @@ def _state_quads(archives: list[str], codes: set[str]) -> list[ox.Quad]:
         if info is not None:
             out += [ox.Quad(a, ox.NamedNode(SLX + "dilaBase"), ox.Literal(info.base), g),
                     ox.Quad(a, ox.NamedNode(PROV + "generatedAtTime"), ox.Literal(
-                        info.when.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")), g)]
+                        info.when.isoformat(), datatype=ox.NamedNode(vocab.XSD + "dateTime")), g)]
     for code in sorted(codes):
         if code == EVERY_CODE:
             out.append(ox.Quad(node, ox.NamedNode(SLX + "followsEveryCode"), ox.Literal(
-                "true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")), g))
+                "true", datatype=ox.NamedNode(vocab.XSD + "boolean")), g))
             continue
         out.append(ox.Quad(node, ox.NamedNode(SLX + "followedCode"), ox.NamedNode(uris.code(code)), g))
     return out

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from santelex import formats
+from santelex import formats, vocab
 from santelex._lazy import lazy
 from santelex.cli.options import err, out, store_option
 
@@ -18,16 +18,11 @@ FORMATS = ("table", *(f.name for f in formats.RESULTS), *(f.name for f in format
 
 #: display-only prefixes for the table format (CSV/JSON/XML keep full IRIs)
 DISPLAY_PREFIXES = {
-    "csp:": "https://data.santelex.fr/code/code-de-la-sante-publique/article/",
-    "css:": "https://data.santelex.fr/code/code-de-la-securite-sociale/article/",
-    "code:": "https://data.santelex.fr/code/",
-    "jorf:": "https://data.santelex.fr/jorf/",
-    "eli:": "http://data.europa.eu/eli/ontology#",
-    "slx:": "https://data.santelex.fr/ontology#",
-    "skos:": "http://www.w3.org/2004/02/skos/core#",
-    "prov:": "http://www.w3.org/ns/prov#",
-    "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "sh:": "http://www.w3.org/ns/shacl#",
+    "csp:": vocab.BASE + "code/code-de-la-sante-publique/article/",
+    "css:": vocab.BASE + "code/code-de-la-securite-sociale/article/",
+    "code:": vocab.BASE + "code/",
+    "jorf:": vocab.BASE + "jorf/",
+    **{f"{prefix}:": namespace for prefix, namespace in vocab.PREFIXES.items()},
 }
 
 

@@ -43,12 +43,12 @@ import pyoxigraph as ox
 
 from santelex import formats, paths, uris
 from santelex.errors import QueryError, UsageError
+from santelex.vocab import ELI, PREFIXES, SLX, XSD
 
 __all__ = ["bind", "catalogue", "check", "execute", "FORMATS", "from_file", "from_text", "GRAPH_FORMATS",
            "load", "media_type", "named_or_text", "NamedQuery", "Param", "QueryTimeout", "Result",
            "serialize", "TYPES"]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
 
 #: output formats (santelex/formats.py): name -> (media type, pyoxigraph results or RDF format)
@@ -269,8 +269,7 @@ def article_uri(text: str, store=None) -> str:
         return uris.article(slug, number)
     if store is not None:
         rows = store.query(
-            "SELECT ?a WHERE { ?a <http://data.europa.eu/eli/ontology#id_local> ?n ; "
-            "<https://data.santelex.fr/ontology#code> ?c }", {"n": ox.Literal(number)})
+            f"SELECT ?a WHERE {{ ?a <{ELI}id_local> ?n ; <{SLX}code> ?c }}", {"n": ox.Literal(number)})
         hits = sorted((r["a"].value for r in rows),
                       key=lambda u: (not u.startswith(uris.code("code-de-la-sante-publique") + "/"), u))
         if hits:
@@ -363,7 +362,6 @@ def serialize(result: Result, fmt: str) -> bytes:
         if result.kind not in ("construct", "describe"):
             raise UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; "
                              "this one gives rows: use table, csv, tsv, json or xml")
-        from santelex.store.local import PREFIXES
         prefixes = PREFIXES if fmt in ("turtle", "rdfxml") else None
         return ox.serialize(result.triples, format=GRAPH_FORMATS[fmt][1], prefixes=prefixes) or b""
     if fmt not in RESULT_FORMATS:

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from santelex import formats
 from santelex.errors import QueryError, SantelexError, StoreError
+from santelex.vocab import PREFIXES
 
 UNION = {"use_default_graph_as_union": True}
 log = logging.getLogger("santelex")
@@ -507,16 +508,6 @@ class Loader:
         self._journal_done()
 
 
-PREFIXES = {
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "slx": "https://data.santelex.fr/ontology#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "sh": "http://www.w3.org/ns/shacl#",
-}
 
 
 def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:

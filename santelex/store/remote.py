@@ -37,14 +37,15 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from santelex import formats
+from santelex import formats, vocab
 from santelex.errors import QueryError, SantelexError, StoreError
 from santelex.store import sparql as sparql_text
-from santelex.store.local import PREFIXES, bind_values
+from santelex.store.local import bind_values
+from santelex.vocab import PREFIXES
 
 __all__ = ["RemoteStore", "RemoteLoader", "STAGING"]
 
-STAGING = "https://data.santelex.fr/staging/"
+STAGING = vocab.BASE + "staging/"
 JSON = ox.QueryResultsFormat.JSON
 
 #: ways to ask a server for the union of its named graphs as default graph

@@ -22,10 +22,10 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import BNode, Literal, URIRef
 
-from santelex import formats
+from santelex import formats, vocab
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD = vocab.XSD
+RDF_NS = vocab.RDF
 XSD_STRING = XSD + "string"
 LANG_STRING = RDF_NS + "langString"
 
