@@ -29,7 +29,9 @@ from typing import Callable, Iterable, Iterator, Literal
 
 import pyoxigraph as ox
 
+from santelex import formats
 from santelex.errors import QueryError, SantelexError, StoreError
+from santelex.vocab import PREFIXES
 
 log = logging.getLogger("santelex")
 
@@ -283,10 +285,9 @@ class Store:
         return [g.value for g in self.oxigraph.named_graphs()]
 
     def dump(self, output, format: str):
-        fmt = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-               "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[format]
-        if format in ("nquads", "trig"):
+        f = formats.by_name(format)
+        fmt = formats.oxigraph(f)
+        if f.kind == "dataset":
             self.oxigraph.dump(output, fmt)
             return
         triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
@@ -519,16 +520,6 @@ class Loader:
         self._journal_done()
 
 
-PREFIXES = {
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "slx": "https://data.santelex.fr/ontology#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "sh": "http://www.w3.org/ns/shacl#",
-}
 
 
 def generation(folder: Path | None, wait: float = 5.0) -> tuple | None:
