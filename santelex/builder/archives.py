@@ -61,6 +61,7 @@ import pyoxigraph as ox
 
 from santelex import uris
 from santelex.builder.stats import BuildStats
+from santelex.codes import resolve_codes
 from santelex.errors import ReadError, StoreError, UsageError
 from santelex.ingest import registry
 from santelex.ingest.to_rdf import to_nquads
@@ -68,8 +69,8 @@ from santelex.model import LegalText
 from santelex.store import open_store
 from santelex.store.local import Store
 
-__all__ = ["ArchiveStats", "build", "Change", "describe", "initials", "is_dila_archive", "legitexts",
-           "newer", "P", "read_state", "resolve_codes", "run_load"]
+__all__ = ["ArchiveStats", "build", "Change", "describe", "is_dila_archive", "newer", "P", "read_state",
+           "run_load"]
 
 #: files per batch sent to a worker process
 BATCH = 128
@@ -474,26 +475,11 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def text_label(uri: str, titles: dict[str, str]) -> str:
-    """A readable name for an amending text's URI: its title when the store has it."""
-    base = re.sub(r"/article/[^/]+$", "", uri)
-    article = uri[len(base) + 9:] if uri != base else ""
-    name = titles.get(base)
-    if not name:
-        m = re.search(r"/jorf/([^/]+)/([^/]+)$", base)
-        if m and m.group(1) != "text":
-            nature = {"decret": "décret", "arrete": "arrêté", "decret-loi": "décret-loi"}.get(m.group(1), m.group(1))
-            name = f"{nature} n° {m.group(2)}"
-        else:
-            name = base.rsplit("/", 1)[-1]
-    return f"{name}, art. {article}" if article else name
-
-
 def _labels(targets: Iterable[str], titles: dict[str, str]) -> tuple[str, ...]:
     """Labels of amending texts; a text named with its article is not named again alone."""
     targets = sorted(set(targets))
     with_article = {re.sub(r"/article/[^/]+$", "", t) for t in targets if "/article/" in t}
-    return tuple(text_label(t, titles) for t in targets if t not in with_article)
+    return tuple(uris.label(t, titles) for t in targets if t not in with_article)
 
 
 def diff(before: dict, after: dict, titles: dict[str, str] | None = None) -> list[Change]:
@@ -723,56 +709,6 @@ def suppressions(data: bytes, name: str) -> list[str]:
         if line.startswith("/") or ".." in PurePosixPath(line).parts or " " in line:
             raise ReadError(f"suppression list entry {line[:80]!r} is not a path of the base", name, i)
         out.append(line.removesuffix(".xml").rstrip("/"))
-    return out
-
-
-def legitexts() -> dict[str, list[str]]:
-    """Code slug -> its LEGITEXT identifiers (two when a code was recast under the same name)."""
-    from santelex.ingest.corpus_index import LEGITEXT
-    out: dict[str, list[str]] = {}
-    for legitext, slug in LEGITEXT.items():
-        out.setdefault(slug, []).append(legitext)
-    return out
-
-
-_SMALL = {"de", "la", "le", "les", "des", "du", "et", "d", "l", "a", "en", "au", "aux"}
-
-
-def initials() -> dict[str, str]:
-    """'cgi' -> code-general-des-impots-cgi: a code's initials, when only one code has them."""
-    seen: dict[str, set] = {}
-    for slug in legitexts():
-        words = [w for w in slug.split("-") if w not in _SMALL]
-        elided = [w[1:] if re.match(r"^[ld][aeiouyh]", w) and len(w) > 4 else w for w in words]
-        keys = {"".join(w[0] for w in words), "".join(w[0] for w in elided)}
-        if len(words) > 2 and words[-1] == "".join(w[0] for w in words[:-1]):
-            keys.add(words[-1])  # code-general-des-impots-cgi
-        for key in keys:
-            seen.setdefault(key, set()).add(slug)
-    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
-
-
-def resolve_codes(codes: Iterable[str] | None) -> dict[str, str] | None:
-    """``--code`` values (``csp``, ``cgi``, a slug, a LEGITEXT id) -> {LEGITEXT id: slug};
-    None: every code."""
-    if not codes:
-        return None
-    from santelex.ingest.corpus_index import LEGITEXT
-    by_slug = legitexts()
-    out: dict[str, str] = {}
-    for raw in codes:
-        value = raw.strip()
-        if re.fullmatch(r"LEGITEXT\d{12}", value):
-            out[value] = LEGITEXT.get(value, value)
-            continue
-        slug = uris.CODE_ALIASES.get(value.lower()) or initials().get(value.lower()) or value.lower()
-        if slug not in by_slug:
-            import difflib
-            near = difflib.get_close_matches(slug, list(by_slug) + list(uris.CODE_ALIASES), n=3, cutoff=0.5)
-            raise UsageError(f"unknown code {raw!r}" + (f"; nearest: {', '.join(near)}" if near else
-                                                         "; give its slug or LEGITEXT id"))
-        for legitext in by_slug[slug]:
-            out[legitext] = slug
     return out
 
 
