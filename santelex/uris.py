@@ -186,6 +186,11 @@ def parse(uri: str) -> Parts | None:
     return None
 
 
+def code_slug(code_uri: str) -> str:
+    """The slug of a code from its URI (``slx:code``'s value): ``…/code/code-civil`` -> ``code-civil``."""
+    return unquote(code_uri[len(CODES):]) if code_uri.startswith(CODES) else code_uri.rsplit("/", 1)[-1]
+
+
 def name(uri: str) -> str:
     """The name a user types back (santelex.lookup reads it): ``…/code/code-de-la-sante-publique/article/L1434-7``
     -> ``code-de-la-sante-publique/L1434-7``; ``…/jorf/decret/2005-76`` -> ``jorf/decret/2005-76``."""

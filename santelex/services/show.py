@@ -18,7 +18,7 @@ def render(store, text: str) -> str:
     lines: list[str] = []
     number = _one(store, "SELECT ?n WHERE { ?w eli:number ?n }", w) or work
     code = _one(store, "SELECT ?c WHERE { ?w slx:code ?c }", w)
-    lines.append(f"Article {number}" + (f" — {uris.parse(code).code}" if code else ""))
+    lines.append(f"Article {number}" + (f" — {uris.code_slug(code)}" if code else ""))
     lines.append(f"  {work}")
     # hierarchy
     chain = []

@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from santelex import codes
+from santelex import codes, uris
 from santelex.errors import FetchError, UsageError
 from santelex.model import CSP
 
@@ -589,7 +589,7 @@ def fetch_code(client: Client, code: str, out: Fetched | None = None, versions: 
 # --- into the store --------------------------------------------------------------------------------
 
 STATE = "legifrance/state"
-_STATE_NODE = "https://data.santelex.fr/source/legifrance"
+_STATE_NODE = uris.BASE + "source/legifrance"
 
 
 def followed_codes(store) -> set[str]:
@@ -597,13 +597,12 @@ def followed_codes(store) -> set[str]:
     if not getattr(store, "exists", False):
         return set()
     q = f"SELECT ?c WHERE {{ <{_STATE_NODE}> <https://data.santelex.fr/ontology#followedCode> ?c }}"
-    return {r["c"].value.rsplit("/", 1)[-1] for r in store.query(q)}
+    return {uris.code_slug(r["c"].value) for r in store.query(q)}
 
 
 def _state_quads(followed: set[str]):
     import pyoxigraph as ox
 
-    from santelex import uris
     g = ox.NamedNode(uris.graph(STATE))
     node = ox.NamedNode(_STATE_NODE)
     out = [ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),

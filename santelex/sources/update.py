@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from santelex import codes
+from santelex import codes, uris
 from santelex.builder import archives
 from santelex.builder.archives import ArchiveStats, Change
 from santelex.errors import SantelexError, UsageError
@@ -116,7 +116,7 @@ def _store_articles(store) -> dict[str, dict[str, dict]]:
     if not getattr(store, "exists", False):
         return out
     for r in store.query(_ARTICLES):
-        code = r["code"].value.rsplit("/", 1)[-1]
+        code = uris.code_slug(r["code"].value)
         entry = out.setdefault(code, {}).setdefault(numbers.key(r["num"].value), {"num": r["num"].value, "ids": {}})
         if r["id"] is not None:
             entry["ids"][r["id"].value] = tuple(r[k].value if r[k] is not None else None
