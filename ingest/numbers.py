@@ -4,7 +4,7 @@
     sorted(["R712-10", "R712-9"], key=sort_key) == ["R712-9", "R712-10"]  the code's order
 
 ``sort_key`` is the natural order of any text with numbers in it (``D. 712-2`` before
-``D. 712-13``, article 2 of a text before article 10), so labels sort with it too.
+``D. 712-13``, article 7-1 of a text between 7 and 8), so labels sort with it too.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def key(number: str) -> str:
 
 
 def sort_key(text: str) -> tuple:
-    """A key ordering runs of digits as numbers: R712-9 before R712-10, 2 before 10 and 1er."""
+    """A key ordering runs of digits as numbers: R712-9 before R712-10, 7 and 7-1 before 8."""
     return tuple([(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _RUNS.findall(text)])
 
 

@@ -123,8 +123,9 @@ def test_number_keys_and_order():
     # a no-break space: the update's key dropped it, the index's kept it
     assert numbers.key("R.\u00a0712-8") == "R712-8"
     assert sorted(["R712-10", "R712-9", "R712-1"], key=numbers.sort_key) == ["R712-1", "R712-9", "R712-10"]
-    # the articles of a JO text: "1er" between 1 and 2 (the text page put it after 10)
-    assert sorted(["10", "2", "1er", "1"], key=numbers.sort_key) == ["1", "1er", "2", "10"]
+    # the articles of a JO text: 7-1 and 7 bis after 7 (the text page put every number that is
+    # not all digits after the last one that is)
+    assert sorted(["10", "7-1", "8", "7 bis", "7"], key=numbers.sort_key) == ["7", "7 bis", "7-1", "8", "10"]
     assert numbers.order("R* 712-8") < numbers.order("R712-10")
 
 

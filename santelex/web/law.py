@@ -422,9 +422,8 @@ def concepts(work: str) -> tuple[list[Concept], list[Concept]]:
             name = _fr(g, s, (SKOS.prefLabel, RDFS.label)) or str(s).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
             scheme = g.value(s, SKOS.inScheme)
             notation = g.value(s, SKOS.notation)
-            anchor = o[len(work) + 1:] if o != work else ""
-            if anchor.startswith("version/"):   # a subdivision of one version: its place in the article
-                anchor = "/".join(anchor.split("/")[2:])
+            parts = uris.parse(o)  # a subdivision of one version has its place in the article too
+            anchor = parts.sub if parts is not None else ""
             found.append(Concept(uri=str(s), label=name, notation=str(notation) if notation else None, kind=kind,
                                  scheme=_fr(g, scheme, (SKOS.prefLabel, RDFS.label)) if scheme else None,
                                  note=_fr(g, s, (SKOS.definition, SKOS.scopeNote, RDFS.comment)),
