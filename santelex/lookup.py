@@ -8,7 +8,8 @@
 
 :func:`split` reads the words (no store), :func:`article` gives the URI (the store only for a
 number alone), :func:`known_article` also requires the store to have the article (or, for
-citations, to cite it) and otherwise names the nearest numbers.
+citations, to cite it), reads a number written without the corpus's star or space (``R1173-8``
+for ``R*1173-8``) and otherwise names the nearest numbers.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pyoxigraph import Literal, NamedNode
 
 from santelex import codes, uris
 from santelex.errors import UsageError
+from santelex.ingest import numbers
 from santelex.model import CSP
 
 __all__ = ["article", "known_article", "number", "split"]
@@ -96,7 +98,25 @@ def known_article(store, text: str, cited: bool = True) -> str:
         return uri
     if cited and store.query(_P + "ASK { ?c slx:cited ?w }", {"w": w}):
         return uri
+    slug, num = split(text)
+    same = _same_key(store, slug, num)
+    if same:
+        return same
     raise UsageError(f"no article {text!r} in the store{_near(store, split(text)[1])}")
+
+
+def _same_key(store, slug: str | None, num: str) -> str | None:
+    """The store's article whose number is ``num`` written another way (``R*1173-8``,
+    ``R* 712-8``: the corpus keeps the star and sometimes a space), the CSP's first; or None."""
+    head = re.match(r"[A-Za-z]*", num).group(0)
+    if not head:
+        return None  # only the L, R, D… numbers of codes are written with a star
+    rows = store.query(_P + "SELECT ?a ?n ?c WHERE { ?a slx:code ?c ; eli:id_local ?n . FILTER(STRSTARTS(?n, ?p)) }",
+                       {"p": Literal(head)})
+    want, code = numbers.key(num), uris.code(slug) if slug else None
+    hits = _csp_first(r["a"].value for r in rows
+                      if numbers.key(r["n"].value) == want and (code is None or r["c"].value == code))
+    return hits[0] if hits else None
 
 
 def _near(store, num: str) -> str:

@@ -148,3 +148,34 @@ def test_show_names_articles_as_cite_does(seed_store):
     out = render(seed_store, "D. 712-2")
     assert "replace by jorf/decret/2005-76/article/2" in out
     assert "← jorf/decret/2005-76/article/3  «articles D. 712-1 à D. 712-13" in out
+
+
+@given(st.sampled_from(sorted(codes.legitexts())),
+       st.from_regex(r"[LRDA]{1,2}[0-9]{1,5}(-[0-9]{1,3}){0,3}", fullmatch=True))
+def test_names_read_back(slug, number):
+    # the name santelex prints for an article is one that lookup reads back to the same article
+    w = uris.article(slug, number)
+    assert lookup.article(uris.name(w)) == w
+    written = f"{number[0]}. {number[1:]}" if number[1].isdigit() else number  # "R. 1434-4"
+    assert lookup.split(f"{slug} {written}") == lookup.split(f"{slug}/{number.lower()}") == (slug, number)
+
+
+def test_a_starred_number_read_as_the_corpus_writes_it(tmp_path):
+    # the CSP's R*1173-8 (a decree in Conseil d'État): "R1173-8", "CSP R*1173-8" and the name
+    # santelex prints all found it nowhere (the star was dropped from what users typed, kept by
+    # the reader)
+    import tarfile
+
+    from santelex import paths
+    from santelex.builder import files as api
+    with tarfile.open(paths.CSP_ARCHIVE, "r|xz") as tf:
+        member = next(m for m in tf if m.name.endswith("/r1173-8.md"))
+        data = tf.extractfile(member).read()
+    f = tmp_path / "code-de-la-sante-publique" / "r1173-8.md"
+    f.parent.mkdir()
+    f.write_bytes(data)
+    api.build([f], tmp_path / "store")
+    with api.open_store(tmp_path / "store", read_only=True) as store:
+        w = CSP_ART + "R%2A1173-8"
+        for name in ("R1173-8", "R*1173-8", "CSP R. 1173-8", "csp/R*1173-8", uris.name(w)):
+            assert lookup.known_article(store, name) == w, name
