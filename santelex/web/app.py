@@ -146,14 +146,17 @@ def _article_context(store, work: str, version: str | None, target: str | None) 
 async def article(settings: Settings, request: Request):
     code = request.path_params["code"]
     number = request.path_params["number"]
-    slug = codes.slug(code) or code
-    canonical = lookup.number(number)
-    if slug != code or canonical != number:
-        url = f"/article/{quote(slug)}/{quote(canonical)}"
+    name = f"{codes.slug(code) or code}/{number}"
+    try:
+        work = await _in_thread(lookup.known_article, settings.open(), name)
+    except UsageError:
+        work = lookup.article(name)  # in no store: its page says so
+    found = uris.parse(work)
+    if (found.code, found.number) != (code, number):  # "csp/d.%20712-2", "…/R1173-8" for R*1173-8
+        url = law.page_url(work)
         if request.url.query:
             url += "?" + request.url.query
         return RedirectResponse(url, status_code=301)
-    work = uris.article(slug, canonical)
     return await _work_page(settings, request, work)
 
 
