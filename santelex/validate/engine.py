@@ -180,11 +180,11 @@ class Engine:
         hit = self._groups.get(key)
         if hit is not None and hit[0] is nodes:
             return hit[1]
-        if len(nodes) > 20000:            # a sample tells whether the nodes read alike
+        if len(nodes) >= 2048:            # a sample tells whether the nodes read alike
             tables = [(self.index.values(p), mode == "n") for p, mode in reads]
             sample = {tuple([len(t.get(n, ())) if count else t.get(n, ()) for t, count in tables])
-                      for n in nodes[:: len(nodes) // 1024][:1024]}
-            if len(sample) > 512:
+                      for n in nodes[:: len(nodes) // 512][:512]}
+            if len(sample) > 256:
                 self._no_gain.add((reads, len(nodes)))
                 return None
         columns = [[len(vs) for vs in self.pairs(p, nodes).column] if mode == "n" else self.pairs(p, nodes).column

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from santelex.validate.shapes import Shape
-from santelex.validate.terms import Triple
+from santelex.validate.terms import Pairs, Triple
 
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
@@ -58,11 +58,8 @@ class Reach:
 
 
 class Index:
-    def __init__(self, triples: Iterable[Triple]):
-        by_pred: dict[str, list] = defaultdict(list)
-        for s, p, o in triples:
-            by_pred[p].append((s, o))
-        self._by_pred = by_pred
+    def __init__(self, triples: Iterable[Triple] | Pairs):
+        self._by_pred = (triples if isinstance(triples, Pairs) else Pairs.of(triples)).by_predicate
         self._forward: dict[str, dict] = {}
         self._backward: dict[str, dict] = {}
         self._paths: dict[tuple, object] = {}
