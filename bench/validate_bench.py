@@ -39,9 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from santelex import annex, rulesets  # noqa: E402
-from santelex import validate as v  # noqa: E402
-from santelex.validate import parallel  # noqa: E402
+from santelex import annex  # noqa: E402
+from santelex import validation as v  # noqa: E402
+from santelex.validation import parallel, rulesets  # noqa: E402
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SLX = "https://data.santelex.fr/ontology#"
@@ -168,8 +168,8 @@ def _clock():
 def breakdown(folders: list[Path]):
     """validate() in one process, stage by stage, as it runs them (each annex on its own
     graph), with the floor: the CSV files parsed by the csv module and nothing else."""
-    from santelex.validate.engine import compile_shapes, evaluate_all, prepare
-    from santelex.validate.report import assemble, pair
+    from santelex.validation.engine import compile_shapes, evaluate_all, prepare
+    from santelex.validation.report import assemble, pair
 
     spent: dict[str, list[float]] = {k: [0.0, 0.0] for k in (
         "parse CSV (floor)", "read annex", "graph", "index", "evaluate", "results", "report")}
