@@ -8,6 +8,7 @@ is checked once per group of focus nodes that read the same along its paths.
 """
 from __future__ import annotations
 
+from itertools import chain, repeat
 from typing import Iterable, Sequence
 
 import rdflib
@@ -45,11 +46,8 @@ class Pairs(list):
 
     def distinct(self) -> list:
         if self._distinct is None:
-            seen: dict = {}
-            for _, vs in self:
-                for v in vs:
-                    seen[v] = None
-            self._distinct = list(seen)
+            self._distinct = list(dict.fromkeys(chain.from_iterable(
+                self.column if self.column or not self else (vs for _, vs in self))))
         return self._distinct
 
 
@@ -99,7 +97,7 @@ class Engine:
             return []
         if isinstance(pairs, Focus):
             return [(v, v, shape, name) for v in picked]
-        return [(f, v, shape, name) for f, vs in pairs for v in vs if v in picked]
+        return [(f, v, shape, name) for f, vs in pairs if not picked.isdisjoint(vs) for v in vs if v in picked]
 
     def failing_values(self, pairs, key: tuple, check) -> set:
         """The distinct values for which ``check(value)`` is false, each value checked once
@@ -148,8 +146,7 @@ class Engine:
         if hit is not None and hit[0] is focus:
             return hit[1]
         table = self.index.values(path)
-        get = table.get
-        column = [get(f, ()) for f in focus]
+        column = list(map(table.get, focus, repeat((), len(focus))))
         pairs = Pairs(zip(focus, column))
         pairs.table, pairs.focus, pairs.column = table, focus, column
         if len(focus) >= 1024:
@@ -187,18 +184,19 @@ class Engine:
             if len(sample) > 256:
                 self._no_gain.add((reads, len(nodes)))
                 return None
-        columns = [[len(vs) for vs in self.pairs(p, nodes).column] if mode == "n" else self.pairs(p, nodes).column
+        columns = [list(map(len, self.pairs(p, nodes).column)) if mode == "n" else self.pairs(p, nodes).column
                    for p, mode in reads]
+        sigs = list(zip(*columns)) if columns else [()] * len(nodes)
+        if len(dict.fromkeys(sigs)) * 2 > len(nodes):         # counted before grouping
+            self._no_gain.add((reads, len(nodes)))
+            return None
         groups: dict[tuple, list] = {}
-        for n, sig in zip(nodes, zip(*columns)) if columns else ((n, ()) for n in nodes):
+        for n, sig in zip(nodes, sigs):
             g = groups.get(sig)
             if g is None:
                 groups[sig] = [n]
             else:
                 g.append(n)
-        if len(groups) * 2 > len(nodes):
-            self._no_gain.add((reads, len(nodes)))
-            return None
         out = list(groups.values())
         self._groups[key] = (nodes, out)
         return out

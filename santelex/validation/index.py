@@ -72,7 +72,8 @@ class Index:
         fw = self._forward.get(pred)
         if fw is None:
             pairs = self._by_pred.get(pred, ())
-            fw = {s: (o,) for s, o in pairs}
+            fw = dict(pairs)
+            fw = dict(zip(fw, zip(fw.values())))       # {subject: (object,)}, in C
             if len(fw) != len(pairs):          # some subject has several objects
                 many: dict = {}
                 for s, o in pairs:
