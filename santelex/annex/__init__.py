@@ -254,7 +254,7 @@ def _table(shown: str, name: str, records: list[list[str]]) -> Table:
     missing = [c for c in OPTIONAL.get(name, ()) if c not in header]    # read as empty
     pad = [""] * len(missing)
     for number, record in enumerate(records[1:], start=2):
-        cells = [c.strip() for c in record]
+        cells = list(map(str.strip, record))
         if not any(cells):
             continue
         if len(cells) != width:
@@ -455,20 +455,18 @@ def _territory_iri(base: str, code: str) -> str:
     return f"{base}/territoire/{quote(code, safe='')}"
 
 
-def node_iris(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, int, str]]:
-    """(node in N-Triples form, file, row, territory code) for every node of the annex's graph."""
+def node_iris(a: Annexe, base: str | None = None, objectives: bool = True) -> Iterator[tuple[str, str, int, str]]:
+    """(node in N-Triples form, file, row, territory code) for every node of the annex's graph
+    (but the objectives' own, if not ``objectives``: each is its row)."""
     base = base or iri(a)
     yield f"<{base}>", a.file, min((r for _, r in a.rows.values()), default=1), ""
     for t in a.territoires:
         yield _territory_node(base, t), t.file, t.row, t.code
-    for o in a.objectifs:
-        yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
-    seen = set()
-    for o in a.objectifs:              # a target in a territory: where it first appears
-        g = _group_node(base, o)
-        if g and g not in seen:
-            seen.add(g)
-            yield g, o.file, o.row, o.territoire
+    if objectives:
+        for o in a.objectifs:
+            yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
+    for g, o in groups(a, base).items():      # a target in a territory: where it first appears
+        yield g, o.file, o.row, o.territoire
 
 
 def groups(a: Annexe, base: str | None = None) -> dict[str, Objectif]:

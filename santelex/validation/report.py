@@ -123,7 +123,7 @@ class _Locator:
         self._where, self._groups = {}, {}
         for a in self._annexes:
             base = annex_mod.iri(a)
-            for node, file, row, territory in annex_mod.node_iris(a, base):
+            for node, file, row, territory in annex_mod.node_iris(a, base, objectives=False):
                 self._where[node] = (file, row, territory)
             self._groups.update(annex_mod.groups(a, base))
 
