@@ -455,9 +455,11 @@ def _territory_iri(base: str, code: str) -> str:
     return f"{base}/territoire/{quote(code, safe='')}"
 
 
-def node_iris(a: Annexe, base: str | None = None, objectives: bool = True) -> Iterator[tuple[str, str, int, str]]:
+def node_iris(a: Annexe, base: str | None = None, objectives: bool = True,
+              targets: dict[str, Objectif] | None = None) -> Iterator[tuple[str, str, int, str]]:
     """(node in N-Triples form, file, row, territory code) for every node of the annex's graph
-    (but the objectives' own, if not ``objectives``: each is its row)."""
+    (but the objectives' own, if not ``objectives``: each is its row); ``targets``: what
+    :func:`groups` gave for the annex, when known."""
     base = base or iri(a)
     yield f"<{base}>", a.file, min((r for _, r in a.rows.values()), default=1), ""
     for t in a.territoires:
@@ -465,7 +467,7 @@ def node_iris(a: Annexe, base: str | None = None, objectives: bool = True) -> It
     if objectives:
         for o in a.objectifs:
             yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
-    for g, o in groups(a, base).items():      # a target in a territory: where it first appears
+    for g, o in (targets if targets is not None else groups(a, base)).items():   # where a target first appears
         yield g, o.file, o.row, o.territoire
 
 

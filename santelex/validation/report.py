@@ -123,9 +123,10 @@ class _Locator:
         self._where, self._groups = {}, {}
         for a in self._annexes:
             base = annex_mod.iri(a)
-            for node, file, row, territory in annex_mod.node_iris(a, base, objectives=False):
+            groups = annex_mod.groups(a, base)
+            self._groups.update(groups)
+            for node, file, row, territory in annex_mod.node_iris(a, base, objectives=False, targets=groups):
                 self._where[node] = (file, row, territory)
-            self._groups.update(annex_mod.groups(a, base))
 
     def group(self, node: str) -> annex_mod.Objectif | None:
         """The first objective of a target-in-a-territory node."""
@@ -222,6 +223,17 @@ class _ShapeInfo:
                     yield from self._cells(o, seen)
 
 
+_INFOS: dict[int, tuple[rdflib.Graph, _ShapeInfo]] = {}
+
+
+def _shape_info(sg: rdflib.Graph) -> _ShapeInfo:
+    """What the report says of each shape, read once per shapes graph (not once per annex)."""
+    hit = _INFOS.get(id(sg))
+    if hit is None or hit[0] is not sg:
+        hit = _INFOS[id(sg)] = (sg, _ShapeInfo(sg))
+    return hit[1]
+
+
 _PAIR_SIGNS = {str(SH.LessThanConstraintComponent): "≥", str(SH.LessThanOrEqualsConstraintComponent): ">"}
 
 
@@ -234,7 +246,7 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
          shapes: rdflib.Graph, ruleset: str = "") -> list[tuple[RawResult, Result]]:
     """Each raw SHACL result with the user-level result made from it (located in the
     annexes' files when there are annexes)."""
-    info = _ShapeInfo(shapes)
+    info = _shape_info(shapes)
     where = _Locator(annexes)
     paired = []
     for raw in raws:
