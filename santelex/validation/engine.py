@@ -8,7 +8,8 @@ is checked once per group of focus nodes that read the same along its paths.
 """
 from __future__ import annotations
 
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
+from operator import not_
 from typing import Iterable, Sequence
 
 import rdflib
@@ -97,7 +98,8 @@ class Engine:
             return []
         if isinstance(pairs, Focus):
             return [(v, v, shape, name) for v in picked]
-        return [(f, v, shape, name) for f, vs in pairs if not picked.isdisjoint(vs) for v in vs if v in picked]
+        meets = map(not_, map(picked.isdisjoint, pairs.column))      # the rows to look at, found in C
+        return [(f, v, shape, name) for f, vs in compress(pairs, meets) for v in vs if v in picked]
 
     def failing_values(self, pairs, key: tuple, check) -> set:
         """The distinct values for which ``check(value)`` is false, each value checked once
@@ -121,7 +123,7 @@ class Engine:
         key = (id(table), n)
         found = self._many.get(key)
         if found is None:
-            found = self._many[key] = [s for s, vs in table.items() if len(vs) > n]
+            found = self._many[key] = list(compress(table, map(n.__lt__, map(len, table.values()))))
         return found
 
     def bad(self, s: Shape, nodes) -> set:
