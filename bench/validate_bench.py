@@ -5,8 +5,12 @@
     python bench/validate_bench.py --ruleset oqos-2023   # today's law: zones, modalities, 2023 indicators
 
 Generates one annex per region (CSV folders in a temporary directory; 5 % of the objectives
-break a rule), then times, end to end, what ``santelex validate`` does with the fast engine:
-read the CSV files, build the graph, validate.  The baseline is pySHACL with its default
+break a rule), then times, with the load average before and after: the command
+``santelex validate`` of the folders in a fresh process (start-up to the text report
+written) and its peak memory; ``validate()`` in this process with the number of processes
+it chooses from the work and the free cores, and in one process; where one process spends
+its time, wall and CPU, stage by stage (read, graph, index, evaluate, results, report); and
+the floor, the CSV files parsed by the csv module alone.  The baseline is pySHACL with its default
 options on the same data and shapes, run in this process.  pySHACL needs minutes for 10,000
 objectives, so above ``--pyshacl-max`` objectives (default 10,000) it runs on a subset of
 that size (the first objectives of each region), the fast engine is timed on the same subset
