@@ -128,13 +128,19 @@ def build(paths, format, codes, snapshot, store, quiet):
 
 
 def _count_inputs(sources, done) -> None:
-    """Count the files the sources hold and call ``done(total)`` (in a thread for archives)."""
+    """Count the files the sources hold and call ``done(total)`` (in a thread for archives).
+
+    An archive the snapshot manifest knows has its count there; another one is counted by
+    reading its listing (decompressing it a second time, beside the build)."""
     from santelex.ingest import registry
+    from santelex.snapshots import members_of
 
     def count():
         total = 0
         for s in sources:
             n = registry.count_members(s)
+            if n is None:
+                n = members_of(s)
             if n is None:
                 n = registry.count_archive_members(s)
             if n is None:
