@@ -15,12 +15,13 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 
 from santelex import archives, paths, uris
-from santelex.errors import ReadError, StoreError
+from santelex.errors import ReadError
 from santelex.ingest import registry
 from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
 from santelex.snapshots import snapshot_of
 from santelex.stats import BuildStats
+from santelex.store import bulk_load
 from santelex.stores import open_store
 
 __all__ = ["BuildStats", "build", "default_sources", "graph_name", "open_store"]
@@ -211,10 +212,7 @@ class _Writer:
 
     def _load(self, data: bytes):
         if data:
-            try:
-                self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-            except (OSError, SyntaxError) as e:
-                raise StoreError(f"store write failed: {e}") from None
+            bulk_load(self.ox, data)
 
     def _retire(self, keep: int):
         """Wait for the oldest loads until ``keep`` remain; journal their inputs, in order.
