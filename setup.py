@@ -20,7 +20,7 @@ setup(
     package_dir={"santelex": "santelex", **MOVED},
     package_data={
         "santelex.web": ["templates/*.html", "static/*.css"],
-        "santelex.validate": ["templates/*.html"],
+        "santelex.validation": ["templates/*.html"],
         "santelex.ontology": ["**/*.ttl"],
         "santelex.shapes": ["**/*.ttl"],
         "santelex.queries": ["**/*.rq"],

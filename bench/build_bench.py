@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import lxml.html  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
 
-from santelex import api, paths  # noqa: E402
+from santelex import paths  # noqa: E402
+from santelex.builder import files as api  # noqa: E402
 from santelex.ingest import markdown_export, registry  # noqa: E402
 from santelex.ingest.to_rdf import to_nquads  # noqa: E402
 

@@ -40,7 +40,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from santelex import archives  # noqa: E402
+from santelex.builder import archives  # noqa: E402
 
 LEGI = ROOT / "tests" / "fixtures" / "official" / "legi"
 ARTICLES = ["legigo_article_LEGIARTI000006291810.xml", "legi-php_LEGIARTI000006398122.xml"]
@@ -106,7 +106,7 @@ def santelex(archive: Path, store: Path, workers: int | None) -> dict:
     """Build the archive into a fresh store in a process of its own: its articles, seconds and
     peak memory (its own, and its largest worker's), uncoloured by what this process did."""
     code = ("import json, resource, sys, time; sys.path.insert(0, %r)\n"
-            "from santelex import archives\n"
+            "from santelex.builder import archives\n"
             "archives._warm_up()\n"
             "t = time.perf_counter()\n"
             "s = archives.build([%r], %r, workers=%r)\n"

@@ -6,7 +6,7 @@
     python bench/query_bench.py --store DIR --baseline rdflib   # SPARQL on rdflib instead of networkx
 
 The named queries (queries/*.rq, parameters bound as ``santelex query`` binds them) run
-through ``santelex.query.execute`` (rows materialised).  ``cites`` and ``cited-by`` run
+through ``santelex.services.query.execute`` (rows materialised).  ``cites`` and ``cited-by`` run
 once on each of ``--sample`` articles drawn at random (seeded) among those that cite, or
 are cited; the median, 95th percentile and maximum are printed, then the article with the
 most citations (the worst case).  ``citation-count`` runs ``--repeat`` times on the code.
@@ -39,12 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyoxigraph as ox  # noqa: E402
 
-from santelex import (
-    api,  # noqa: E402
-    uris,  # noqa: E402
-)
-from santelex import query as q  # noqa: E402
-from santelex.store import bind_values  # noqa: E402
+from santelex import uris  # noqa: E402
+from santelex.builder import files as api  # noqa: E402
+from santelex.services import query as q  # noqa: E402
+from santelex.store.local import bind_values  # noqa: E402
 
 TARGET_MS = {"cites": 20, "cited-by": 20, "citation-count": 2000, "article page": 100}
 P = ("PREFIX slx: <https://data.santelex.fr/ontology#>\nPREFIX eli: <http://data.europa.eu/eli/ontology#>\n"

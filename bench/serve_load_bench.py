@@ -30,7 +30,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from santelex import api, paths  # noqa: E402
+from santelex import paths  # noqa: E402
+from santelex.builder import files as api  # noqa: E402
 
 SANTELEX = str(Path(sys.executable).with_name("santelex"))
 CHEAP = "ASK { ?s a <http://data.europa.eu/eli/ontology#LegalResource> }"

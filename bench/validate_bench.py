@@ -34,8 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from santelex import annex, rulesets  # noqa: E402
-from santelex import validate as v  # noqa: E402
+from santelex import annex  # noqa: E402
+from santelex import validation as v  # noqa: E402
+from santelex.validation import rulesets  # noqa: E402
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SLX = "https://data.santelex.fr/ontology#"

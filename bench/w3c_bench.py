@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import test_w3c_shacl as suite  # noqa: E402
 
-from santelex import validate as v  # noqa: E402
+from santelex import validation as v  # noqa: E402
 
 
 def _santelex(engine: str):

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from santelex import api, paths
+from santelex import paths
+from santelex.builder import files as api
 from santelex.ingest import registry
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from santelex import annex, paths, rulesets
+from santelex import annex, paths
 from santelex.cli import main
 from santelex.errors import AnnexError
+from santelex.validation import rulesets
 
 EX2006 = paths.EXAMPLES / "annexe-2006"
 ERREURS = paths.EXAMPLES / "annexe-erreurs"

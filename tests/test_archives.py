@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from santelex import api, archives, uris
+from santelex import uris
+from santelex.builder import archives
+from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError, UsageError
 

@@ -18,7 +18,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from santelex import paths, workbook
+from santelex import paths
+from santelex.annex import workbook
 from santelex.cli import main
 from santelex.ingest import registry
 

@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import NamedNode
 
-from santelex import api, paths
+from santelex import paths
+from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError
 
@@ -202,7 +203,7 @@ def test_parallel_build_equals_serial(tmp_path, csp_sample):
 
 
 def test_interrupted_build_resumes(tmp_path, csp_sample, monkeypatch):
-    from santelex.store import Loader
+    from santelex.store.local import Loader
     monkeypatch.setattr(Loader, "BULK_BYTES", 1)  # write (and journal) every batch
     monkeypatch.setattr(api._Writer, "CHUNK", 1)
     path = tmp_path / "store"

@@ -5,8 +5,9 @@ import json
 
 from click.testing import CliRunner
 
-from santelex import cite, paths
+from santelex import paths
 from santelex.cli import main
+from santelex.services import cite
 
 FIELDS = ["source", "start", "end", "text", "target", "pinpoint", "resolved", "exists", "reason"]
 R1434_4 = paths.SEEDS / "r1434-4-sros-version.md"

@@ -11,9 +11,11 @@ import pytest
 from click.testing import CliRunner
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
 
-from santelex import api, legifrance, uris
+from santelex import uris
+from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import FetchError, UsageError
+from santelex.sources import legifrance
 
 PISTE = Path(__file__).parent / "fixtures" / "official" / "piste"
 L822_2 = PISTE / "catleg_getArticle_LEGIARTI000038814944.json"
@@ -266,7 +268,7 @@ def test_cache_names():
 
 
 def test_code_names():
-    from santelex.legifrance import split_code
+    from santelex.sources.legifrance import split_code
     assert split_code("CSP R1434-4") == ("code-de-la-sante-publique", "R1434-4")
     assert split_code("CGI 13") == ("code-general-des-impots-cgi", "13")
     assert split_code("D. 712-2") == (None, "D712-2")

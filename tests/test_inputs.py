@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from santelex import api, paths
+from santelex import paths
+from santelex.builder import files as api
+from santelex.builder.snapshots import members_of, snapshot_of
 from santelex.ingest import registry
-from santelex.snapshots import members_of, snapshot_of
 
 
 def santelex(*args, cwd=None):
@@ -169,8 +170,8 @@ def test_a_bug_is_one_line_not_a_traceback(tmp_path, monkeypatch):
     """An unexpected error (a bug of santelex's, here forced) is one line and exit 70."""
     from click.testing import CliRunner
 
-    from santelex import show
     from santelex.cli import main
+    from santelex.services import show
 
     api.build([paths.SEEDS / "r1434-4-sros-version.md"], tmp_path / "store")
 

@@ -15,7 +15,8 @@ import unicodedata
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef
 
-from santelex import api, paths
+from santelex import paths
+from santelex.builder import files as api
 
 SLX = Namespace("https://data.santelex.fr/ontology#")
 OQOS = Namespace("https://data.santelex.fr/oqos/")

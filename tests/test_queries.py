@@ -11,10 +11,11 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from santelex import paths, sparql_text
-from santelex import query as q
+from santelex import paths
 from santelex.cli import main
 from santelex.errors import QueryError, UsageError
+from santelex.services import query as q
+from santelex.store import sparql as sparql_text
 
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
 CSS = "https://data.santelex.fr/code/code-de-la-securite-sociale/article/"
@@ -85,7 +86,7 @@ def test_cites_same_rows_as_its_former_text(seed_store, r1434_4, tmp_path):
 
     from santelex.ingest.to_rdf import to_quads
     from santelex.model import Reference
-    from santelex.store import Store
+    from santelex.store.local import Store
 
     text = q.load("cites").text
     start = text.index("  OPTIONAL {\n    ?citingSubdivision eli:is_part_of*")
@@ -352,7 +353,8 @@ REPORT_TTL = f"""
 
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
-    from santelex import api, uris
+    from santelex import uris
+    from santelex.builder import files as api
     st = api.open_store(store_path)
     with st.transaction() as loader:
         for name, data in graphs.items():
@@ -365,7 +367,7 @@ def load_graphs(store_path, graphs: dict[str, str]):
 @pytest.fixture(scope="module")
 def oqos_store(tmp_path_factory):
     """The seeds, the ontology, one small annex and a validation report of it."""
-    from santelex import api
+    from santelex.builder import files as api
     path = tmp_path_factory.mktemp("oqos") / "store"
     api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
     graphs = {"ontology/" + f.relative_to(paths.ONTOLOGY).as_posix(): f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.rglob("*.ttl"))}
@@ -499,7 +501,7 @@ def test_annex_violations_from_a_stored_report(oqos_store):
 def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     """The annex graph santelex.annex writes and the report santelex validate writes, stored."""
     from santelex import annex as annex_mod
-    from santelex import api
+    from santelex.builder import files as api
     example = paths.EXAMPLES / "annexe-erreurs"
     a = annex_mod.read(example)
     report = CliRunner().invoke(main, ["validate", str(example), "--format", "turtle"])
@@ -574,7 +576,7 @@ def test_updates_are_told_from_queries_whatever_comes_before(prologue, word):
     .map(lambda parts: ", ".join(a + b for a, b in parts)),
     kind=st.sampled_from(["select", "ask", "construct", "describe"]))
 def test_negotiation_answers_an_offer_or_nothing(accept, kind):
-    from santelex.serve import GRAPH_OFFERS, RESULT_OFFERS, negotiate
+    from santelex.serve.server import GRAPH_OFFERS, RESULT_OFFERS, negotiate
     offers = GRAPH_OFFERS if kind in ("construct", "describe") else RESULT_OFFERS
     got = negotiate(accept, kind)
     assert got is None or got in {name for name, _ in offers}

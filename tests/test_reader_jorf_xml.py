@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from santelex import api, uris
+from santelex import uris
+from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError
 from santelex.ingest import jorf_xml, registry

@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 from test_queries import ANNEX_TTL, REPORT_TTL, load_graphs
 
-from santelex import api, paths
-from santelex import query as q
+from santelex import paths
+from santelex.builder import files as api
 from santelex.cli import main
-from santelex.remote import STAGING, RemoteStore
+from santelex.services import query as q
+from santelex.store.remote import STAGING, RemoteStore
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 SEEDS = [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"]

@@ -18,7 +18,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from santelex import query as q
+from santelex.services import query as q
 
 SANTELEX = str(Path(sys.executable).with_name("santelex"))
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"

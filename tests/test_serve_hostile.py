@@ -21,7 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from santelex import api, paths, sparql_text
+from santelex import paths
+from santelex.builder import files as api
+from santelex.store import sparql as sparql_text
 from tests.test_serve import SANTELEX, free_port, start, stop
 from tests.test_web import ERREURS, client, soup, upload, web  # noqa: F401  (fixtures: the web server)
 
@@ -368,7 +370,7 @@ def test_an_unexpected_error_in_a_route_is_one_line_without_traceback(seed_store
     import uvicorn
     from starlette.routing import Route
 
-    from santelex.serve import create_app
+    from santelex.serve.server import create_app
 
     async def broken(request):
         raise ValueError("secret detail\nTraceback (most recent call last): …")
@@ -401,7 +403,7 @@ def test_serving_a_remote_store_answers_pages_and_queries(tmp_path_factory):
     remote = next(gen)
     try:
         assert build(remote, paths.SEEDS / "decret-2005-76-jo.txt").exit_code == 0
-        from santelex.store import generation
+        from santelex.store.local import generation
         assert generation(api.open_store(remote, read_only=True).path) is None
         port = free_port()
         base = f"http://127.0.0.1:{port}"

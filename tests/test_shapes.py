@@ -16,9 +16,10 @@ from click.testing import CliRunner
 from rdflib import RDF, SKOS, Namespace, URIRef
 from rdflib.collection import Collection
 
-from santelex import annex, paths, rulesets
-from santelex import validate as v
+from santelex import annex, paths
+from santelex import validation as v
 from santelex.cli import main
+from santelex.validation import rulesets
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SLX = Namespace("https://data.santelex.fr/ontology#")

@@ -17,8 +17,9 @@ from itertools import product
 import pytest
 from rdflib import SKOS, Namespace, URIRef
 
-from santelex import annex, paths, rulesets
-from santelex import validate as v
+from santelex import annex, paths
+from santelex import validation as v
+from santelex.validation import rulesets
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SLX = Namespace("https://data.santelex.fr/ontology#")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from santelex import paths
 from santelex.ingest import registry, to_rdf
 from santelex.model import Reference
-from santelex.store import bulk_load
+from santelex.store.local import bulk_load
 
 SNAPSHOT = date(2023, 12, 6)
 

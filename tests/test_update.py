@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
 from test_archives import ANNEX, D215_16, LEGI, REPEALED, base_path, before_repeal, pack
 
-from santelex import api, archives
+from santelex.builder import archives
+from santelex.builder import files as api
 from santelex.cli import main
 
 CORPUS_L822_2 = next((Path(__file__).parent / "fixtures" / "corpus").rglob("l822-2.md"))

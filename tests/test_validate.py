@@ -10,9 +10,10 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from santelex import annex, paths, rulesets
-from santelex import validate as v
+from santelex import annex, paths
+from santelex import validation as v
 from santelex.cli import main
+from santelex.validation import rulesets
 
 EXAMPLES = [paths.EXAMPLES / "annexe-2006", paths.EXAMPLES / "annexe-erreurs"]
 RS = rulesets.get("oqos-2005")
@@ -336,10 +337,10 @@ def test_bad_data_or_shapes_is_one_line_exit_2(args, said, tmp_path, monkeypatch
 def test_readme_table_of_components_is_the_registry_s():
     from pathlib import Path
 
-    from santelex.validate import components
+    from santelex.validation import components
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- components: derived from santelex.validate.components.table() -->")[1]
+    block = readme.split("<!-- components: derived from santelex.validation.components.table() -->")[1]
     rows = [line for line in block.split("<!-- /components -->")[0].splitlines() if line.startswith("| 4.")]
     assert rows == ["| " + " | ".join(r) + " |" for r in components.table()]
     assert len({r[1] for r in components.table()}) == 29       # every SHACL Core component

@@ -1,5 +1,5 @@
 """Literals as the fast engine reads them: XML Schema lexical spaces and SPARQL's ordering,
-by santelex's own code (santelex/validate/terms.py), on the examples of the specs."""
+by santelex's own code (santelex/validation/terms.py), on the examples of the specs."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from santelex.validate import terms
+from santelex.validation import terms
 
 X = "http://www.w3.org/2001/XMLSchema#"
 

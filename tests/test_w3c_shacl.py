@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from santelex import validate as v
+from santelex import validation as v
 
 CORE = Path(__file__).parent / "w3c" / "core"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"

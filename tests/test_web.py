@@ -28,7 +28,8 @@ import pytest
 import rdflib
 from bs4 import BeautifulSoup
 
-from santelex import api, paths
+from santelex import paths
+from santelex.builder import files as api
 
 SANTELEX = str(Path(sys.executable).with_name("santelex"))
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
@@ -41,7 +42,7 @@ MAX_UPLOAD_MB = 1
 
 def expected_report(folder: Path):
     """The validator's own report on a folder: what the page must show."""
-    from santelex import validate
+    from santelex import validation as validate
 
     return validate.validate(folder)
 

@@ -7,7 +7,7 @@ from santelex.web.upload import DEFAULT_MAX_UPLOAD
 
 
 def web_routes(store_spec, max_upload: int = DEFAULT_MAX_UPLOAD):
-    """(routes, post paths) to give ``santelex.serve.create_app`` (imports Jinja2 only when called)."""
+    """(routes, post paths) to give ``santelex.serve.server.create_app`` (imports Jinja2 only when called)."""
     from santelex.web.app import web_routes as build
 
     return build(store_spec, max_upload=max_upload)

@@ -1,7 +1,7 @@
 """The pages' HTTP handlers (Starlette), mounted beside the SPARQL endpoint by ``santelex serve``.
 
     routes, post_paths = web_routes(store_spec, max_upload=20 * 1024 * 1024)
-    create_app(store_spec, routes=routes, post_paths=post_paths)        # santelex/serve.py
+    create_app(store_spec, routes=routes, post_paths=post_paths)        # santelex/serve/server.py
 
 Pages (French labels; HTML from Jinja2 templates with autoescape on, no script at all:
 the Content-Security-Policy header forbids any):
@@ -40,11 +40,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from santelex import api, sparql_text, uris
-from santelex import query as q
+from santelex import uris
+from santelex.builder import files as api
 from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
 from santelex.limits import MAX_QUERY_BYTES, client_of
-from santelex.store import generation
+from santelex.services import query as q
+from santelex.store import sparql as sparql_text
+from santelex.store.local import generation
 from santelex.web import law
 from santelex.web.neighbourhood import neighbourhood, to_svg
 from santelex.web.upload import DEFAULT_MAX_UPLOAD, MB, Limits, UploadError, UploadTooLarge, validate_isolated
@@ -65,7 +67,7 @@ MAX_QUERY = MAX_QUERY_BYTES  # bytes of a query posted from the SPARQL box, as a
 
 # the validation report's tables come from the validator's own templates (one HTML renderer)
 _env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(HERE / "templates")),
-                                                      jinja2.PackageLoader("santelex.validate", "templates")]),
+                                                      jinja2.PackageLoader("santelex.validation", "templates")]),
                           autoescape=True,
                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 _env.globals.update(page_url=law.page_url, label=law.label, sub_label=law.sub_label, mb=MB,
@@ -326,7 +328,7 @@ async def report_download(settings: Settings, request: Request):
     found = settings.reports.get(token)
     if found is None or fmt not in ("json", "ttl"):
         return error_page("Ce rapport n'est plus disponible : envoyez l'annexe de nouveau.", 404)
-    from santelex import validate
+    from santelex import validation as validate
 
     _, report = found
     if fmt == "json":
@@ -357,7 +359,7 @@ QUERY_TITLES = {
 
 def _examples(store) -> list[dict]:
     """The named queries, each with its required parameters bound to their example values."""
-    from santelex.store import bind_values
+    from santelex.store.local import bind_values
 
     out = []
     for nq in q.catalogue():
@@ -458,7 +460,7 @@ async def _run_query(request: Request, text: str):
 # ----------------------------------------------------------------------------- assembly
 
 def web_routes(store_spec: str | None, max_upload: int = DEFAULT_MAX_UPLOAD):
-    """(routes, post paths) for ``santelex.serve.create_app``."""
+    """(routes, post paths) for ``santelex.serve.server.create_app``."""
     settings = Settings(store_spec=store_spec, max_upload=max_upload, reports=OrderedDict(),
                         lock=threading.Lock())
 

@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote
 import pyoxigraph as ox
 
 from santelex import paths, uris
-from santelex.show import in_force
+from santelex.services.show import in_force
 
 P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
 PREFIX slx: <https://data.santelex.fr/ontology#>
@@ -647,7 +647,7 @@ def text_page(store, uri: str) -> TextPage:
 
 def find(store, text: str) -> str:
     """The work a user's words name: an article the store has or one only cited there
-    (santelex.cite.resolve_article), or a URI; UsageError listing the nearest numbers."""
-    from santelex.cite import resolve_article
+    (santelex.services.cite.resolve_article), or a URI; UsageError listing the nearest numbers."""
+    from santelex.services.cite import resolve_article
 
     return resolve_article(store, text.strip())

@@ -275,7 +275,7 @@ def _isolated(conn, reader: str, args: tuple, memory: int):
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
-        from santelex import validate
+        from santelex import validation as validate
 
         with {"unpacked": unpacked, "from_folder": from_folder}[reader](*args) as annexe:
             report = validate.validate(annexe)

@@ -1,0 +1,312 @@
+"""RDF terms as the fast engine holds them, and how they compare.
+
+Nodes are strings in canonical N-Triples form, exactly as Oxigraph writes them:
+``<iri>``, ``_:b0``, ``"12"^^<http://www.w3.org/2001/XMLSchema#integer>``, ``"chat"@fr``,
+``"text"`` (xsd:string).  Python hashes and compares them fast, two equal strings are the
+same RDF term (SHACL compares terms, not values, for sh:in, sh:hasValue, sh:equals…), and a
+literal keeps its lexical form and datatype as written: ``"300"^^xsd:byte`` stays an
+ill-typed byte whichever parser read it.
+
+Values (for sh:datatype, sh:minInclusive…, sh:lessThan) are read here from the lexical
+form, by this module's own reading of XML Schema 1.1 Part 2, never by rdflib's.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import BNode, Literal, URIRef
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD_STRING = XSD + "string"
+LANG_STRING = RDF_NS + "langString"
+
+Triple = tuple[str, str, str]
+
+# rdflib logs a warning with a traceback for every ill-typed literal it is given; an ill-typed
+# literal is data here (sh:datatype reports it), not an event to print on stderr
+logging.getLogger("rdflib.term").addHandler(logging.NullHandler())
+
+
+def canon(term) -> str | None:
+    """An rdflib term in canonical N-Triples form, exactly as Oxigraph writes it."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        if term.language:
+            return str(ox.Literal(str(term), language=term.language))
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
+        return str(ox.Literal(str(term)))
+    return f"_:{term}"
+
+
+_SIMPLE_LITERAL = re.compile(r'"([^"\\]*)"(?:\^\^<([^>]*)>|@([A-Za-z0-9-]+))?')
+
+
+@lru_cache(maxsize=1 << 18)
+def split(node: str) -> tuple[str, str, str | None]:
+    """(lexical form, datatype IRI, language tag) of a literal node."""
+    m = _SIMPLE_LITERAL.fullmatch(node)           # no escapes: read it directly
+    if m is not None:
+        lexical, datatype, language = m.groups()
+    else:
+        lit = next(iter(ox.parse(f"<s:s> <s:p> {node} .", ox.RdfFormat.N_TRIPLES))).object
+        lexical, datatype, language = lit.value, lit.datatype.value if lit.datatype else None, lit.language
+    if language:
+        return lexical, LANG_STRING, language
+    return lexical, datatype or XSD_STRING, None
+
+
+def kind(node: str) -> str:
+    """"i" (IRI), "b" (blank node) or "l" (literal)."""
+    return "i" if node[0] == "<" else "b" if node[0] == "_" else "l"
+
+
+def text(node: str) -> str:
+    """The string a node stands for in sh:pattern and the length constraints (str() in SPARQL)."""
+    if node[0] == "<":
+        return node[1:-1]
+    return split(node)[0]
+
+
+@lru_cache(maxsize=1 << 16)
+def rdflib_term(node: str):
+    """The rdflib term of a node, lexical form kept as it is."""
+    if node.startswith("<"):
+        return URIRef(node[1:-1])
+    if node.startswith("_:"):
+        return BNode(node[2:])
+    lexical, datatype, language = split(node)
+    if language:
+        return Literal(lexical, lang=language)
+    if datatype != XSD_STRING:
+        return Literal(lexical, datatype=URIRef(datatype), normalize=False)
+    return Literal(lexical)
+
+
+# ----------------------------------------------------------------------------- XML Schema values
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_DEC = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN")
+_TZ = r"(Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
+_DATE = re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})" + _TZ)
+_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?" + _TZ)
+_DATETIME = re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?" + _TZ)
+_GYEAR = re.compile(r"-?[0-9]{4,}" + _TZ)
+_GYEARMONTH = re.compile(r"-?[0-9]{4,}-(0[1-9]|1[0-2])" + _TZ)
+_GMONTH = re.compile(r"--(0[1-9]|1[0-2])" + _TZ)
+_GDAY = re.compile(r"---(0[1-9]|[12][0-9]|3[01])" + _TZ)
+_GMONTHDAY = re.compile(r"--(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])" + _TZ)
+_DURATION = re.compile(r"-?P(?=[0-9T])([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?")
+_LANGUAGE = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
+_HEX = re.compile(r"([0-9a-fA-F]{2})*")
+_BASE64 = re.compile(r"[A-Za-z0-9+/= ]*")
+
+#: the integer datatypes and their bounds (None: unbounded)
+_INTEGERS = {
+    "integer": (None, None), "long": (-2**63, 2**63 - 1), "int": (-2**31, 2**31 - 1),
+    "short": (-2**15, 2**15 - 1), "byte": (-2**7, 2**7 - 1), "nonNegativeInteger": (0, None),
+    "positiveInteger": (1, None), "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
+    "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1), "unsignedShort": (0, 2**16 - 1),
+    "unsignedByte": (0, 2**8 - 1),
+}
+_COLLAPSED = {"string", "normalizedString"}          # the only ones whose whitespace is kept
+
+
+def _tz(text: str | None):
+    if not text:
+        return None
+    if text == "Z":
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    return timezone(sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6])))
+
+
+def _date(y: str, m: str, d: str) -> date | None:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:                 # 30 February, year 0 or beyond 9999
+        return None
+
+
+@lru_cache(maxsize=1 << 16)
+def xsd_value(lexical: str, datatype: str):
+    """The value of an XML Schema literal, ``None`` when the lexical form is ill-typed, or
+    ``...`` when the datatype is not one whose lexical space this module knows.
+
+    Numbers are Decimal (integer and decimal types) or float; dates, times and date-times
+    Python objects (aware when a timezone is written); booleans bool; strings str.
+    """
+    if not datatype.startswith(XSD):
+        if datatype == LANG_STRING:
+            return ...
+        return ...
+    local = datatype[len(XSD):]
+    s = lexical if local in _COLLAPSED else lexical.strip(" \t\n\r")
+    if local in _INTEGERS:
+        if not _INT.fullmatch(s):
+            return None
+        n = int(s)
+        lo, hi = _INTEGERS[local]
+        return Decimal(n) if (lo is None or n >= lo) and (hi is None or n <= hi) else None
+    if local == "decimal":
+        return Decimal(s) if _DEC.fullmatch(s) else None
+    if local in ("float", "double"):
+        if not _FLOAT.fullmatch(s):
+            return None
+        try:
+            return float(s.replace("INF", "inf"))
+        except ValueError:
+            return None
+    if local == "boolean":
+        return {"true": True, "1": True, "false": False, "0": False}.get(s)
+    if local == "string":
+        return s
+    if local in ("normalizedString", "token", "anyURI", "NMTOKEN", "Name", "NCName", "ID", "IDREF", "ENTITY",
+                 "QName", "NOTATION", "NMTOKENS", "IDREFS", "ENTITIES"):
+        if local == "normalizedString" and any(c in s for c in "\t\n\r"):
+            return None
+        return s
+    if local == "language":
+        return s.lower() if _LANGUAGE.fullmatch(s) else None
+    if local == "date":
+        m = _DATE.fullmatch(s)
+        if not m:
+            return None
+        d = _date(*m.groups()[:3])
+        return None if d is None else (datetime(d.year, d.month, d.day, tzinfo=_tz(m.group(4))), "date")
+    if local in ("dateTime", "dateTimeStamp"):
+        m = _DATETIME.fullmatch(s)
+        if not m or (local == "dateTimeStamp" and not m.group(8)):
+            return None
+        y, mo, d, h, mi, sec, frac, tz = m.groups()
+        day = _date(y, mo, d)
+        if day is None or int(mi) > 59 or int(sec) > 59:
+            return None
+        micro = int((frac or ".0")[1:7].ljust(6, "0"))
+        if h == "24":
+            if mi != "00" or sec != "00" or micro:
+                return None
+            return (datetime(day.year, day.month, day.day, tzinfo=_tz(tz)) + timedelta(days=1), "dateTime")
+        if int(h) > 23:
+            return None
+        return (datetime(day.year, day.month, day.day, int(h), int(mi), int(sec), micro, tzinfo=_tz(tz)), "dateTime")
+    if local == "time":
+        m = _TIME.fullmatch(s)
+        if not m:
+            return None
+        h, mi, sec, frac, tz = m.groups()
+        if int(h) > 23 or int(mi) > 59 or int(sec) > 59:
+            return None
+        return (time(int(h), int(mi), int(sec), int((frac or ".0")[1:7].ljust(6, "0")), tzinfo=_tz(tz)), "time")
+    for name, pattern in (("gYear", _GYEAR), ("gYearMonth", _GYEARMONTH), ("gMonth", _GMONTH), ("gDay", _GDAY),
+                          ("gMonthDay", _GMONTHDAY), ("duration", _DURATION), ("hexBinary", _HEX),
+                          ("base64Binary", _BASE64)):
+        if local == name:
+            return (s, name) if pattern.fullmatch(s) else None
+    return ...
+
+
+def well_typed(node: str, datatype: str) -> bool:
+    """sh:datatype: a literal of exactly that datatype whose lexical form is in its lexical space."""
+    if node[0] != '"':
+        return False
+    lexical, dt, language = split(node)
+    if dt != datatype:
+        return False
+    if language is not None:
+        return True
+    return xsd_value(lexical, dt) is not None
+
+
+_NUMERIC = {"decimal", "float", "double", *_INTEGERS}
+
+
+@lru_cache(maxsize=1 << 16)
+def order_key(node: str) -> tuple | None:
+    """(family, value) for the comparisons of SPARQL's ``<`` as SHACL's value range and
+    property pair constraints use them; None when the node compares with nothing (an IRI, a
+    blank node, an ill-typed literal, a literal of another datatype)."""
+    if node[0] != '"':
+        return None
+    lexical, dt, language = split(node)
+    if language is not None or not dt.startswith(XSD):
+        return None
+    value = xsd_value(lexical, dt)
+    if value is None or value is ...:
+        return None
+    local = dt[len(XSD):]
+    if local in _NUMERIC:
+        return ("number", value)
+    if local == "boolean":
+        return ("boolean", value)
+    if isinstance(value, tuple):                    # dates, times, g* types: within their own type
+        return (value[1], value[0])
+    return ("string", value)
+
+
+def less(a: tuple | None, b: tuple | None, or_equal: bool = False) -> bool:
+    """a < b (or a <= b) on order keys; False when they do not compare (different families,
+    a date with a timezone and one without, NaN)."""
+    if a is None or b is None or a[0] != b[0]:
+        return False
+    try:
+        return a[1] <= b[1] if or_equal else a[1] < b[1]
+    except TypeError:
+        return False
+
+
+# ----------------------------------------------------------------------------- graphs
+
+def graph_triples(g: rdflib.Graph) -> list[Triple]:
+    """An rdflib graph's triples in canonical form (rdflib's lexical forms, as it parsed them)."""
+    return [(canon(s), canon(p), canon(o)) for s, p, o in g]
+
+
+def store_triples(store: ox.Store):
+    """Every triple of an Oxigraph store (all graphs)."""
+    for q in store:
+        yield str(q.subject), str(q.predicate), str(q.object)
+
+
+_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
+            ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML,
+            ".owl": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3, ".jsonld": ox.RdfFormat.JSON_LD}
+
+
+def rdf_format(path) -> ox.RdfFormat:
+    from pathlib import Path
+
+    from santelex.validation.errors import DataError
+
+    fmt = _FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise DataError(f"not an RDF file (expected one of {', '.join(sorted(_FORMATS))})", str(path))
+    return fmt
+
+
+def file_triples(path) -> list[Triple]:
+    """A file's triples (all its graphs), parsed by Oxigraph: lexical forms as written."""
+    from pathlib import Path
+
+    from santelex.validation.errors import DataError
+
+    path = Path(path)
+    try:
+        quads = ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri())
+        return [(str(q.subject), str(q.predicate), str(q.object)) for q in quads]
+    except SyntaxError as e:
+        line = getattr(e, "lineno", None)
+        raise DataError(f"not valid RDF: {e.msg if hasattr(e, 'msg') else e}", str(path), line) from None
+    except OSError as e:
+        raise DataError(f"cannot read: {e.strerror or e}", str(path)) from None
