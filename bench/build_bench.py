@@ -276,7 +276,7 @@ def main():
         total = sum(cpu for _, cpu in ms.values())
         print(f"  {'sum of CPU':<42} {'':>7} {total:7.3f}  -> {total * stats.articles / 1000:.1f} s of CPU for "
               f"{stats.articles} articles, {total * stats.articles / 1000 / cores:.1f} s on {cores} cores "
-              f"at best ({total * stats.articles / 1000 / cores / floor_s:.1f}x the floor)")
+              f"at best ({total * stats.articles / 1000 / cores / floor_cpu:.1f}x the reading floor's CPU)")
     print(f"machine: {load()} at the end")
 
 
