@@ -1,25 +1,33 @@
-"""Build speed: `santelex build` of a code archive into a fresh store, against a floor.
+"""Build speed: `santelex build` of a code archive into a fresh store, against its floors.
 
-The floor, run in the same process first: read every file of the archive and parse its HTML
-body with lxml (what any reader must do, without structure, citations, RDF or store).
-Prints files, articles/s, triples, peak memory (this process and the largest worker),
-store size, and the ratio build time / floor time.
+Run in the same process, one after the other:
+
+1. the reading floor: read every file of the archive and parse its HTML body with lxml (what
+   any reader must do, without structure, citations, RDF or store);
+2. santelex alone: every file read, its citations resolved and mapped to N-Quads in the
+   build's worker processes, as a build does, and nothing loaded (the N-Quads go to a file);
+3. Oxigraph alone (the library's floor): those very N-Quads bulk-loaded into a fresh store
+   as a build loads them (the same pieces, lenient), nothing else running in this process;
+4. the build itself.
+
+Prints each one's wall time and CPU (all processes), the build's peak memory (this process
+and the largest worker), the store's size, and the ratios: build / reading floor, Oxigraph
+alone / reading floor, build / Oxigraph alone.  The machine is shared: the load average is
+printed at each step, and CPU seconds are the steadier figure.
 
 Then where the time goes, stage by stage, in milliseconds per article, in this process on a
 sample of the archive (one file in ``--every``): reading the archive, parsing the HTML (the
 two stages of the floor), reading into the article model (without the citations), finding
 and resolving the citations, mapping to N-Quads, joining them into bytes, and Oxigraph's
-bulk load of those bytes into a fresh store.  Their sum, times the articles, divided by the
-cores, is the least wall time this design can take on this machine.  And the library's own
-floor: the built graph dumped and bulk-loaded again into a fresh store, alone, by the pieces
-a build loads (a store that grows costs more per quad than the sample's empty one).
+bulk load of those bytes into a fresh store.
 
     python bench/build_bench.py                      # the bundled CSP (13,238 articles)
-    python bench/build_bench.py --archive /work/shared/corpus/codes-except-css-casf.tar.xz
+    python bench/build_bench.py --archive /work/shared/corpus/codes-except-css-casf.tar.xz --every 50
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import shutil
@@ -38,9 +46,10 @@ from santelex import (
     builder,  # noqa: E402
     paths,  # noqa: E402
 )
-from santelex.builder import engine  # noqa: E402
+from santelex.builder import engine, files  # noqa: E402
 from santelex.ingest import markdown_export, registry  # noqa: E402
 from santelex.ingest.to_rdf import to_nquads  # noqa: E402
+from santelex.store.local import bulk_load  # noqa: E402
 
 
 def _body(data: bytes) -> str:
@@ -48,15 +57,16 @@ def _body(data: bytes) -> str:
     return text.split("\n", 1)[1] if "\n" in text else text
 
 
-def floor(archive: Path) -> tuple[int, float]:
-    started = time.perf_counter()
+def floor(archive: Path) -> tuple[int, float, float]:
+    """The reading floor: (files, wall s, CPU s)."""
+    started, cpu = time.perf_counter(), time.process_time()
     n = 0
     for item in registry.iter_inputs(archive):
         body = _body(item.data)
         if body.strip():
             lxml.html.fragment_fromstring(body, create_parent="div")
         n += 1
-    return n, time.perf_counter() - started
+    return n, time.perf_counter() - started, time.process_time() - cpu
 
 
 def du(path: Path) -> int:
@@ -124,36 +134,98 @@ def breakdown(archive: Path, every: int) -> tuple[dict[str, tuple[float, float]]
     with tempfile.TemporaryDirectory(prefix="santelex-bench-load-") as d:
         store = ox.Store(d)
         t = clock()
-        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        bulk_load(store, data)
         store.flush()
-        out["Oxigraph bulk load"] = since(t)
+        out["Oxigraph bulk load (lenient)"] = since(t)
         del store
     return {k: (w * 1000 / len(docs), c * 1000 / len(docs)) for k, (w, c) in out.items()}, len(docs), len(lines)
 
 
-def loader_floor(store: Path) -> tuple[float, float, int]:
-    """Oxigraph's bulk loader alone on what the build wrote: the store dumped to N-Quads, then
-    loaded again into a fresh store by pieces of the size the build loads (wall s, CPU s, quads)."""
-    import io
-    out = io.BytesIO()
-    db = ox.Store.read_only(str(store))
-    db.dump(out, ox.RdfFormat.N_QUADS)
-    quads = len(db)
-    del db
-    data = out.getvalue()
-    del out
+def cpu_all() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def map_only(archive: Path, out: Path, workers: int) -> tuple[float, float, int, int]:
+    """santelex alone: the archive read and mapped to N-Quads by ``workers`` processes as a
+    build does (the engine's batches and ``convert``), written to ``out``, nothing loaded.
+    (wall s, CPU s of all processes, files, bytes)"""
+    import multiprocessing as mp
+    from collections import deque
+    from datetime import date
+
+    from santelex.builder.snapshots import snapshot_of
+    from santelex.ingest import corpus_index
+    started, cpu = time.perf_counter(), cpu_all()
+    corpus_index.default()
+    day = snapshot_of(archive)
+    in_force = date.fromisoformat(day) if day else None
+    files_n = size = 0
+    with open(out, "wb") as f, mp.get_context("fork").Pool(workers, initializer=engine._fresh_worker) as pool:
+        window: deque = deque()
+
+        def take():
+            _, data, part = window.popleft().get()
+            f.write(data)
+            return part.files, len(data)
+
+        def batches():
+            batch = []
+            for item in registry.iter_inputs(archive, []):
+                batch.append((files.graph_name(archive, item.name), item.name, item.data))
+                if len(batch) >= engine.BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+        for batch in batches():
+            window.append(pool.apply_async(engine.convert, (batch, None, None, in_force)))
+            if len(window) >= 4 * workers:
+                n, b = take()
+                files_n, size = files_n + n, size + b
+        while window:
+            n, b = take()
+            files_n, size = files_n + n, size + b
+        pool.close()
+        pool.join()
+    corpus_index.default.cache_clear()
+    return time.perf_counter() - started, cpu_all() - cpu, files_n, size
+
+
+def load_only(nquads: Path) -> tuple[float, float, int, int, int]:
+    """Oxigraph alone: the N-Quads file bulk-loaded into a fresh store as a build loads them
+    (``santelex.store.local.bulk_load``, the build's pieces, cut at line ends).
+    (wall s, CPU s, quads, pieces, store bytes)"""
+    piece = engine.CHUNK
     with tempfile.TemporaryDirectory(prefix="santelex-bench-loader-") as d:
         fresh = ox.Store(d)
-        t = clock()
-        i = 0
-        while i < len(data):
-            j = data.find(b"\n", min(i + engine.CHUNK, len(data)) - 1) + 1 or len(data)
-            fresh.bulk_load(data[i:j], format=ox.RdfFormat.N_QUADS)
-            i = j
+        started, cpu = time.perf_counter(), time.process_time()
+        pieces = 0
+        rest = b""
+        with open(nquads, "rb") as f:
+            while True:
+                block = f.read(piece)
+                data = rest + block
+                cut = data.rfind(b"\n") + 1 if block else len(data)
+                if cut:
+                    bulk_load(fresh, data[:cut])
+                    pieces += 1
+                rest = data[cut:]
+                if not block:
+                    break
         fresh.flush()
-        secs, cpu = since(t)
+        secs, cpu = time.perf_counter() - started, time.process_time() - cpu
+        quads = len(fresh)
         del fresh
-    return secs, cpu, quads
+        gc.collect()
+        size = du(Path(d))
+    return secs, cpu, quads, pieces, size
+
+
+def load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f}"
 
 
 def main():
@@ -162,54 +234,66 @@ def main():
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--store", type=Path, default=None, help="keep the store here (default: a temp dir)")
     ap.add_argument("--every", type=int, default=5, help="breakdown on one file in this many (0: none)")
-    ap.add_argument("--no-loader-floor", dest="loader_floor", action="store_false",
-                    help="do not time Oxigraph's bulk load of the built graph alone")
+    ap.add_argument("--no-floors", dest="floors", action="store_false",
+                    help="do not time santelex alone and Oxigraph alone")
     args = ap.parse_args()
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    cores = os.cpu_count() or 1
+    workers = args.workers or cores
+    print(f"machine: {cores} cores, {load()} at the start")
 
-    n, floor_s = floor(args.archive)
-    print(f"floor (read + lxml parse): {n} files in {floor_s:.1f} s = {n / floor_s:,.0f} files/s")
+    n, floor_s, floor_cpu = floor(args.archive)
+    print(f"reading floor (read + lxml parse): {n} files in {floor_s:.1f} s = {n / floor_s:,.0f} files/s, "
+          f"{floor_cpu:.1f} s of CPU ({load()})")
 
     tmp = Path(tempfile.mkdtemp(prefix="santelex-bench-"))
     store = args.store or tmp / "store"
     if args.store and store.exists():
         shutil.rmtree(store)
-    started = time.perf_counter()
-    cpu = os.times()
+    started, cpu = time.perf_counter(), cpu_all()
     stats = builder.build([args.archive], store, workers=args.workers)
-    build_s = time.perf_counter() - started
-    after = os.times()
-    cpu_s = (after.user - cpu.user) + (after.system - cpu.system) + (
-        after.children_user - cpu.children_user) + (after.children_system - cpu.children_system)
+    build_s, build_cpu = time.perf_counter() - started, cpu_all() - cpu
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size = du(store) / 2**20
     print(f"santelex build: {stats.files} files, {stats.articles} articles, {stats.citations} citations, "
-          f"{stats.triples:,} triples in {build_s:.1f} s = {stats.articles / build_s:,.0f} articles/s "
-          f"({cpu_s:.1f} s of CPU in all processes)")
-    print(f"peak memory: main process {self_rss:,.0f} MB, largest worker {child_rss:,.0f} MB; "
+          f"{stats.triples:,} triples in {build_s:.1f} s = {stats.articles / build_s:,.0f} articles/s, "
+          f"{build_cpu:.1f} s of CPU in all processes ({load()})")
+    print(f"  peak memory: main process {self_rss:,.0f} MB, largest worker {child_rss:,.0f} MB; "
           f"store on disk {size:,.0f} MB")
-    print(f"ratio build / floor: {build_s / floor_s:.2f}x")
-    if args.loader_floor:
-        secs, cpu, quads = loader_floor(store)
-        print(f"Oxigraph alone (the library's floor): bulk load of the build's {quads:,} quads, "
-              f"{engine.CHUNK // 10**6} MB at a time, into a fresh store: {secs:.1f} s "
-              f"({cpu:.1f} s of CPU) = {secs / floor_s:.2f}x the floor")
+    print(f"  build / reading floor: {build_s / floor_s:.2f}x (CPU: {build_cpu / floor_cpu:.2f}x)")
     if not args.store:
         shutil.rmtree(tmp, ignore_errors=True)
+    if args.floors:
+        with tempfile.TemporaryDirectory(prefix="santelex-bench-nq-") as d:
+            nq = Path(d) / "build.nq"
+            m_wall, m_cpu, m_files, m_bytes = map_only(args.archive, nq, workers)
+            print(f"santelex alone (read, citations, map to N-Quads in {workers} workers, nothing loaded): "
+                  f"{m_files} files, {m_bytes / 1e6:,.0f} MB of N-Quads in {m_wall:.1f} s, "
+                  f"{m_cpu:.1f} s of CPU ({load()})")
+            l_wall, l_cpu, quads, pieces, l_size = load_only(nq)
+        print(f"Oxigraph alone (the library's floor): those {quads:,} quads bulk-loaded as a build loads "
+              f"them ({pieces} pieces of {engine.CHUNK // 10**6} MB, lenient) into a fresh store: "
+              f"{l_wall:.1f} s, {l_cpu:.1f} s of CPU; store {l_size / 2**20:,.0f} MB ({load()})")
+        print(f"  Oxigraph alone / reading floor: {l_wall / floor_s:.2f}x (CPU: {l_cpu / floor_cpu:.2f}x)")
+        print(f"  build / Oxigraph alone: {build_s / l_wall:.2f}x (CPU: {build_cpu / l_cpu:.2f}x)")
+        least = max(l_cpu, (l_cpu + m_cpu) / cores)
+        print(f"  CPU of the build = Oxigraph alone {l_cpu:.1f} s + santelex alone {m_cpu:.1f} s "
+              f"= {l_cpu + m_cpu:.1f} s (the build measured {build_cpu:.1f} s).  The loads run one after "
+              f"the other, each on about one core, so on {cores} idle cores the build takes no less "
+              f"than max({l_cpu:.1f}, {(l_cpu + m_cpu) / cores:.1f}) = {least:.1f} s = "
+              f"{least / floor_cpu:.1f}x the reading floor's CPU time")
     if args.every:
         ms, docs, quads = breakdown(args.archive, args.every)
         print(f"where the time goes (this process, ms per article, {docs} articles: one file in "
-              f"{args.every}; {quads / docs:.0f} quads per article):")
+              f"{args.every}; {quads / docs:.0f} quads per article; {load()}):")
         print(f"  {'stage':<42} {'wall':>7} {'CPU':>7}")
         for stage, (wall, cpu) in ms.items():
             print(f"  {stage:<42} {wall:7.3f} {cpu:7.3f}")
         total = sum(cpu for _, cpu in ms.values())
-        cores = os.cpu_count() or 1
         print(f"  {'sum of CPU':<42} {'':>7} {total:7.3f}  -> {total * stats.articles / 1000:.1f} s of CPU for "
               f"{stats.articles} articles, {total * stats.articles / 1000 / cores:.1f} s on {cores} cores "
-              f"at best ({total * stats.articles / 1000 / cores / floor_s:.1f}x the floor)")
-    print(f"machine: load average {os.getloadavg()[0]:.1f} at the end")
+              f"at best ({total * stats.articles / 1000 / cores / floor_cpu:.1f}x the reading floor's CPU)")
+    print(f"machine: {load()} at the end")
 
 
 if __name__ == "__main__":

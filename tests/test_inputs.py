@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from santelex import builder, paths
-from santelex.builder.snapshots import snapshot_of
+from santelex.builder.snapshots import members_of, snapshot_of
 from santelex.ingest import registry
 from santelex.store import open_store
 
@@ -112,6 +112,14 @@ def test_snapshot_known_by_content_wherever_it_lies(tmp_path):
     assert snapshot_of(copy) == snapshot_of(paths.CSP_ARCHIVE) == "2023-12-06"
     copy.write_bytes(copy.read_bytes()[:-1] + b"\x00")  # another archive: unknown
     assert snapshot_of(copy) is None
+
+
+def test_manifest_counts_the_files_of_a_known_archive(tmp_path):
+    # the progress bar's total without decompressing the archive a second time: the count the
+    # manifest gives is the count of the archive's listing, and only a known archive has one
+    assert members_of(paths.CSP_ARCHIVE) == registry.count_archive_members(paths.CSP_ARCHIVE) == 13238
+    other = _small_archive(tmp_path)
+    assert members_of(other) is None and registry.count_archive_members(other) == 2
 
 
 def _small_archive(tmp_path) -> Path:

@@ -47,7 +47,7 @@ from santelex.ingest import registry
 from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
 from santelex.store import open_store
-from santelex.store.local import Store
+from santelex.store.local import Store, bulk_load
 
 __all__ = ["BATCH", "CHUNK", "Engine", "convert", "fingerprint", "prune_plans", "run", "warm_up"]
 
@@ -296,11 +296,11 @@ class Engine:
         load for a small one."""
         if not data:
             return
+        if len(data) >= SMALL:
+            bulk_load(self.ox, data)  # lenient: santelex wrote these N-Quads (see bulk_load)
+            return
         try:
-            if len(data) >= SMALL:
-                self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-            else:
-                self.ox.load(data, format=ox.RdfFormat.N_QUADS)
+            self.ox.load(data, format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as e:
             raise StoreError(f"store write failed: {e}") from None
 

@@ -63,13 +63,19 @@ def command(paths, format, codes, snapshot, store, quiet):
 
 
 def _count_inputs(sources, done) -> None:
-    """Count the files the sources hold and call ``done(total)`` (in a thread for archives)."""
+    """Count the files the sources hold and call ``done(total)`` (in a thread for archives).
+
+    An archive the snapshot manifest knows has its count there; another one is counted by
+    reading its listing (decompressing it a second time, beside the build)."""
+    from santelex.builder.snapshots import members_of
     from santelex.ingest import registry
 
     def count():
         total = 0
         for s in sources:
             n = registry.count_members(s)
+            if n is None:
+                n = members_of(s)  # an archive the snapshot manifest knows: not decompressed twice
             if n is None:
                 n = registry.count_archive_members(s)
             if n is None:
