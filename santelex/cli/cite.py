@@ -6,16 +6,15 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from santelex._lazy import lazy
+from santelex._lazy import console, lazy
 
 api = lazy("santelex.builder.files")
 c = lazy("santelex.services.cite")
 registry = lazy("santelex.ingest.registry")
 from santelex.errors import UsageError
 
-out = Console(highlight=False, soft_wrap=True)
+out = console(highlight=False, soft_wrap=True)
 
 store_option = click.option("--store", "store", type=click.Path(path_type=Path), default=None,
                             help="Store folder (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")

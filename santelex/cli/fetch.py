@@ -4,15 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from santelex._lazy import lazy
+from santelex._lazy import console, lazy
 
 legifrance = lazy("santelex.sources.legifrance")
 from santelex.errors import UsageError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+out = console(highlight=False, soft_wrap=True)
+err = console(stderr=True, highlight=False)
 
 
 def api_options(f):
@@ -41,7 +40,7 @@ def progress_bar(quiet: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, disable=quiet, transient=False)
+                        TimeElapsedColumn(), console=err.get(), disable=quiet, transient=False)
     tasks = {}
 
     def tick(name, total):

@@ -11,15 +11,14 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from santelex._lazy import lazy
+from santelex._lazy import console, lazy
 
 api = lazy("santelex.builder.files")
 from santelex.errors import SantelexError
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+err = console(stderr=True, highlight=False)
+out = console(highlight=False, soft_wrap=True)
 
 
 class _Notice(logging.Handler):
@@ -94,7 +93,7 @@ def build(paths, format, codes, snapshot, store, quiet):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, disable=quiet, transient=True)
+                        TimeElapsedColumn(), console=err.get(), disable=quiet, transient=True)
     sources = list(paths) or api.default_sources()
     # the bar's total is the number of files to read, known at once for files and folders and
     # counted in the background for archives; until every count is in, the bar has no total

@@ -5,16 +5,16 @@ import re
 import sys
 
 import click
-from rich.console import Console
 
-from santelex._lazy import lazy
+from santelex._lazy import console, lazy
 
 api = lazy("santelex.builder.files")
 q = lazy("santelex.services.query")
 from santelex.errors import UsageError
+from santelex.services import formats
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+out = console(highlight=False, soft_wrap=True)
+err = console(stderr=True, highlight=False)
 
 #: display-only prefixes for the table format (CSV/JSON/XML keep full IRIs)
 DISPLAY_PREFIXES = {
@@ -72,7 +72,7 @@ def _list():
               help="A parameter of the query (repeatable), bound as an RDF term of its declared type.")
 @click.option("--file", "-f", "file", type=click.Path(dir_okay=False), default=None,
               help="Run the SPARQL query in this file.")
-@click.option("--format", "fmt", type=click.Choice(q.FORMATS), default="table", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(formats.FORMATS), default="table", show_default=True,
               help="table, SPARQL results (json, xml, csv, tsv) or, for CONSTRUCT/DESCRIBE, RDF (turtle, ntriples, rdfxml, jsonld).")
 @click.option("--list", "list_", is_flag=True, help="List the named queries and what they answer.")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
@@ -112,7 +112,7 @@ def command(query, params, file, fmt, list_, timeout, max_results, store):
     else:
         nq = q.from_text(query)
     kind = q.check(nq.text, nq.file)
-    if fmt in q.GRAPH_FORMATS and kind not in ("construct", "describe"):
+    if fmt in formats.GRAPHS and kind not in ("construct", "describe"):
         raise UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; "
                          "this one gives rows: use table, csv, tsv, json or xml")
     st = api.open_store(store, read_only=True)

@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from santelex._lazy import lazy
+from santelex._lazy import console, lazy
 
 upd = lazy("santelex.sources.update")
 from santelex.cli.fetch import api_options, config_from, progress_bar
 
-out = Console(highlight=False, soft_wrap=True)
+out = console(highlight=False, soft_wrap=True)
 
 
 @click.command("update")

@@ -43,6 +43,7 @@ import pyoxigraph as ox
 
 from santelex import paths, uris
 from santelex.errors import QueryError, UsageError
+from santelex.services import formats
 
 __all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue", "check",
            "execute", "from_text", "load", "serialize", "FORMATS", "TYPES"]
@@ -51,19 +52,10 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
 
 #: output formats: name -> (media type, pyoxigraph results format or RDF format)
-RESULT_FORMATS = {
-    "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
-    "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
-    "csv": ("text/csv", ox.QueryResultsFormat.CSV),
-    "tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
-}
-GRAPH_FORMATS = {
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
-    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-}
-FORMATS = ("table", *RESULT_FORMATS, *GRAPH_FORMATS)
+RESULT_FORMATS = {name: (media, getattr(ox.QueryResultsFormat, member))
+                  for name, (media, member) in formats.RESULTS.items()}
+GRAPH_FORMATS = {name: (media, getattr(ox.RdfFormat, member)) for name, (media, member) in formats.GRAPHS.items()}
+FORMATS = formats.FORMATS
 
 
 class QueryTimeout(QueryError):
