@@ -5,6 +5,7 @@ functions too (an import moved into a function to dodge a cycle is still a cycle
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import networkx as nx
@@ -114,3 +115,50 @@ def test_readers_know_nothing_of_rdf():
                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             bad += [f"{name}: {m}" for m in mods if m.split(".")[0] in ("pyoxigraph", "rdflib", "pyshacl")]
     assert not bad
+
+
+def _exports() -> dict[str, list[str]]:
+    """Each project module's ``__all__``, as written (a literal list)."""
+    out = {}
+    for name, path in MODULES.items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                out[name] = ast.literal_eval(node.value) if name != "santelex" else None
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _uses(path: Path) -> set[tuple[str, str]]:
+    """(module, name) for each name the file takes from a project module: ``from M import n`` and
+    ``m.n`` where ``m`` is a module imported (or lazily loaded) under that name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    alias, found = {}, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                if f"{node.module}.{a.name}" in MODULES:
+                    alias[a.asname or a.name] = f"{node.module}.{a.name}"
+                elif node.module in MODULES:
+                    found.add((node.module, a.name))
+        elif isinstance(node, ast.Import):
+            alias.update({a.asname: a.name for a in node.names if a.asname and a.name in MODULES})
+        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+              and getattr(node.value.func, "id", None) == "lazy" and isinstance(node.targets[0], ast.Name)):
+            alias[node.targets[0].id] = node.value.args[0].value
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in alias:
+            found.add((alias[node.value.id], node.attr))
+    return {(m, n) for m, n in found if f"{m}.{n}" not in MODULES}
+
+
+def test_every_all_is_true():
+    # a module's __all__ names what it defines, and every name other modules take from it
+    exports = _exports()
+    assert "santelex.services.query" in exports and "santelex.annex" in exports
+    missing = []
+    for name, names in exports.items():
+        module = importlib.import_module(name)
+        missing += [f"{name}.{n} is in __all__ but not defined" for n in names if not hasattr(module, n)]
+    for user, path in MODULES.items():
+        missing += [f"{user} takes {m}.{n}, not in its __all__" for m, n in sorted(_uses(path))
+                    if m in exports and m != user and n not in exports[m]]
+    assert not missing, missing

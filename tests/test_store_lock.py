@@ -144,3 +144,23 @@ def test_store_naming_a_file(tmp_path):
         assert res.output.strip() == f"santelex: error: {f}: not a store folder: a file has this name"
     assert f.read_text() == "not a store"
     assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+def test_a_staging_store_still_open_is_never_swapped_in(tmp_path):
+    # an Oxigraph handle left open on the staging store keeps RocksDB's lock and may go on
+    # writing into the folder swapped out (the live store then names files that are gone):
+    # the transaction refuses to swap it in, and the live store stays as it was
+    from santelex.store.local import Store
+
+    path = tmp_path / "store"
+    assert subprocess.run([*CLI, "build", "-q", "--store", str(path), str(A)]).returncode == 0
+    before = dump(path)
+    store = Store(path)
+    kept = []
+    with pytest.raises(RuntimeError, match="still open"):
+        with store.transaction(key="x") as loader:
+            loader.load_nquads(["urn:g"], b"<urn:a> <urn:b> <urn:c> <urn:g> .\n")
+            loader.commit(["x"])
+            kept.append(loader.store)  # a reference the loader does not know of
+    kept.clear()
+    assert dump(path) == before

@@ -50,7 +50,7 @@ from santelex.annex import workbook
 from santelex.errors import AnnexError
 
 __all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "OPTIONAL", "ALIASES", "read", "triples", "ntriples",
-           "ntriples_many", "node_iris", "iri", "synthetic"]
+           "ntriples_many", "node_iris", "iri", "synthetic", "groups", "BASE", "OQOS"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "annexe": ("cle", "valeur"),

@@ -68,7 +68,8 @@ from santelex.model import LegalText
 from santelex.store import open_store
 from santelex.store.local import Store
 
-__all__ = ["ArchiveStats", "Change", "build", "describe", "is_dila_archive", "resolve_codes"]
+__all__ = ["ArchiveStats", "build", "Change", "describe", "initials", "is_dila_archive", "legitexts",
+           "newer", "P", "read_state", "resolve_codes", "run_load"]
 
 #: files per batch sent to a worker process
 BATCH = 128
@@ -343,6 +344,10 @@ class Loading:
 
     # -- the end -----------------------------------------------------------------------------
     def close(self):
+        self._stop()
+        self.ox = None  # the staging store is the loader's: it must close with it, before the swap
+
+    def _stop(self):
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
@@ -357,7 +362,7 @@ class Loading:
 
     def finish(self):
         self.drain()
-        self.close()
+        self._stop()
         if self.removed_any:
             _prune_plans(self.ox)
         if self.report:

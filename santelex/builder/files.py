@@ -180,6 +180,7 @@ class _Writer:
         finally:
             if self._threads is not None:
                 self._threads.shutdown()
+            self.ox = None  # the staging store is the loader's: it must close with it, before the swap
         if kind is None:
             self.loader.flush()
 

@@ -8,7 +8,6 @@ import click
 from santelex._lazy import console, lazy
 
 legifrance = lazy("santelex.sources.legifrance")
-from santelex.errors import UsageError
 
 out = console(highlight=False, soft_wrap=True)
 err = console(stderr=True, highlight=False)
@@ -73,18 +72,14 @@ def command(what, codes, versions, refresh, config_file, api_url, token_url, san
     LEGIFRANCE_CLIENT_SECRET (or the config file).  Answers are cached: a second fetch of the
     same thing makes no call, and an interrupted --code fetch resumes where it stopped.
     """
-    if not what and not codes:
-        raise UsageError("nothing to fetch: name an article or a text, or give --code")
+    from santelex.sources import fetch
+
     config = config_from(config_file, api_url, token_url, sandbox, cache, rate)
     progress, tick = progress_bar(quiet)
-    fetched = legifrance.Fetched()
-    with progress, legifrance.Client(config, refresh=refresh) as client:
-        for w in what:
-            legifrance.fetch(client, w, versions=versions is not False, out=fetched)
-        for code in codes:
-            legifrance.fetch_code(client, code, out=fetched, versions=bool(versions), progress=tick)
-        calls, cached = client.calls, client.cached
-        stats = legifrance.load_answers(fetched, store, progress=tick)
+    with progress:
+        got = fetch(*what, codes=codes, store=store, config=config, versions=versions, refresh=refresh,
+                    progress=tick)
+    fetched, calls, cached, stats = got.fetched, got.calls, got.cached, got.stats
     if not quiet:
         out.print(f"fetched {len(fetched.answers)} answers ({calls} calls to Legifrance, {cached} from the cache): "
                   + "; ".join(fetched.described[:5]) + (" …" if len(fetched.described) > 5 else ""))

@@ -1,7 +1,6 @@
 """``santelex query``: run a named query, a query file or a query written on the line."""
 from __future__ import annotations
 
-import re
 import sys
 
 import click
@@ -107,10 +106,8 @@ def command(query, params, file, fmt, list_, timeout, max_results, store):
         nq = q.from_file(file)
     elif query is None:
         raise UsageError("which query? give a name (santelex query --list), a query in quotes, or --file")
-    elif re.fullmatch(r"[a-z0-9][a-z0-9_-]*", query):
-        nq = q.load(query)
     else:
-        nq = q.from_text(query)
+        nq = q.named_or_text(query)
     kind = q.check(nq.text, nq.file)
     if fmt in formats.GRAPHS and kind not in ("construct", "describe"):
         raise UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; "

@@ -45,8 +45,9 @@ from santelex import paths, uris
 from santelex.errors import QueryError, UsageError
 from santelex.services import formats
 
-__all__ = ["NamedQuery", "Param", "QueryTimeout", "Result", "bind", "catalogue", "check",
-           "execute", "from_text", "load", "serialize", "FORMATS", "TYPES"]
+__all__ = ["bind", "catalogue", "check", "execute", "FORMATS", "from_file", "from_text", "GRAPH_FORMATS",
+           "load", "media_type", "named_or_text", "NamedQuery", "Param", "QueryTimeout", "Result",
+           "serialize", "TYPES"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
@@ -183,6 +184,14 @@ def _param(value: str, file: str, line: int) -> Param:
 # -- checking and binding --------------------------------------------------------------------
 
 from santelex.store.sparql import FinalOrder, check, final_order  # noqa: E402
+
+#: what a named query's name looks like (anything else given as a query is SPARQL text)
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def named_or_text(text: str) -> NamedQuery:
+    """The named query ``text`` names, or ``text`` itself as a query."""
+    return load(text) if NAME.fullmatch(text) else from_text(text)
 
 
 def bind(query: NamedQuery, raw: dict[str, str], store=None) -> dict[str, ox.NamedNode | ox.Literal]:

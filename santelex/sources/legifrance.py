@@ -47,7 +47,8 @@ import httpx
 
 from santelex.errors import FetchError, UsageError
 
-__all__ = ["Client", "Config", "FetchError", "fetch", "fetch_code", "load_config", "load_answers"]
+__all__ = ["article_name", "Client", "code_legitext", "Config", "fetch", "fetch_code", "Fetched",
+           "FetchError", "followed_codes", "load_answers", "load_config", "toc_articles"]
 
 PRODUCTION_API = "https://api.piste.gouv.fr/dila/legifrance/lf-engine-app"
 PRODUCTION_TOKEN = "https://oauth.piste.gouv.fr/api/oauth/token"

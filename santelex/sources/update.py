@@ -35,7 +35,7 @@ from santelex.sources import legifrance
 from santelex.store import open_store
 from santelex.store.local import Store
 
-__all__ = ["UpdateResult", "update"]
+__all__ = ["describe_change", "update", "UpdateResult"]
 
 P = archives.P
 

@@ -251,6 +251,12 @@ class Store:
         self._store = None
         gc.collect()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- reading -------------------------------------------------------------------------
     def query(self, sparql: str, substitutions: dict | None = None, **kw):
         try:
@@ -348,6 +354,7 @@ class Store:
             journal_path.unlink(missing_ok=True)
             raise
         self.close()
+        _check_closed(staging)
         (staging / BUILD_ID).write_text(uuid.uuid4().hex)
         if self.path.exists() and _exchange(staging, self.path):
             journal_path.unlink(missing_ok=True)
@@ -365,6 +372,23 @@ class Store:
 
 
 BUILD_ID = "SANTELEX_BUILD_ID"
+
+
+def _check_closed(staging: Path) -> None:
+    """Refuse to swap in a staging store that something of this process still holds open.
+
+    An open Oxigraph store keeps its RocksDB lock and may still write (a compaction ends, the
+    memtable is flushed when it closes): swapped in while open, the store's lock stays taken
+    until this process ends (a second build meets it) and files it writes afterwards land in
+    the folder swapped out, which is then deleted, leaving the live store's manifest naming
+    files that are gone.  Opening it for writing proves no handle is left.
+    """
+    gc.collect()
+    try:
+        ox.Store(str(staging))
+    except OSError as e:
+        raise RuntimeError(f"the staging store is still open in this process; not swapped in: {e}") from None
+    gc.collect()
 
 
 def _remove(path: Path):

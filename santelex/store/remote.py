@@ -94,6 +94,12 @@ class RemoteStore:
     def close(self):
         self._client.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- HTTP ------------------------------------------------------------------------------
     def _post(self, url: str, data: dict, accept: str | None = None, params: dict | None = None) -> httpx.Response:
         headers = {"Accept": accept} if accept else {}

@@ -30,8 +30,8 @@ import pyoxigraph as ox
 
 from santelex.errors import QueryError
 
-__all__ = ["FinalOrder", "check", "depth", "final_order", "first_keyword", "is_update", "refuse_update", "services", "syntax_error", "tokens",
-           "where_brace"]
+__all__ = ["FinalOrder", "check", "depth", "final_order", "first_keyword", "is_update", "refuse_update",
+           "service_host", "services", "syntax_error", "tokens", "where_brace"]
 
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _LOCAL = rf"(?:[\w:]|{_PLX})(?:(?:[\w.:\-\u00b7]|{_PLX})*(?:[\w:\-\u00b7]|{_PLX}))?"
