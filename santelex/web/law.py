@@ -68,6 +68,7 @@ def code_name(slug: str) -> str:
     return CODE_NAMES.get(slug, slug.replace("-", " "))
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def number_label(number: str) -> str:
     """'R1434-4' -> 'R. 1434-4' (as the law writes article numbers); others unchanged."""
     m = re.fullmatch(r"([A-Z]{1,2})\*?(\d[\w-]*)", number)
@@ -91,6 +92,7 @@ def _version(tail: str) -> tuple[str, str | None] | None:
     return "/".join(parts), version
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def split_work(uri: str) -> tuple[str, str, str, str | None] | None:
     """A code article URI (work, version, or a subdivision of either)
     -> (code slug, number, path in the work, version key or None)."""
@@ -105,6 +107,7 @@ def split_work(uri: str) -> tuple[str, str, str, str | None] | None:
     return unquote(m.group(1)), unquote(m.group(2)), tail[0], tail[1]
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def split_jorf(uri: str) -> tuple[str, str, str | None] | None:
     """A JO text, an article of one, a version or subdivision
     -> (work path after jorf/, path in the work, version key or None)."""
@@ -119,6 +122,7 @@ def split_jorf(uri: str) -> tuple[str, str, str | None] | None:
     return m.group(1) + (m.group(2) or ""), tail[0], tail[1]
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def page_url(uri: str, version: str | None = None) -> str | None:
     """The page showing ``uri`` (an article, a version, a subdivision: with its anchor), or None."""
     code = split_work(uri)
@@ -139,6 +143,7 @@ def page_url(uri: str, version: str | None = None) -> str | None:
     return url
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def label(uri: str) -> str:
     """A short French name for a work or subdivision URI."""
     code = split_work(uri)
@@ -173,11 +178,13 @@ def label(uri: str) -> str:
     return uri
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def natural(text: str) -> tuple:
     """A sort key putting 'D. 712-2' before 'D. 712-13'."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def sub_label(path: str) -> str:
     """'I/3/a' -> 'I, 3°, a)'; 'alinea-5' -> 'alinéa 5'; 'alinea-26/tiret-1' -> 'alinéa 26, tiret 1'."""
     out = []
@@ -401,7 +408,7 @@ def _ref_run(words: str, c: dict, present: set[str]) -> Run:
 
 
 def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
-    rows = _rows(store, """SELECT ?c ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
+    rows = _rows(store, """SELECT ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
         ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
         OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
         OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
