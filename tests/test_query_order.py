@@ -8,9 +8,9 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
 from santelex.services import query as q
+from santelex.store import open_store
 from santelex.store.sparql import final_order
 
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
@@ -34,9 +34,9 @@ def store(tmp_path_factory):
                 dest = tree / member.name.removeprefix("./")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(tar.extractfile(member).read())
-    api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
-               tree / "code-de-la-sante-publique"], folder / "store", workers=1)
-    st = api.open_store(folder / "store", read_only=True)
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
+                   tree / "code-de-la-sante-publique"], folder / "store", workers=1)
+    st = open_store(folder / "store", read_only=True)
     yield st
     st.close()
 
