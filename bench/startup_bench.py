@@ -2,9 +2,12 @@
 
 Runs each command ``--repeat`` times as a new process, alternating them so that a change of
 the machine's load falls on all alike, and prints the median and the fastest run of each,
+the median CPU time of the process (user + system: what a busy machine hardly changes),
 and their ratio to the floors run in the same script: ``python -c pass`` (the interpreter)
 and ``python -c "import click"`` (the interpreter and the CLI library santelex is written
-with).  Then, for each santelex command, the modules it imports that cost the most
+with).  ``import click, rdflib`` is the floor of ``validate``'s start-up while its SHACL
+engine works on rdflib terms; "validate's start-up" is what validate imports before reading
+the annex.  Then, for each santelex command, the modules it imports that cost the most
 (``python -X importtime``, cumulative microseconds), to show what a command loads before it
 does anything.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,19 +41,26 @@ def santelex_argv() -> list[str]:
 COMMANDS = {
     "python -c pass": [PY, "-c", "pass"],
     'python -c "import click"': [PY, "-c", "import click"],
+    'python -c "import click, rdflib"': [PY, "-c", "import click, rdflib"],
     "santelex --help": santelex_argv() + ["--help"],
+    "validate's start-up (its imports)": [PY, "-c", "import santelex.cli.main, santelex.validation"],
     "santelex validate examples/annexe-2006": santelex_argv() + ["validate", str(EXAMPLE)],
 }
 FLOORS = ("python -c pass", 'python -c "import click"')
+#: not santelex commands: no import list for them
+NOT_SANTELEX = (*FLOORS, 'python -c "import click, rdflib"')
 
 
-def run(argv: list[str]) -> float:
+def run(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process: user + system, which load hardly moves)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):  # validate exits 1 on violations: still a run
         sys.exit(f"{' '.join(argv)}: exit {done.returncode}: {done.stderr.decode()[-500:]}")
-    return seconds
+    return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def importtime(argv: list[str], top: int) -> list[tuple[int, str]]:
@@ -83,19 +94,22 @@ def main():
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
           f"python {sys.version.split()[0]}")
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    cpu: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for name, argv in COMMANDS.items():
         run(argv)  # warm the file cache
     for _ in range(args.repeat):
         for name, argv in COMMANDS.items():
-            times[name].append(run(argv))
+            wall, used = run(argv)
+            times[name].append(wall)
+            cpu[name].append(used)
     base = {f: statistics.median(times[f]) for f in FLOORS}
-    print(f"\n{'command':<42} {'median':>8} {'fastest':>8} {'/ pass':>7} {'/ click':>8}")
+    print(f"\n{'command':<42} {'median':>8} {'fastest':>8} {'cpu':>7} {'/ pass':>7} {'/ click':>8}")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"{name:<42} {med * 1000:7.0f}ms {min(ts) * 1000:7.0f}ms "
+        print(f"{name:<42} {med * 1000:7.0f}ms {min(ts) * 1000:7.0f}ms {statistics.median(cpu[name]) * 1000:5.0f}ms "
               f"{med / base[FLOORS[0]]:6.1f}x {med / base[FLOORS[1]]:7.1f}x")
     for name in COMMANDS:
-        if name in FLOORS:
+        if name in NOT_SANTELEX:
             continue
         print(f"\nwhat `{name}` imports, costliest first (cumulative ms, -X importtime):")
         for us, module in importtime(COMMANDS[name], args.top):

@@ -19,3 +19,22 @@ def lazy(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+class console:
+    """A rich Console made on first use (rich takes a tenth of a second to import)."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._console = None
+
+    def get(self):
+        """The Console itself (for rich's own classes: Progress(console=…))."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name):
+        return getattr(self.get(), name)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from santelex.model import CSP
@@ -162,6 +163,7 @@ _CODE_ARTICLE = re.compile(r"([^/]+)/article/([^/]+)((?:/[^/]+)*)")
 _JORF_TEXT = re.compile(r"([^/]+/[^/]+)(?:/article/([^/]+))?((?:/[^/]+)*)")
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def parse(uri: str) -> Parts | None:
     """The parts of a code, a code article, a JO text, an article of one, or a version or a
     subdivision of these; None for anything else (a section of a plan, a citation node, a URI
@@ -190,6 +192,7 @@ def code_slug(code_uri: str) -> str:
     return unquote(code_uri[len(CODES):]) if code_uri.startswith(CODES) else code_uri.rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def name(uri: str) -> str:
     """The name a user types back (santelex.lookup reads it): ``…/code/code-de-la-sante-publique/article/L1434-7``
     -> ``code-de-la-sante-publique/L1434-7``; ``…/jorf/decret/2005-76`` -> ``jorf/decret/2005-76``."""
@@ -201,12 +204,14 @@ def name(uri: str) -> str:
     return uri
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def number_label(number: str) -> str:
     """'R1434-4' -> 'R. 1434-4' (as the law writes article numbers); others unchanged."""
     m = re.fullmatch(r"([A-Z]{1,2})\*?(\d[\w-]*)", number)
     return f"{m.group(1)}. {m.group(2)}" if m else number
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page
 def sub_label(path: str) -> str:
     """'I/3/a' -> 'I, 3°, a)'; 'alinea-5' -> 'alinéa 5'; 'alinea-26/tiret-1' -> 'alinéa 26, tiret 1'."""
     out = []

@@ -16,8 +16,6 @@ import re
 import zipfile
 from pathlib import Path
 
-from lxml import etree
-
 from santelex.errors import AnnexError
 
 #: data rows of one table (objectifs, territoires, annexe), header not counted
@@ -117,6 +115,8 @@ def _inflated_size(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> int
 
 
 def _xml(z: zipfile.ZipFile, name: str):
+    from lxml import etree  # only workbooks need it: CSV annexes start faster
+
     with z.open(name) as f:
         return etree.parse(f, etree.XMLParser(resolve_entities=False, no_network=True,
                                               load_dtd=False)).getroot()
@@ -147,6 +147,8 @@ def _sheets(z: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:
 
 def _measure_sheet(z: zipfile.ZipFile, part: str, shown: str) -> None:
     """Walk the cells of one worksheet, row by row, refusing the first beyond the limits."""
+    from lxml import etree
+
     row = 0
     with z.open(part) as f:
         events = etree.iterparse(f, events=("start", "end"), resolve_entities=False, no_network=True,

@@ -1,25 +1,25 @@
 """What the commands share: the consoles, the ``--store`` option, the reader ``--format``
 option, the progress bar and the options of the commands that talk to Legifrance.
 
-Nothing here imports a parser, the store or pyoxigraph: ``santelex --help`` loads this module.
+Nothing here imports a parser, the store, pyoxigraph or rich: ``santelex --help`` loads this module.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from santelex._lazy import lazy
+from santelex._lazy import console, lazy
 
 legifrance = lazy("santelex.sources.legifrance")
 
 __all__ = ["api_options", "config_from", "err", "out", "progress", "progress_bar", "reader_option",
            "store_option"]
 
-#: what the commands print (results on stdout, notes and progress on stderr)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+#: what the commands print (results on stdout, notes and progress on stderr); made on first
+#: print (rich takes a tenth of a second to import)
+out = console(highlight=False, soft_wrap=True)
+err = console(stderr=True, highlight=False)
 
 #: every command that reads or writes the store takes it so; open_store reads the name
 store_option = click.option(
@@ -49,7 +49,7 @@ def progress(quiet: bool, transient: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, disable=quiet, transient=transient)
+                    TimeElapsedColumn(), console=err.get(), disable=quiet, transient=transient)
 
 
 def progress_bar(quiet: bool):

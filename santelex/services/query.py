@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex import codes, formats, lookup, paths, uris
+from santelex import codes, formats, lookup, paths, uris, vocab
 from santelex.errors import QueryError, UsageError
 from santelex.vocab import PREFIXES, XSD
 
@@ -182,7 +182,7 @@ def _param(value: str, file: str, line: int) -> Param:
 
 # -- checking and binding --------------------------------------------------------------------
 
-from santelex.store.sparql import check  # noqa: E402
+from santelex.store.sparql import FinalOrder, check, final_order  # noqa: E402
 
 #: what a named query's name looks like (anything else given as a query is SPARQL text)
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -304,6 +304,12 @@ def execute(store, text: str, bindings: dict | None = None, *, timeout: float | 
 
 
 def _run(store, text, bindings, kind, max_results) -> Result:
+    if kind == "select":
+        order = final_order(text)
+        if order is not None:
+            result = _sorted_here(store, order, bindings, max_results)
+            if result is not None:
+                return result
     res = store.query(text, bindings or None)
     if kind == "ask":
         return Result(kind, boolean=bool(res))
@@ -323,6 +329,81 @@ def _run(store, text, bindings, kind, max_results) -> Result:
             break
         triples.append(t)
     return Result(kind, triples=triples, truncated=truncated)
+
+
+
+#: rows sorted here at most; a longer result is sorted by the engine (bounded memory)
+SORT_HERE_MAX = 100_000
+_RDF_LANG_STRING = vocab.RDF + "langString"
+_SORTABLE = {XSD + "string", XSD + "integer", _RDF_LANG_STRING}
+
+
+def _sorted_here(store, order: FinalOrder, bindings, max_results) -> Result | None:
+    """The query's final ORDER BY done here, on the materialised rows (same rows, same order).
+
+    Oxigraph reads an IRI's or a string's text from the store at each comparison of its
+    sort; here each term is read once.  Only for the terms whose SPARQL order is plain to
+    see: unbound < IRI < literal, IRIs by their text, literals of one kind per column
+    (strings, strings of one language, or integers) by value.  Anything else (blank nodes,
+    mixed literal kinds, other datatypes), or more than SORT_HERE_MAX rows: None, and the
+    query runs as written.  So it does when the order leaves two different rows tied: the
+    engine's order of those is its own (its sort is not stable), and stays as it was.
+    """
+    res = store.query(order.text, bindings or None)
+    variables = [v.value for v in res.variables]
+    rows = []
+    for sol in res:
+        if len(rows) >= SORT_HERE_MAX:
+            return None
+        rows.append(tuple(sol[v] for v in variables))
+    at = {v: i for i, v in enumerate(variables)}
+    columns = []
+    for name, descending in order.keys:
+        key = _order_key([row[at[name]] for row in rows]) if name in at else None
+        if key is None:
+            return None
+        columns.append(([key(row[at[name]]) for row in rows], descending))
+    keyed = list(zip(zip(*(values for values, _ in columns)), rows)) if rows else []
+    if not any(descending for _, descending in columns):
+        keyed.sort(key=lambda kr: kr[0])
+    else:
+        for n in reversed(range(len(columns))):
+            keyed.sort(key=lambda kr: kr[0][n], reverse=columns[n][1])
+    for (ka, a), (kb, b) in zip(keyed, keyed[1:]):
+        if ka == kb and a != b:
+            return None  # the order leaves these two rows tied: their order is the engine's own
+    rows = [row for _, row in keyed]
+    keep = len(variables) - len(order.added)
+    truncated = max_results is not None and len(rows) > max_results
+    rows = rows[:max_results] if truncated else rows
+    return Result("select", variables=variables[:keep], rows=[row[:keep] for row in rows], truncated=truncated)
+
+
+def _order_key(column: list):
+    """A sort key giving these terms SPARQL's order, or None when it is not plain to see."""
+    kinds = set()
+    for term in column:
+        if isinstance(term, ox.Literal):
+            kinds.add((term.datatype.value, term.language))
+        elif term is not None and not isinstance(term, ox.NamedNode):
+            return None  # blank nodes, triples
+    if len(kinds) > 1 or any(dt not in _SORTABLE for dt, _ in kinds):
+        return None
+    if kinds and next(iter(kinds))[0] == XSD + "integer":
+        if not all(re.fullmatch(r"[+-]?\d+", t.value) for t in column if isinstance(t, ox.Literal)):
+            return None
+
+        def key(term):
+            if term is None:
+                return (0, 0, "")
+            return (2, int(term.value), "") if isinstance(term, ox.Literal) else (1, 0, term.value)
+        return key
+
+    def key(term):
+        if term is None:
+            return (0, "")
+        return (2, term.value) if isinstance(term, ox.Literal) else (1, term.value)
+    return key
 
 
 # -- writing results -------------------------------------------------------------------------

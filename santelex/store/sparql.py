@@ -3,6 +3,7 @@
     tokens(text)                 (kind, text, offset) for every token, comments included
     services(text)               the endpoints of the SERVICE clauses (None: not a plain IRI)
     where_brace(text)            offset just after the ``{`` opening the WHERE clause
+    final_order(text)            a SELECT's final ORDER BY of variables, taken out of the text
     depth(text)                  how deep brackets nest (Oxigraph's parser recurses on them)
 
 Tokens follow the terminals of the SPARQL 1.1 grammar (section 19.8): IRIs, the four kinds
@@ -21,6 +22,7 @@ and IRIs only, as the tokens here do.)
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -28,8 +30,8 @@ import pyoxigraph as ox
 
 from santelex.errors import QueryError
 
-__all__ = ["check", "depth", "first_keyword", "is_update", "refuse_update", "service_host", "services",
-           "syntax_error", "tokens", "where_brace"]
+__all__ = ["FinalOrder", "check", "depth", "final_order", "first_keyword", "is_update", "refuse_update",
+           "service_host", "services", "syntax_error", "tokens", "where_brace"]
 
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _LOCAL = rf"(?:[\w:]|{_PLX})(?:(?:[\w.:\-\u00b7]|{_PLX})*(?:[\w:\-\u00b7]|{_PLX}))?"
@@ -154,6 +156,86 @@ def where_brace(text: str) -> int | None:
         elif (kind, value) == ("char", "}"):
             depth = max(0, depth - 1)
     return None
+
+
+
+@dataclass(frozen=True)
+class FinalOrder:
+    """A SELECT whose only solution modifier is a final ``ORDER BY`` of variables, taken apart.
+
+    ``text`` is the query without its ORDER BY, the order's variables added at the end of the
+    projection when it lacked them (``added``, dropped again after sorting); ``keys`` are
+    (variable name, descending) in the order's order.
+    """
+
+    text: str
+    keys: tuple[tuple[str, bool], ...]
+    added: tuple[str, ...]
+
+
+def final_order(text: str) -> FinalOrder | None:
+    """The query's final ORDER BY, when sorting its solutions outside the engine gives the same
+    rows: a SELECT (not DISTINCT or REDUCED) projecting plain variables, ordered by plain
+    variables (``?v``, ``ASC(?v)``, ``DESC(?v)``), with nothing after the order (no LIMIT,
+    OFFSET, VALUES).  None for any other query: it runs as written.
+
+    Why: Oxigraph compares IRIs and strings by reading their text from the store at every
+    comparison of the sort (n log n reads); sorting materialised rows reads each term once.
+    """
+    toks = _significant(text)
+    depth = 0
+    select = projection_end = order = None
+    group = False
+    for i, (kind, value, offset) in enumerate(toks):
+        if kind == "char" and value in "{(":
+            if depth == 0 and value == "{" and select is not None and projection_end is None:
+                projection_end = i
+            depth += 1
+            continue
+        if kind == "char" and value in "})":
+            depth -= 1
+            continue
+        if depth or kind != "word":
+            continue
+        low = value.lower()
+        if select is None and low not in ("prefix", "base"):
+            if low != "select":
+                return None
+            select = i
+        elif low == "where" and select is not None and projection_end is None:
+            projection_end = i
+        elif low == "group":
+            group = True
+        elif low == "order":
+            order = i
+    if select is None or projection_end is None or order is None or order + 2 >= len(toks):
+        return None
+    if toks[order + 1][0] != "word" or toks[order + 1][1].lower() != "by":
+        return None
+    projected = toks[select + 1:projection_end]
+    if not projected or any(kind != "var" for kind, _, _ in projected):
+        return None  # DISTINCT, REDUCED, *, expressions
+    names = [value[1:] for _, value, _ in projected]
+    keys: list[tuple[str, bool]] = []
+    rest = toks[order + 2:]
+    i = 0
+    while i < len(rest):
+        kind, value, _ = rest[i]
+        if kind == "var":
+            keys.append((value[1:], False))
+            i += 1
+        elif (kind == "word" and value.lower() in ("asc", "desc") and i + 3 < len(rest)
+              and rest[i + 1][1] == "(" and rest[i + 2][0] == "var" and rest[i + 3][1] == ")"):
+            keys.append((rest[i + 2][1][1:], value.lower() == "desc"))
+            i += 4
+        else:
+            return None  # an expression, LIMIT, OFFSET, VALUES …
+    added = tuple(dict.fromkeys(k for k, _ in keys if k not in names))
+    if added and group:
+        return None  # a variable outside the projection of a grouped query may not be projectable
+    cut = toks[projection_end][2]
+    body = text[:cut].rstrip() + "".join(f" ?{name}" for name in added) + " " + text[cut:toks[order][2]]
+    return FinalOrder(body.rstrip() + "\n", tuple(keys), added)
 
 
 # -- the kind of a query: its first keyword, then Oxigraph's own parser ----------------------

@@ -2,7 +2,6 @@
 annexes of a national set.  The results never depend on how many processes there are."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 
@@ -57,6 +56,8 @@ def split_focus(engine, compiled, top: list, workers: int) -> list[tuple]:
     for cls in compiled.classes():
         engine.index.instances(cls)
     _WORK.update(engine=engine, top=top, n=workers)
+    import multiprocessing  # only when the work is shared out: one process starts faster
+
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             return [r for chunk in pool.map(_chunk, range(workers)) for r in chunk]
@@ -75,6 +76,8 @@ def split_items(items: list, sizes: list[int], workers: int, work) -> list:
         load[k] += size
     shards = [s for s in shards if s]
     _WORK.update(shards=shards, work=work)
+    import multiprocessing
+
     try:
         with multiprocessing.get_context("fork").Pool(len(shards)) as pool:
             return pool.map(_shard, range(len(shards)))

@@ -257,7 +257,7 @@ def _ref_run(words: str, c: dict, present: set[str]) -> Run:
 
 
 def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
-    rows = _rows(store, """SELECT ?c ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
+    rows = _rows(store, """SELECT ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
         ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
         OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
         OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
