@@ -51,11 +51,11 @@ import time
 import zlib
 from array import array
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -65,8 +65,9 @@ from santelex.errors import ReadError, StoreError, UsageError
 from santelex.ingest import registry
 from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
+from santelex.store import Store as AnyStore
 from santelex.store import open_store
-from santelex.store.local import Store
+from santelex.store.local import Store, select
 
 __all__ = ["ArchiveStats", "build", "Change", "describe", "initials", "is_dila_archive", "legitexts",
            "newer", "P", "read_state", "resolve_codes", "run_load"]
@@ -198,7 +199,7 @@ class Loading:
         self._seq: dict[str, int] = {}
         self._batch_id = ""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="santelex-writer")
-        self._pending = None
+        self._pending: Future | None = None
         self._writing: set[str] = set()
         self._pool = None
         if self.workers > 1:
@@ -334,7 +335,7 @@ class Loading:
         self.loader.flush()
         q = (P + f"SELECT ?l WHERE {{ GRAPH ?g {{ ?s a <{PROV}Entity> ; rdfs:label ?l }} "
              f"FILTER(STRSTARTS(STR(?l), {_literal(prefix)})) }}")
-        for r in self.ox.query(q):
+        for r in select(self.ox, q):
             yield r["l"].value
 
     def replace_graph(self, name: str, quads: list[ox.Quad]):
@@ -345,7 +346,7 @@ class Loading:
     # -- the end -----------------------------------------------------------------------------
     def close(self):
         self._stop()
-        self.ox = None  # the staging store is the loader's: it must close with it, before the swap
+        del self.ox  # the staging store is the loader's: it must close with it, before the swap
 
     def _stop(self):
         if self._pool is not None:
@@ -444,16 +445,15 @@ def _works_in(store: ox.Store, graphs: list[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(graphs):
         q = P + "SELECT DISTINCT ?w WHERE { %s GRAPH ?g { ?w eli:is_realized_by ?v } }" % _values("g", chunk)
-        out.update(r["w"].value for r in store.query(q))
+        out.update(r["w"].value for r in select(store, q))
     return out
 
 
 def _snapshot(store: ox.Store, works: list[str]) -> dict:
     """work -> {"code", "num", "versions": {key: (status, start, end, text hash)}, "by": set}."""
     snap: dict[str, dict] = {}
-    union = {"use_default_graph_as_union": True}
     for chunk in _chunks(works):
-        for r in store.query(_with_values(_VERSIONS, _values("w", chunk)), **union):
+        for r in select(store, _with_values(_VERSIONS, _values("w", chunk)), union=True):
             w = snap.setdefault(r["w"].value, {"code": None, "num": r["num"].value, "versions": {}, "by": set()})
             if r["code"] is not None:
                 w["code"] = r["code"].value
@@ -461,7 +461,7 @@ def _snapshot(store: ox.Store, works: list[str]) -> dict:
             w["versions"][r["key"].value] = tuple(
                 r[k].value if r[k] is not None else None for k in ("status", "start", "end")) + (
                 hashlib.sha1(text.encode()).hexdigest(),)
-        for r in store.query(_with_values(_CHANGED_BY, _values("w", chunk)), **union):
+        for r in select(store, _with_values(_CHANGED_BY, _values("w", chunk)), union=True):
             if r["w"].value in snap:
                 snap[r["w"].value]["by"].add(r["t"].value)
     return snap
@@ -503,6 +503,7 @@ def diff(before: dict, after: dict, titles: dict[str, str] | None = None) -> lis
     for work in sorted(set(before) | set(after)):
         b, a = before.get(work), after.get(work)
         if a is None:
+            b = before[work]  # (in one snapshot at least)
             changes.append(Change("removed", work, b["code"] and b["code"].rsplit("/", 1)[-1], b["num"]))
             continue
         code = a["code"] and a["code"].rsplit("/", 1)[-1]
@@ -554,8 +555,7 @@ def _changes(store: Store, staging: ox.Store, touched: set[str]) -> list[Change]
         targets = sorted({re.sub(r"/article/[^/]+$", "", t) for s in after.values() for t in s["by"]})
         titles = {}
         for chunk in _chunks(targets):
-            for r in staging.query(_with_values(_TITLE, _values("t", chunk)),
-                                   use_default_graph_as_union=True):
+            for r in select(staging, _with_values(_TITLE, _values("t", chunk)), union=True):
                 titles[r["t"].value] = r["title"].value
         return diff(before, after, titles)
     finally:
@@ -685,13 +685,14 @@ def _members(info: ArchiveInfo) -> Iterator[tuple[str, tarfile.TarFile, tarfile.
                     raise ReadError(f"archive member {raw[:120]!r} has an unsafe path "
                                     "(absolute or '..'); refused", p)
                 if not member.isfile():
-                    tar.members = []
+                    tar.members = []  # type: ignore[attr-defined]  # (in tarfile, not in typeshed)
                     continue
                 parts = [p for p in raw.removeprefix("./").split("/") if p and p != "."]
                 if parts and _STAMP_DIR.match(parts[0]):
                     parts = parts[1:]
                 yield "/".join(parts), tar, member
-                tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
+                # tarfile keeps every member it read: memory would grow with the archive
+                tar.members = []  # type: ignore[attr-defined]  # (in tarfile, not in typeshed)
             while stream.read(1 << 20):  # the gzip stream must go on to its end: a cut archive is refused
                 pass
     except (tarfile.TarError, EOFError, zlib.error) as e:
@@ -783,10 +784,10 @@ EVERY_CODE = "*"
 _STATE_NODE = uris.BASE + "source/dila"
 
 
-def read_state(store) -> dict:
+def read_state(store: AnyStore) -> dict:
     """{"legi": last stamp, "jorf": last stamp, "codes": slugs followed ("*": every code),
     "archives": [names applied]}."""
-    state = {"legi": "", "jorf": "", "codes": set(), "archives": []}
+    state: dict[str, Any] = {"legi": "", "jorf": "", "codes": set(), "archives": []}
     if not getattr(store, "exists", False):
         return state
     q = P + f"""PREFIX prov: <{PROV}> SELECT ?label ?base ?code ?every WHERE {{
@@ -848,8 +849,7 @@ def order(infos: list[ArchiveInfo]) -> list[ArchiveInfo]:
 
 def amended_texts(store: ox.Store) -> frozenset:
     """URIs of the JO texts that changed an article of the store (its eli:changed_by)."""
-    rows = store.query(P + "SELECT DISTINCT ?t WHERE { ?w eli:changed_by ?t ; slx:code ?c }",
-                       use_default_graph_as_union=True)
+    rows = select(store, P + "SELECT DISTINCT ?t WHERE { ?w eli:changed_by ?t ; slx:code ?c }", union=True)
     return frozenset(re.sub(r"/article/[^/]+$", "", r["t"].value) for r in rows)
 
 
