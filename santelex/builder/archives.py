@@ -51,7 +51,7 @@ from array import array
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -63,8 +63,9 @@ from santelex.builder.stats import BuildStats
 from santelex.codes import resolve_codes
 from santelex.errors import ReadError, UsageError
 from santelex.ingest import registry
+from santelex.store import Store as AnyStore
 from santelex.store import open_store
-from santelex.store.local import Store
+from santelex.store.local import Store, select
 
 __all__ = ["build", "describe", "is_dila_archive", "newer", "read_state"]
 
@@ -173,13 +174,14 @@ def _members(info: ArchiveInfo) -> Iterator[tuple[str, tarfile.TarFile, tarfile.
                     raise ReadError(f"archive member {raw[:120]!r} has an unsafe path "
                                     "(absolute or '..'); refused", p)
                 if not member.isfile():
-                    tar.members = []
+                    tar.members = []  # type: ignore[attr-defined]  # (in tarfile, not in typeshed)
                     continue
                 parts = [p for p in raw.removeprefix("./").split("/") if p and p != "."]
                 if parts and _STAMP_DIR.match(parts[0]):
                     parts = parts[1:]
                 yield "/".join(parts), tar, member
-                tar.members = []  # tarfile keeps every member it read: memory would grow with the archive
+                # tarfile keeps every member it read: memory would grow with the archive
+                tar.members = []  # type: ignore[attr-defined]  # (in tarfile, not in typeshed)
             while stream.read(1 << 20):  # the gzip stream must go on to its end: a cut archive is refused
                 pass
     except (tarfile.TarError, EOFError, zlib.error) as e:
@@ -228,10 +230,10 @@ EVERY_CODE = "*"
 _STATE_NODE = uris.BASE + "source/dila"
 
 
-def read_state(store) -> dict:
+def read_state(store: AnyStore) -> dict:
     """{"legi": last stamp, "jorf": last stamp, "codes": slugs followed ("*": every code),
     "archives": [names applied]}."""
-    state = {"legi": "", "jorf": "", "codes": set(), "archives": []}
+    state: dict[str, Any] = {"legi": "", "jorf": "", "codes": set(), "archives": []}
     if not getattr(store, "exists", False):
         return state
     q = P + f"""PREFIX prov: <{PROV}> SELECT ?label ?base ?code ?every WHERE {{
@@ -286,8 +288,7 @@ def order(infos: list[ArchiveInfo]) -> list[ArchiveInfo]:
 
 def amended_texts(store: ox.Store) -> frozenset:
     """URIs of the JO texts that changed an article of the store (its eli:changed_by)."""
-    rows = store.query(P + "SELECT DISTINCT ?t WHERE { ?w eli:changed_by ?t ; slx:code ?c }",
-                       use_default_graph_as_union=True)
+    rows = select(store, P + "SELECT DISTINCT ?t WHERE { ?w eli:changed_by ?t ; slx:code ?c }", union=True)
     return frozenset(re.sub(r"/article/[^/]+$", "", r["t"].value) for r in rows)
 
 
@@ -408,7 +409,7 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
             if info.base == "jorf" and jorf_texts == "amending":
                 loading.drain()
                 loading.loader.flush()
-                keep = amended_texts(loading.ox)
+                keep = amended_texts(loading._local("keeping the amending texts"))
             _apply(loading, info, wanted, keep, progress)
             applied.append(info.name)
             stats.archives.append(info.name)

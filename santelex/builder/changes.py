@@ -19,7 +19,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from santelex import uris, vocab
-from santelex.store.local import Store
+from santelex.store.local import Store, select
 
 __all__ = ["Change", "P", "changes", "diff"]
 
@@ -70,16 +70,15 @@ def _works_in(store: ox.Store, graphs: list[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(graphs):
         q = P + "SELECT DISTINCT ?w WHERE { %s GRAPH ?g { ?w eli:is_realized_by ?v } }" % _values("g", chunk)
-        out.update(r["w"].value for r in store.query(q))
+        out.update(r["w"].value for r in select(store, q))
     return out
 
 
 def _snapshot(store: ox.Store, works: list[str]) -> dict:
     """work -> {"code", "num", "versions": {key: (status, start, end, text hash)}, "by": set}."""
     snap: dict[str, dict] = {}
-    union = {"use_default_graph_as_union": True}
     for chunk in _chunks(works):
-        for r in store.query(_with_values(_VERSIONS, _values("w", chunk)), **union):
+        for r in select(store, _with_values(_VERSIONS, _values("w", chunk)), union=True):
             w = snap.setdefault(r["w"].value, {"code": None, "num": r["num"].value, "versions": {}, "by": set()})
             if r["code"] is not None:
                 w["code"] = r["code"].value
@@ -87,7 +86,7 @@ def _snapshot(store: ox.Store, works: list[str]) -> dict:
             w["versions"][r["key"].value] = tuple(
                 r[k].value if r[k] is not None else None for k in ("status", "start", "end")) + (
                 hashlib.sha1(text.encode()).hexdigest(),)
-        for r in store.query(_with_values(_CHANGED_BY, _values("w", chunk)), **union):
+        for r in select(store, _with_values(_CHANGED_BY, _values("w", chunk)), union=True):
             if r["w"].value in snap:
                 snap[r["w"].value]["by"].add(r["t"].value)
     return snap
@@ -116,6 +115,7 @@ def diff(before: dict, after: dict, titles: dict[str, str] | None = None) -> lis
     for work in sorted(set(before) | set(after)):
         b, a = before.get(work), after.get(work)
         if a is None:
+            b = before[work]  # (in one snapshot at least)
             changes.append(Change("removed", work, b["code"] and b["code"].rsplit("/", 1)[-1], b["num"]))
             continue
         code = a["code"] and a["code"].rsplit("/", 1)[-1]
@@ -167,8 +167,7 @@ def changes(store: Store, staging: ox.Store, touched: set[str]) -> list[Change]:
         targets = sorted({re.sub(r"/article/[^/]+$", "", t) for s in after.values() for t in s["by"]})
         titles = {}
         for chunk in _chunks(targets):
-            for r in staging.query(_with_values(_TITLE, _values("t", chunk)),
-                                   use_default_graph_as_union=True):
+            for r in select(staging, _with_values(_TITLE, _values("t", chunk)), union=True):
                 titles[r["t"].value] = r["title"].value
         return diff(before, after, titles)
     finally:

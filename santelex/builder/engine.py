@@ -47,7 +47,7 @@ from santelex.ingest import registry
 from santelex.ingest.to_rdf import to_nquads
 from santelex.model import LegalText
 from santelex.store import open_store
-from santelex.store.local import Store, bulk_load
+from santelex.store.local import Store, bulk_load, select
 
 __all__ = ["BATCH", "CHUNK", "Engine", "convert", "fingerprint", "prune_plans", "run", "warm_up"]
 
@@ -116,7 +116,9 @@ def convert(batch: list[tuple[str, str, bytes]], format: str | None, keep_texts:
         graphs.append(uris.graph(name))
         stats.files += 1
         if not format and registry.rdf_format(display):
-            rdf.append(ox.serialize(_rdf_quads(name, display, data), format=ox.RdfFormat.N_QUADS))
+            nquads = ox.serialize(_rdf_quads(name, display, data), format=ox.RdfFormat.N_QUADS)
+            assert nquads is not None  # (None only when given a file to write to)
+            rdf.append(nquads)
             continue
         for doc in registry.read_input(registry.Input(display, data), format):
             if keep_texts is not None and isinstance(doc, LegalText) and _text_uri(doc) not in keep_texts:
@@ -133,7 +135,10 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
     would land in a graph that is not its file's, beyond the reach of the next build of that
     file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
     parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
-    fmt = formats.oxigraph(registry.rdf_format(display))
+    rdf = registry.rdf_format(display)
+    if rdf is None:  # the registry sends only RDF files here
+        raise ReadError("not an RDF file (no RDF format has this suffix)", display)
+    fmt = formats.oxigraph(rdf)
     graph = ox.NamedNode(uris.graph(name))
     if fmt == ox.RdfFormat.RDF_XML:
         _refuse_declarations(data, display)
@@ -296,11 +301,12 @@ class Engine:
         load for a small one."""
         if not data:
             return
+        store = self._local("loading")
         if len(data) >= SMALL:
-            bulk_load(self.ox, data)  # lenient: santelex wrote these N-Quads (see bulk_load)
+            bulk_load(store, data)  # lenient: santelex wrote these N-Quads (see bulk_load)
             return
         try:
-            self.ox.load(data, format=ox.RdfFormat.N_QUADS)
+            store.load(data, format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as e:
             raise StoreError(f"store write failed: {e}") from None
 
@@ -331,12 +337,13 @@ class Engine:
     # -- removing --------------------------------------------------------------------------
     def _remove(self, names: Iterable[str]) -> int:
         """Drop the graphs of these files that the staging store holds (none while a load writes)."""
+        store = self._local("dropping graphs")
         nodes = [ox.NamedNode(uris.graph(n)) for n in names]
-        nodes = [node for node in nodes if self.ox.contains_named_graph(node)]
+        nodes = [node for node in nodes if store.contains_named_graph(node)]
         if nodes:
             self._retire(0)
             for node in nodes:
-                self.ox.remove_graph(node)
+                store.remove_graph(node)
             self.removed_any = True
         return len(nodes)
 
@@ -367,7 +374,7 @@ class Engine:
         q = (f"SELECT ?l WHERE {{ GRAPH ?g {{ ?s a <{vocab.PROV}Entity> ; "
              f"<{vocab.RDFS}label> ?l }} "
              f"FILTER(STRSTARTS(STR(?l), {ox.Literal(prefix)})) }}")
-        for r in store.query(q):
+        for r in select(store, q):
             yield r["l"].value
 
     def replace_graph(self, name: str, quads: list[ox.Quad]):
@@ -402,10 +409,10 @@ class Engine:
         self._stop()
         self.loader.flush()
         if self.removed_any:
-            prune_plans(self.ox)
+            prune_plans(self._local("pruning plans"))
         if self.report:
             from santelex.builder.changes import changes
-            self.stats.changes = changes(self.store, self.ox, self.touched)
+            self.stats.changes = changes(self.store, self._local("reporting changes"), self.touched)
 
 
 def prune_plans(store: ox.Store):

@@ -219,6 +219,15 @@ def bind_values(sparql: str, bindings: dict) -> str:
     return sparql[:at] + " " + block + " " + sparql[at:]
 
 
+def select(store: ox.Store, sparql: str, union: bool = False) -> ox.QuerySolutions:
+    """The solutions of a SELECT query on an Oxigraph store (``union``: the default graph is
+    the union of the named graphs); pyoxigraph gives every query's answer as any of three kinds."""
+    res = store.query(sparql, use_default_graph_as_union=union)
+    if not isinstance(res, ox.QuerySolutions):
+        raise QueryError("not a SELECT query")
+    return res
+
+
 class Store:
     """A santelex store at ``path`` (created on first write)."""
 
