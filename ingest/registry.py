@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from santelex import formats as rdf_formats
 from santelex.errors import ReadError
 
 
@@ -69,18 +70,21 @@ def for_input(name: str, head: bytes) -> Reader:
 
 _ARCHIVES = (".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
 
-#: RDF serialisations, loaded as they are (by the build, not by a reader): suffix -> name
-RDF_SUFFIXES = {".ttl": "turtle", ".nt": "n-triples", ".nq": "n-quads", ".trig": "trig",
-                ".rdf": "rdf/xml", ".jsonld": "json-ld"}
+def _rdf_suffixes() -> tuple[str, ...]:
+    """The suffixes of RDF serialisations (santelex/formats.py) that no reader owns (.xml is LEGI's)."""
+    owned = {s for r in _READERS.values() for s in r.suffixes}
+    return tuple(s for f in rdf_formats.RDF for s in f.suffixes if s not in owned)
 
 
 def rdf_format(name: str) -> str | None:
-    """The RDF serialisation a file name says (by its suffix), or None."""
-    return RDF_SUFFIXES.get(Path(name).suffix.lower())
+    """The RDF serialisation a file name says by its suffix (a name of santelex/formats.py),
+    or None.  RDF files are loaded as they are, by the build, not by a reader."""
+    f = rdf_formats.by_suffix(name)
+    return f.name if f is not None and Path(name).suffix.lower() in _rdf_suffixes() else None
 
 
 def _member_suffixes() -> tuple[str, ...]:
-    return tuple(s for r in _READERS.values() for s in r.suffixes) + tuple(RDF_SUFFIXES)
+    return tuple(s for r in _READERS.values() for s in r.suffixes) + _rdf_suffixes()
 
 
 def skip_note(name: str) -> str:

@@ -31,9 +31,7 @@ from santelex import uris
 from santelex.errors import ReadError
 from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PROV = "http://www.w3.org/ns/prov#"
+from santelex.vocab import ELI, OWL, PROV, RDF, RDFS, SLX, XSD
 
 
 def iri(value: str) -> str:
@@ -47,16 +45,16 @@ def foreign_iri(value: str) -> str:
 
 
 def E(local: str) -> str:
-    return f"<{uris.ELI}{local}>"
+    return f"<{ELI}{local}>"
 
 
 def S(local: str) -> str:
-    return f"<{uris.ONTOLOGY}{local}>"
+    return f"<{SLX}{local}>"
 
 
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-OWL_SAMEAS = "<http://www.w3.org/2002/07/owl#sameAs>"
-RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+RDF_TYPE = f"<{RDF}type>"
+OWL_SAMEAS = f"<{OWL}sameAs>"
+RDFS_LABEL = f"<{RDFS}label>"
 DERIVED_FROM = f"<{PROV}wasDerivedFrom>"
 LEGAL_RESOURCE = E("LegalResource")
 SUBDIVISION = E("LegalResourceSubdivision")

@@ -21,9 +21,8 @@ import hashlib
 import re
 from urllib.parse import quote
 
-BASE = "https://data.santelex.fr/"
-ONTOLOGY = BASE + "ontology#"
-ELI = "http://data.europa.eu/eli/ontology#"
+from santelex.vocab import BASE
+
 LEGIFRANCE_ELI = "https://www.legifrance.gouv.fr/eli/"
 
 #: short names users type for a code

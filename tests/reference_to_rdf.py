@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from santelex import uris
+from santelex import uris, vocab
 from santelex.ingest.citations.pinpoint import key as pinpoint_key
 from santelex.model import Amendment, Article, Document, LegalText, Reference, Subdivision
 
@@ -23,12 +23,12 @@ RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 @lru_cache(maxsize=None)
 def E(local: str) -> NamedNode:
-    return NamedNode(uris.ELI + local)
+    return NamedNode(vocab.ELI + local)
 
 
 @lru_cache(maxsize=None)
 def S(local: str) -> NamedNode:
-    return NamedNode(uris.ONTOLOGY + local)
+    return NamedNode(vocab.SLX + local)
 
 
 LEGAL_RESOURCE = E("LegalResource")

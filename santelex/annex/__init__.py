@@ -46,6 +46,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from santelex import vocab
 from santelex.annex import workbook
 from santelex.errors import AnnexError
 
@@ -66,9 +67,9 @@ ANNEX_KEYS = ("region", "titre", "debut", "fin")
 #: keys of annexe.csv that may be given on several rows
 REPEATABLE = ("region",)
 
-SLX = "https://data.santelex.fr/ontology#"
-OQOS = "https://data.santelex.fr/oqos/"
-BASE = "https://data.santelex.fr/annexe/"
+SLX = vocab.SLX
+OQOS = vocab.BASE + "oqos/"
+BASE = vocab.BASE + "annexe/"
 
 Number = int | Decimal
 
@@ -403,7 +404,7 @@ def _lit(text: str) -> str:
     return str(ox.Literal(text))
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = vocab.XSD
 
 
 def _num(n: Number) -> str:
@@ -491,9 +492,9 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
     """
     base = base or iri(a)
     notations = _notations(a, notations)
-    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-    title = "<http://purl.org/dc/terms/title>"
+    rdf_type = f"<{vocab.RDF}type>"
+    label = f"<{vocab.RDFS}label>"
+    title = f"<{vocab.DCTERMS}title>"
     s = f"<{base}>"
     P = {name: f"<{SLX}{name}>" for name in (
         "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",

@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from santelex.builder import archives, engine, files
-from santelex.builder.stats import BuildStats
 from santelex.errors import ReadError
-from santelex.store import open_store
+
+if TYPE_CHECKING:
+    from santelex.builder.stats import BuildStats
 
 __all__ = ["build"]
 
@@ -28,7 +28,7 @@ __all__ = ["build"]
 def build(sources: Iterable | None = None, store=None, *, format: str | None = None,
           codes: Iterable[str] | None = None, snapshot: str | None = None, jorf_texts: str = "amending",
           report: bool = False, progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None) -> BuildStats:
+          workers: int | None = None) -> "BuildStats":
     """Read every source into the store, all or nothing, resumable after an interruption
     (see :func:`santelex.build`).
 
@@ -40,6 +40,11 @@ def build(sources: Iterable | None = None, store=None, *, format: str | None = N
     ``workers`` processes (default: one per core).  ``report``: fill ``changes`` with what
     changed, article by article.
     """
+    # the plans are imported here, not with the package: the package is imported with any of
+    # its modules (santelex.builder.snapshots for the CLI's --snapshot), and needs them only to build
+    from santelex.builder import archives, engine, files
+    from santelex.store import open_store
+
     paths = [Path(s) for s in (list(sources or ()) or files.default_sources())]
     for s in paths:
         if not s.exists():

@@ -55,7 +55,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from santelex import uris
+from santelex import uris, vocab
 from santelex.builder.changes import P
 from santelex.builder.engine import Engine, Plan, fingerprint
 from santelex.builder.stats import BuildStats
@@ -66,10 +66,10 @@ from santelex.store.local import Store
 __all__ = ["describe", "initials", "is_dila_archive", "legitexts", "newer", "plan",
            "read_state", "resolve_codes"]
 
-SLX = uris.ONTOLOGY
-PROV = "http://www.w3.org/ns/prov#"
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SLX = vocab.SLX
+PROV = vocab.PROV
+RDFS_LABEL = ox.NamedNode(vocab.RDFS + "label")
+RDF_TYPE = ox.NamedNode(vocab.RDF + "type")
 
 
 # --- DILA archives ---------------------------------------------------------------------------------
@@ -307,11 +307,11 @@ def _state_quads(archives: list[str], codes: set[str]) -> list[ox.Quad]:
         if info is not None:
             out += [ox.Quad(a, ox.NamedNode(SLX + "dilaBase"), ox.Literal(info.base), g),
                     ox.Quad(a, ox.NamedNode(PROV + "generatedAtTime"), ox.Literal(
-                        info.when.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")), g)]
+                        info.when.isoformat(), datatype=ox.NamedNode(vocab.XSD + "dateTime")), g)]
     for code in sorted(codes):
         if code == EVERY_CODE:
             out.append(ox.Quad(node, ox.NamedNode(SLX + "followsEveryCode"), ox.Literal(
-                "true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")), g))
+                "true", datatype=ox.NamedNode(vocab.XSD + "boolean")), g))
             continue
         out.append(ox.Quad(node, ox.NamedNode(SLX + "followedCode"), ox.NamedNode(uris.code(code)), g))
     return out

@@ -18,14 +18,13 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from santelex import uris
+from santelex import uris, vocab
 from santelex.store.local import Store
 
 __all__ = ["Change", "P", "changes", "diff", "text_label"]
 
 #: the prefixes of the queries about the articles of the store
-P = (f"PREFIX eli: <http://data.europa.eu/eli/ontology#>\nPREFIX slx: <{uris.ONTOLOGY}>\n"
-     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+P = vocab.sparql_prefixes("eli", "slx", "rdfs")
 
 
 @dataclass(frozen=True)

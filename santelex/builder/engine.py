@@ -44,7 +44,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from santelex import uris
+from santelex import formats, uris, vocab
 from santelex.builder.stats import BuildStats
 from santelex.errors import ReadError, StoreError, UsageError
 from santelex.ingest import registry
@@ -137,7 +137,7 @@ def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
     would land in a graph that is not its file's, beyond the reach of the next build of that
     file, so it is refused.  RDF/XML declaring entities or a DOCTYPE is refused before it is
     parsed, as LEGI XML is (the parser would expand them: a "billion laughs" of 1 KB)."""
-    fmt = ox.RdfFormat.from_extension(Path(display).suffix.lower()[1:])
+    fmt = formats.oxigraph(registry.rdf_format(display))
     graph = ox.NamedNode(uris.graph(name))
     if fmt == ox.RdfFormat.RDF_XML:
         _refuse_declarations(data, display)
@@ -368,8 +368,8 @@ class Engine:
         store = self._local("listing graphs")
         self.drain()
         self.loader.flush()
-        q = (f"SELECT ?l WHERE {{ GRAPH ?g {{ ?s a <http://www.w3.org/ns/prov#Entity> ; "
-             f"<http://www.w3.org/2000/01/rdf-schema#label> ?l }} "
+        q = (f"SELECT ?l WHERE {{ GRAPH ?g {{ ?s a <{vocab.PROV}Entity> ; "
+             f"<{vocab.RDFS}label> ?l }} "
              f"FILTER(STRSTARTS(STR(?l), {ox.Literal(prefix)})) }}")
         for r in store.query(q):
             yield r["l"].value
@@ -419,8 +419,8 @@ def prune_plans(store: ox.Store):
     a node of the plan with no living child in the plan and no article (in any other graph)
     under it is removed, so that the plan is the one a build from the current files writes.
     """
-    part_of = ox.NamedNode("http://data.europa.eu/eli/ontology#is_part_of")
-    code_of = ox.NamedNode(uris.ONTOLOGY + "code")
+    part_of = ox.NamedNode(vocab.ELI + "is_part_of")
+    code_of = ox.NamedNode(vocab.SLX + "code")
     prefix = uris.BASE + "graph/plan/"
     for plan in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)]:
         nodes: set = set()

@@ -6,19 +6,14 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from santelex._lazy import lazy
+from santelex.cli.options import out, reader_option, store_option
 
 stores = lazy("santelex.store")
 c = lazy("santelex.services.cite")
 registry = lazy("santelex.ingest.registry")
 from santelex.errors import UsageError
-
-out = Console(highlight=False, soft_wrap=True)
-
-store_option = click.option("--store", "store", type=click.Path(path_type=Path), default=None,
-                            help="Store folder (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
 
 
 class _Cite(click.Group):
@@ -123,8 +118,7 @@ def lookup(article, depth, path, dangling, store):
 @command.command("extract")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True)
-@click.option("--input-format", "reader", default=None,
-              help="Force the reader: markdown, jo-text, legifrance-html, legi-xml, jorf-xml, piste-json.")
+@reader_option("--input-format", "reader")
 def extract(paths, fmt, reader):
     """Find and resolve every reference in files, folders or archives (Legifrance links ignored).
 

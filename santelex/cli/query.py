@@ -4,29 +4,25 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
 
+from santelex import formats, vocab
 from santelex._lazy import lazy
+from santelex.cli.options import err, out, store_option
 
 stores = lazy("santelex.store")
 q = lazy("santelex.services.query")
 from santelex.errors import UsageError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+#: --format: a table, or the formats of santelex/formats.py (as santelex.services.query.FORMATS)
+FORMATS = ("table", *(f.name for f in formats.RESULTS), *(f.name for f in formats.GRAPH))
 
 #: display-only prefixes for the table format (CSV/JSON/XML keep full IRIs)
 DISPLAY_PREFIXES = {
-    "csp:": "https://data.santelex.fr/code/code-de-la-sante-publique/article/",
-    "css:": "https://data.santelex.fr/code/code-de-la-securite-sociale/article/",
-    "code:": "https://data.santelex.fr/code/",
-    "jorf:": "https://data.santelex.fr/jorf/",
-    "eli:": "http://data.europa.eu/eli/ontology#",
-    "slx:": "https://data.santelex.fr/ontology#",
-    "skos:": "http://www.w3.org/2004/02/skos/core#",
-    "prov:": "http://www.w3.org/ns/prov#",
-    "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "sh:": "http://www.w3.org/ns/shacl#",
+    "csp:": vocab.BASE + "code/code-de-la-sante-publique/article/",
+    "css:": vocab.BASE + "code/code-de-la-securite-sociale/article/",
+    "code:": vocab.BASE + "code/",
+    "jorf:": vocab.BASE + "jorf/",
+    **{f"{prefix}:": namespace for prefix, namespace in vocab.PREFIXES.items()},
 }
 
 
@@ -71,14 +67,13 @@ def _list():
               help="A parameter of the query (repeatable), bound as an RDF term of its declared type.")
 @click.option("--file", "-f", "file", type=click.Path(dir_okay=False), default=None,
               help="Run the SPARQL query in this file.")
-@click.option("--format", "fmt", type=click.Choice(q.FORMATS), default="table", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table, SPARQL results (json, xml, csv, tsv) or, for CONSTRUCT/DESCRIBE, RDF (turtle, ntriples, rdfxml, jsonld).")
 @click.option("--list", "list_", is_flag=True, help="List the named queries and what they answer.")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="Stop waiting after this many seconds (0: no limit).")
 @click.option("--max-results", type=click.IntRange(min=1), default=None, help="Keep at most this many rows.")
-@click.option("--store", "store", default=None,
-              help="Store folder or sparql+http://host:port/… (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
+@store_option
 def command(query, params, file, fmt, list_, timeout, max_results, store):
     """Ask the graph a question in SPARQL.
 

@@ -8,6 +8,7 @@ import socket
 import click
 
 from santelex._lazy import lazy
+from santelex.cli.options import store_option
 
 stores = lazy("santelex.store")
 from santelex.errors import UsageError
@@ -55,8 +56,7 @@ def _host(entry: str) -> str:
               help="Largest annex the validation page accepts, in MB.")
 @click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
               help="Let queries use SERVICE <http(s)://HOST…> (repeatable); without it every SERVICE is refused (400).")
-@click.option("--store", "store", default=None,
-              help="Store folder or sparql+http://host:port/… (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
+@store_option
 def command(host, port, timeout, max_results, workers, max_upload, allow_service, store):
     """Serve the store over the SPARQL 1.1 Protocol, read-only, at /sparql, and the web
     pages (article, citation neighbourhood, annex validation, SPARQL box) at /.

@@ -4,14 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from santelex._lazy import lazy
+from santelex.cli.options import api_options, config_from, out, progress_bar, store_option
 
 upd = lazy("santelex.sources.update")
-from santelex.cli.fetch import api_options, config_from, progress_bar
-
-out = Console(highlight=False, soft_wrap=True)
 
 
 @click.command("update")
@@ -20,8 +17,7 @@ out = Console(highlight=False, soft_wrap=True)
 @click.option("--archives", "archives_dir", type=click.Path(path_type=Path), default=None,
               help="Folder of DILA archives (Freemium_legi_global_*, LEGI_*, JORF_* .tar.gz).")
 @api_options
-@click.option("--store", "store", type=click.Path(path_type=Path), default=None,
-              help="Store folder (default: $SANTELEX_STORE or ~/.local/share/santelex/store).")
+@store_option
 @click.option("--quiet", "-q", is_flag=True, help="Print the changes only.")
 def command(source, archives_dir, config_file, api_url, token_url, sandbox, cache, rate, store, quiet):
     """Bring the articles of the store up to date from Legifrance (API or DILA archives).

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from santelex import formats
 from santelex.errors import QueryError, SantelexError
 from santelex.limits import MAX_QUERY_BYTES, client_of
 from santelex.services import query as q
@@ -49,19 +50,10 @@ __all__ = ["Answer", "QueryPool", "create_app", "negotiate", "serve"]
 
 QUERY_PATHS = ("/sparql", "/query")
 
-#: formats offered for each kind of result, in order of preference, with their media types
-RESULT_OFFERS = [
-    ("json", ("application/sparql-results+json", "application/json")),
-    ("xml", ("application/sparql-results+xml", "application/xml", "text/xml")),
-    ("csv", ("text/csv",)),
-    ("tsv", ("text/tab-separated-values",)),
-]
-GRAPH_OFFERS = [
-    ("turtle", ("text/turtle", "application/x-turtle")),
-    ("ntriples", ("application/n-triples", "text/plain")),
-    ("rdfxml", ("application/rdf+xml", "application/xml", "text/xml")),
-    ("jsonld", ("application/ld+json", "application/json")),
-]
+#: formats offered for each kind of result, in order of preference, with the media types
+#: that ask for them (the first is the one answered with): santelex/formats.py
+RESULT_OFFERS = [(f.name, f.media_types) for f in formats.RESULTS]
+GRAPH_OFFERS = [(f.name, f.media_types) for f in formats.GRAPH]
 
 
 def negotiate(accept: str | None, kind: str, fmt: str | None = None) -> str | None:

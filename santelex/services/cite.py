@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
-from santelex import uris
+from santelex import uris, vocab
 from santelex.errors import UsageError
 from santelex.ingest import corpus_index, registry
 from santelex.ingest.citations.resolve import exists as ref_exists
@@ -28,9 +28,7 @@ from santelex.ingest.citations.resolve import resolve_text
 from santelex.model import CSP, Article, LegalText, Reference
 from santelex.services.show import find_article
 
-P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX slx: <https://data.santelex.fr/ontology#>
-"""
+P = vocab.sparql_prefixes("eli", "slx")
 _ARTICLE_PART = "/article/"
 
 
@@ -97,7 +95,7 @@ def _rows(store, where: str, bindings: dict, props=_ALL, target: str | None = No
         VALUES ?p {{ {values} }} ?c ?p ?o }}""", bindings)
     props: dict[str, dict] = {}
     for r in rows:
-        props.setdefault(r["c"].value, {})[r["p"].value[len(uris.ONTOLOGY):]] = r["o"].value
+        props.setdefault(r["c"].value, {})[r["p"].value[len(vocab.SLX):]] = r["o"].value
     out = []
     seen = set()
     for d in props.values():

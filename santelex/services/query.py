@@ -41,29 +41,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex import paths, uris
+from santelex import formats, paths, uris
 from santelex.errors import QueryError, UsageError
+from santelex.vocab import ELI, PREFIXES, SLX, XSD
 
 __all__ = ["bind", "catalogue", "check", "execute", "FORMATS", "from_file", "from_text", "GRAPH_FORMATS",
            "load", "media_type", "named_or_text", "NamedQuery", "Param", "QueryTimeout", "Result",
            "serialize", "TYPES"]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "article", "code", "literal", "date", "integer")
 
-#: output formats: name -> (media type, pyoxigraph results format or RDF format)
-RESULT_FORMATS = {
-    "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
-    "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
-    "csv": ("text/csv", ox.QueryResultsFormat.CSV),
-    "tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
-}
-GRAPH_FORMATS = {
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
-    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-}
+#: output formats (santelex/formats.py): name -> (media type, pyoxigraph results or RDF format)
+RESULT_FORMATS = {f.name: (f.media_type, formats.oxigraph(f)) for f in formats.RESULTS}
+GRAPH_FORMATS = {f.name: (f.media_type, formats.oxigraph(f)) for f in formats.GRAPH}
 FORMATS = ("table", *RESULT_FORMATS, *GRAPH_FORMATS)
 
 
@@ -279,8 +269,7 @@ def article_uri(text: str, store=None) -> str:
         return uris.article(slug, number)
     if store is not None:
         rows = store.query(
-            "SELECT ?a WHERE { ?a <http://data.europa.eu/eli/ontology#id_local> ?n ; "
-            "<https://data.santelex.fr/ontology#code> ?c }", {"n": ox.Literal(number)})
+            f"SELECT ?a WHERE {{ ?a <{ELI}id_local> ?n ; <{SLX}code> ?c }}", {"n": ox.Literal(number)})
         hits = sorted((r["a"].value for r in rows),
                       key=lambda u: (not u.startswith(uris.code("code-de-la-sante-publique") + "/"), u))
         if hits:
@@ -373,7 +362,6 @@ def serialize(result: Result, fmt: str) -> bytes:
         if result.kind not in ("construct", "describe"):
             raise UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; "
                              "this one gives rows: use table, csv, tsv, json or xml")
-        from santelex.store.local import PREFIXES
         prefixes = PREFIXES if fmt in ("turtle", "rdfxml") else None
         return ox.serialize(result.triples, format=GRAPH_FORMATS[fmt][1], prefixes=prefixes) or b""
     if fmt not in RESULT_FORMATS:

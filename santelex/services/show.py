@@ -6,12 +6,10 @@ from datetime import date
 
 from pyoxigraph import Literal, NamedNode
 
-from santelex import uris
+from santelex import uris, vocab
 from santelex.errors import UsageError
 
-P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX slx: <https://data.santelex.fr/ontology#>
-"""
+P = vocab.sparql_prefixes("eli", "slx")
 
 
 def find_article(store, text: str) -> str:
@@ -65,11 +63,11 @@ def render(store, text: str) -> str:
     if chain:
         lines.append("Plan: " + " > ".join(reversed(chain)))
     # versions
-    versions = list(store.query(P + """SELECT ?v ?key ?start ?end ?status ?snap ?src ?day WHERE {
+    versions = list(store.query(P + vocab.sparql_prefixes("prov", "rdfs") + """SELECT ?v ?key ?start ?end ?status ?snap ?src ?day WHERE {
         ?w eli:is_realized_by ?v . ?v slx:versionKey ?key .
         OPTIONAL { ?v eli:first_date_entry_in_force ?start } OPTIONAL { ?v eli:date_no_longer_in_force ?end }
         OPTIONAL { ?v slx:status ?status } OPTIONAL { ?v slx:inForceInSnapshot ?snap }
-        OPTIONAL { ?v <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s <http://www.w3.org/2000/01/rdf-schema#label> ?src
+        OPTIONAL { ?v prov:wasDerivedFrom ?s . ?s rdfs:label ?src
                    OPTIONAL { ?s slx:snapshotDate ?day } }
     }""", {"w": w}))
     current = _current(versions)

@@ -46,6 +46,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from santelex import vocab
 from santelex.errors import FetchError, UsageError
 
 __all__ = ["article_name", "Client", "code_legitext", "Config", "fetch", "fetch_code", "Fetched",
@@ -610,14 +611,14 @@ def fetch_code(client: Client, code: str, out: Fetched | None = None, versions: 
 # --- into the store --------------------------------------------------------------------------------
 
 STATE = "legifrance/state"
-_STATE_NODE = "https://data.santelex.fr/source/legifrance"
+_STATE_NODE = vocab.BASE + "source/legifrance"
 
 
 def followed_codes(store) -> set[str]:
     """Codes fetched whole from the API (``fetch --code``), which ``update`` keeps whole."""
     if not getattr(store, "exists", False):
         return set()
-    q = f"SELECT ?c WHERE {{ <{_STATE_NODE}> <https://data.santelex.fr/ontology#followedCode> ?c }}"
+    q = f"SELECT ?c WHERE {{ <{_STATE_NODE}> <{vocab.SLX}followedCode> ?c }}"
     return {r["c"].value.rsplit("/", 1)[-1] for r in store.query(q)}
 
 
@@ -627,12 +628,11 @@ def _state_quads(codes: set[str]):
     from santelex import uris
     g = ox.NamedNode(uris.graph(STATE))
     node = ox.NamedNode(_STATE_NODE)
-    out = [ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                   ox.NamedNode("http://www.w3.org/ns/prov#Entity"), g),
-           ox.Quad(node, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+    out = [ox.Quad(node, ox.NamedNode(vocab.RDF + "type"), ox.NamedNode(vocab.PROV + "Entity"), g),
+           ox.Quad(node, ox.NamedNode(vocab.RDFS + "label"),
                    ox.Literal("the Legifrance API, as followed by this store"), g)]
     for code in sorted(codes):
-        out.append(ox.Quad(node, ox.NamedNode("https://data.santelex.fr/ontology#followedCode"),
+        out.append(ox.Quad(node, ox.NamedNode(vocab.SLX + "followedCode"),
                            ox.NamedNode(uris.code(code)), g))
     return out
 

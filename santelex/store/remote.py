@@ -31,19 +31,21 @@ import re
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
 
+from santelex import formats, vocab
 from santelex.errors import QueryError, SantelexError, StoreError
 from santelex.store import sparql as sparql_text
-from santelex.store.local import PREFIXES, bind_values
+from santelex.store.local import bind_values
+from santelex.vocab import PREFIXES
 
 __all__ = ["RemoteStore", "RemoteLoader", "STAGING"]
 
-STAGING = "https://data.santelex.fr/staging/"
+STAGING = vocab.BASE + "staging/"
 JSON = ox.QueryResultsFormat.JSON
 
 #: ways to ask a server for the union of its named graphs as default graph
@@ -52,10 +54,6 @@ UNION_MODES = {
     "oxigraph": {"union-default-graph": ""},
     "jena": {"default-graph-uri": "urn:x-arq:UnionGraph"},
 }
-
-_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
-                  "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
 
 class RemoteStore:
@@ -180,8 +178,9 @@ class RemoteStore:
         return [r["g"].value for r in rows]
 
     def dump(self, output, format: str):
-        fmt = _GRAPH_FORMATS[format]
-        if format in ("nquads", "trig"):
+        f = formats.by_name(format)
+        fmt = formats.oxigraph(f)
+        if f.kind == "dataset":
             rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union=False)
             quads = (ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)
             ox.serialize(quads, output, fmt, prefixes=PREFIXES if format == "trig" else None)
@@ -191,7 +190,7 @@ class RemoteStore:
 
     # -- writing ---------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, key: str = ""):
+    def transaction(self, key: str = "") -> Iterator[RemoteLoader]:
         """Yield a RemoteLoader; its graphs replace the live ones only if the block completes."""
         if self.read_only:
             raise StoreError("the store is open read-only", self.url)
@@ -263,7 +262,7 @@ class RemoteLoader:
     def flush(self):
         if not self._pending:
             return
-        by_graph: dict[ox.NamedNode, list[str]] = defaultdict(list)
+        by_graph: dict[ox.NamedNode | ox.BlankNode | ox.DefaultGraph, list[str]] = defaultdict(list)  # staging graphs
         for quad in self._pending:
             by_graph[quad.graph_name].append(f"{quad.subject} {quad.predicate} {quad.object} .")
         body = "\n".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 import rdflib
 
 from santelex import annex as annex_mod
+from santelex import formats
 from santelex.errors import AnnexError
 from santelex.validation import components, parallel, rulesets
 from santelex.validation import shapes as shapes_mod
@@ -61,9 +62,9 @@ def _parse(files: Iterable[Path]) -> rdflib.Graph:
 
 @lru_cache(maxsize=16)
 def _parse_folder(folder: str) -> rdflib.Graph:
-    files = sorted(Path(folder).glob("*.ttl"))
+    files = sorted(f for f in Path(folder).iterdir() if f.is_file() and formats.by_suffix(f))
     if not files:
-        raise ShapeError("no shapes: no .ttl file in the folder", folder)
+        raise ShapeError("no shapes: no RDF file (.ttl, .nt, …) in the folder", folder)
     return _parse(files)
 
 

@@ -28,10 +28,11 @@ from typing import Callable
 from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 
+from santelex import vocab
 from santelex.validation import terms
 from santelex.validation.errors import ShapeError
 
-SH = "http://www.w3.org/ns/shacl#"
+SH = vocab.SH
 
 
 @dataclass(frozen=True)

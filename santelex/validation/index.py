@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
+from santelex import vocab
 from santelex.validation.shapes import Shape
 from santelex.validation.terms import Triple
 
-_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_TYPE = f"<{vocab.RDF}type>"
+_SUBCLASS = f"<{vocab.RDFS}subClassOf>"
 
 
 def _closed(path: tuple) -> bool:

@@ -12,10 +12,11 @@ from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.collection import Collection
 
 from santelex import annex as annex_mod
+from santelex import vocab
 from santelex.validation.shapes import SH, path_node, text_path
 from santelex.validation.terms import rdflib_term
 
-SLX = rdflib.Namespace("https://data.santelex.fr/ontology#")
+SLX = rdflib.Namespace(vocab.SLX)
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 
 
@@ -98,7 +99,7 @@ class Report:
 _PRED_TO_CELL = {"territoire": "territoire", "cible": "cible", "indicateur": "indicateur",
                  "modalite": "modalite", "minimum": "min", "maximum": "max", "evolution": "evolution",
                  "valeur": "valeur", "taux": "valeur", "echeance": "echeance", "forme": "forme"}
-_ANNEX_PRED_TO_KEY = {str(SLX.region): "region", "http://purl.org/dc/terms/title": "titre",
+_ANNEX_PRED_TO_KEY = {str(SLX.region): "region", vocab.DCTERMS + "title": "titre",
                       str(SLX.debut): "debut", str(SLX.fin): "fin"}
 
 
@@ -261,7 +262,7 @@ def report_graph(report: Report) -> rdflib.Graph:
     g = rdflib.Graph()
     g.bind("sh", SH)
     g.bind("slx", SLX)
-    g.bind("slxsh", "https://data.santelex.fr/shapes/oqos#")
+    g.bind("slxsh", vocab.PREFIXES["slxsh"])
     rep = BNode()
     g.add((rep, RDF.type, SH.ValidationReport))
     g.add((rep, SH.conforms, Literal(report.conforms)))

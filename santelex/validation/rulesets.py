@@ -33,12 +33,12 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from santelex import paths
+from santelex import paths, vocab
 from santelex.errors import RuleSetError
 
 __all__ = ["RuleSet", "Notations", "RuleSetError", "available", "get", "in_force", "fold", "periods"]
 
-SLX = "https://data.santelex.fr/ontology#"
+SLX = vocab.SLX
 MANIFEST = "regles.ttl"
 
 

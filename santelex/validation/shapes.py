@@ -15,10 +15,11 @@ import rdflib
 from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.collection import Collection
 
+from santelex import vocab
 from santelex.validation import components, terms
 from santelex.validation.errors import ShapeError
 
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+SH = rdflib.Namespace(vocab.SH)
 _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
 _CLOSURES = {"zeroOrMorePath": "*", "oneOrMorePath": "+", "zeroOrOnePath": "?"}
 

@@ -22,8 +22,10 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import BNode, Literal, URIRef
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+from santelex import formats, vocab
+
+XSD = vocab.XSD
+RDF_NS = vocab.RDF
 XSD_STRING = XSD + "string"
 LANG_STRING = RDF_NS + "langString"
 
@@ -279,20 +281,15 @@ def store_triples(store: ox.Store):
         yield str(q.subject), str(q.predicate), str(q.object)
 
 
-_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-            ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML,
-            ".owl": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3, ".jsonld": ox.RdfFormat.JSON_LD}
-
-
 def rdf_format(path) -> ox.RdfFormat:
-    from pathlib import Path
-
+    """The serialisation of an RDF file, by its suffix (santelex/formats.py)."""
     from santelex.validation.errors import DataError
 
-    fmt = _FORMATS.get(Path(path).suffix.lower())
+    fmt = formats.by_suffix(path)
     if fmt is None:
-        raise DataError(f"not an RDF file (expected one of {', '.join(sorted(_FORMATS))})", str(path))
-    return fmt
+        known = sorted(s for f in formats.RDF for s in f.suffixes)
+        raise DataError(f"not an RDF file (expected one of {', '.join(known)})", str(path))
+    return formats.oxigraph(fmt)
 
 
 def file_triples(path) -> list[Triple]:

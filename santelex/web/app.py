@@ -40,8 +40,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from santelex import formats, uris
 from santelex import store as stores
-from santelex import uris
 from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
 from santelex.limits import MAX_QUERY_BYTES, client_of
 from santelex.services import query as q
@@ -326,7 +326,8 @@ def _report_context(annexe, report, token: str) -> dict:
 async def report_download(settings: Settings, request: Request):
     token, fmt = request.path_params["token"], request.path_params["fmt"]
     found = settings.reports.get(token)
-    if found is None or fmt not in ("json", "ttl"):
+    turtle = formats.by_name("turtle")
+    if found is None or fmt not in ("json", turtle.suffixes[0][1:]):
         return error_page("Ce rapport n'est plus disponible : envoyez l'annexe de nouveau.", 404)
     from santelex import validation as validate
 
@@ -334,7 +335,7 @@ async def report_download(settings: Settings, request: Request):
     if fmt == "json":
         body, media = validate.render(report, "json"), "application/json"
     else:
-        body, media = await _in_thread(validate.render, report, "turtle"), "text/turtle"
+        body, media = await _in_thread(validate.render, report, turtle.name), turtle.media_type
     name = f"rapport-validation.{fmt}"
     return Response(body, media_type=media, headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -434,14 +435,15 @@ async def _run_query(request: Request, text: str):
     except SantelexError as e:
         return None, str(e)
     pool = request.app.state.queries
-    answer = await _in_thread(pool.run, text, "application/sparql-results+json, application/n-triples",
+    accept = f"{formats.by_name('json').media_type}, {formats.by_name('ntriples').media_type}"
+    answer = await _in_thread(pool.run, text, accept,
                               None, client_of(request))
     if answer.status != 200:
         return None, answer.body.decode("utf-8", "replace").strip().replace("query:", "requête:", 1)
     kind = answer.headers.get("X-Santelex-Kind", "select")
     truncated = answer.headers.get("X-Santelex-Truncated") == "true"
     if kind in ("construct", "describe"):
-        triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+        triples = list(ox.parse(answer.body, format=formats.oxigraph("ntriples")))
         variables = ["sujet", "prédicat", "objet"]
         rows = [[_term_cell(t.subject), _term_cell(t.predicate), _term_cell(t.object)] for t in triples[:SHOWN_ROWS]]
         count = len(triples)

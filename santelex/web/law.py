@@ -24,14 +24,10 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
-from santelex import paths, uris
+from santelex import paths, uris, vocab
 from santelex.services.show import in_force
 
-P = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX slx: <https://data.santelex.fr/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
+P = vocab.sparql_prefixes("eli", "slx", "prov", "rdfs")
 CODE_BASE = uris.BASE + "code/"
 JORF_BASE = uris.BASE + "jorf/"
 
@@ -615,7 +611,7 @@ def text_page(store, uri: str) -> TextPage:
     values: dict[str, list] = {}
     for r in rows:
         values.setdefault(r["p"].value, []).append(r["o"])
-    E, S = uris.ELI, uris.ONTOLOGY
+    E, S = vocab.ELI, vocab.SLX
 
     def one(p):
         v = values.get(p)
@@ -626,7 +622,7 @@ def text_page(store, uri: str) -> TextPage:
     for name, p in (("Date", E + "date_document"), ("NOR", S + "nor"), ("Publication", E + "published_in")):
         if one(p):
             page.facts.append((name, one(p)))
-    same = one("http://www.w3.org/2002/07/owl#sameAs")
+    same = one(vocab.OWL + "sameAs")
     page.eli = same if same and same.startswith("https://www.legifrance.gouv.fr/") else None
     page.visas = sorted(v.value for v in values.get(S + "visa", []))
     page.signatories = [v.value for v in values.get(S + "signatory", [])]
