@@ -9,7 +9,7 @@ and a section file for every ten articles, as in the base.
 Then, in this one process and on the same archive:
 - the floor: stream the archive and ``lxml.etree.iterparse`` every file (no reading into the
   model, no RDF, no store);
-- santelex: ``archives.build`` of the archive into a fresh store (parse in worker processes,
+- santelex: ``santelex.builder.build`` of the archive into a fresh store (parse in worker processes,
   map to RDF, load), all or nothing, in a process of its own.
 
 Prints articles/s of each and their ratio (target: within 3x of the floor); the peak memory of
@@ -106,10 +106,10 @@ def santelex(archive: Path, store: Path, workers: int | None) -> dict:
     """Build the archive into a fresh store in a process of its own: its articles, seconds and
     peak memory (its own, and its largest worker's), uncoloured by what this process did."""
     code = ("import json, resource, sys, time; sys.path.insert(0, %r)\n"
-            "from santelex.builder import archives, engine\n"
+            "from santelex import builder\nfrom santelex.builder import engine\n"
             "engine.warm_up()\n"
             "t = time.perf_counter()\n"
-            "s = archives.build([%r], %r, workers=%r)\n"
+            "s = builder.build([%r], %r, workers=%r)\n"
             "t = time.perf_counter() - t\n"
             "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
             "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"

@@ -94,7 +94,7 @@ def dumps(tmp_path_factory):
 def built(tmp_path_factory, dumps):
     """A store built from the full dump, to copy."""
     path = tmp_path_factory.mktemp("built") / "store"
-    archives.build([dumps["full"]], path, workers=1)
+    builder.build([dumps["full"]], path, workers=1)
     return path
 
 
@@ -117,12 +117,12 @@ def ask(path: Path, query: str) -> bool:
 
 
 def test_full_dump_then_increments_equals_final_state(tmp_path, dumps):
-    one = archives.build([dumps["full"], dumps["inc1"], dumps["inc2"]], tmp_path / "one" / "store")
+    one = builder.build([dumps["full"], dumps["inc1"], dumps["inc2"]], tmp_path / "one" / "store")
     assert one.archives == [dumps[k].name for k in ("full", "inc1", "inc2")]
     assert one.deleted == 1  # D215-16 (the section file was never read: structure only)
     for k in ("full", "inc1", "inc2"):  # the same, one command a day, serial
-        archives.build([dumps[k]], tmp_path / "daily" / "store", workers=1)
-    archives.build([dumps["final"]], tmp_path / "final" / "store")
+        builder.build([dumps[k]], tmp_path / "daily" / "store", workers=1)
+    builder.build([dumps["final"]], tmp_path / "final" / "store")
     final = quads(tmp_path / "final" / "store")
     assert quads(tmp_path / "one" / "store") == final
     assert quads(tmp_path / "daily" / "store") == final
@@ -138,7 +138,7 @@ def test_full_dump_then_increments_equals_final_state(tmp_path, dumps):
 
 def test_report_of_what_changed(tmp_path, dumps, built):
     path = copy_of(built, tmp_path)
-    stats = archives.build([dumps["inc1"], dumps["inc2"]], path, report=True)
+    stats = builder.build([dumps["inc1"], dumps["inc2"]], path, report=True)
     got = {(c.kind, c.code, c.number, str(c.date), c.by) for c in stats.changes}
     assert got == {
         ("added", "code-de-laction-sociale-et-des-familles", "Annexe 2-4", "2004-10-26",
@@ -147,7 +147,7 @@ def test_report_of_what_changed(tmp_path, dumps, built):
          ("texte JORFTEXT000000574488, art. 4",)),
         ("removed", "code-de-la-consommation", "D215-16", "None", ()),
     }
-    again = archives.build([dumps["inc1"], dumps["inc2"]], path, report=True)
+    again = builder.build([dumps["inc1"], dumps["inc2"]], path, report=True)
     assert again.skipped_archives == [dumps["inc1"].name, dumps["inc2"].name] and not again.changes
 
 
@@ -165,7 +165,7 @@ def test_code_filter_and_cli_dispatch(tmp_path, dumps):
     with pytest.raises(UsageError, match="not a DILA"):
         builder.build([dumps["inc2"], Path(__file__)], tmp_path / "other")
     with pytest.raises(UsageError, match="unknown code"):
-        archives.build([dumps["full"]], tmp_path / "other", codes=["code-de-la-sante-publiqu"])
+        builder.build([dumps["full"]], tmp_path / "other", codes=["code-de-la-sante-publiqu"])
 
 
 def test_truncated_archive_leaves_the_store_as_it_was(tmp_path, dumps, built):
@@ -207,7 +207,7 @@ def test_unsafe_member_paths_are_refused(tmp_path, dumps, built, member):
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     with pytest.raises(ReadError, match="unsafe path"):
-        archives.build([bad], path)
+        builder.build([bad], path)
     assert quads(path) == before
 
 
@@ -224,7 +224,7 @@ def test_xml_with_entities_is_refused(tmp_path, dumps, built, doctype):
     bad = pack(tmp_path / "LEGI_20231209-000000.tar.gz", [(base_path(LEGI[D215_16]), evil)],
                prefix="20231209-000000/")
     with pytest.raises(ReadError, match="entities") as e:
-        archives.build([bad], path)
+        builder.build([bad], path)
     assert "LEGIARTI000006291810.xml" in str(e.value)
     assert quads(path) == before
 
@@ -237,11 +237,11 @@ def test_jorf_archives_give_the_amending_texts(tmp_path):
         folder = "CONT" if "CONT" in ident else "TEXT"
         files.append((f"jorf/global/JORF/{folder}/{_split(ident)}/{ident}.xml", p.read_bytes()))
     archive = pack(tmp_path / "JORF_20260613-013501.tar.gz", files, prefix="20260613-013501/")
-    everything = archives.build([archive], tmp_path / "all" / "store", jorf_texts="all")
+    everything = builder.build([archive], tmp_path / "all" / "store", jorf_texts="all")
     assert everything.texts >= 3
     assert ask(tmp_path / "all" / "store", 'ASK { ?t eli:id_local "INTE2601369A" ; eli:title ?title }')
     # by default only the texts that changed an article of the store: none of these
-    amending = archives.build([archive], tmp_path / "amending" / "store")
+    amending = builder.build([archive], tmp_path / "amending" / "store")
     assert amending.texts == 0 and amending.files == len(files)
     assert archives.amended_texts(ox.Store.read_only(str(tmp_path / "amending" / "store"))) == frozenset()
 
@@ -298,9 +298,9 @@ def test_an_interrupted_build_resumes_where_it_stopped(tmp_path, dumps, monkeypa
                 raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        archives.build([dumps["full"], dumps["inc1"]], path, progress=interrupt, workers=1)
+        builder.build([dumps["full"], dumps["inc1"]], path, progress=interrupt, workers=1)
     assert not path.exists()  # nothing swapped in
-    resumed = archives.build([dumps["full"], dumps["inc1"]], path, workers=1)
+    resumed = builder.build([dumps["full"], dumps["inc1"]], path, workers=1)
     assert resumed.resumed and resumed.skipped == 2
-    archives.build([dumps["full"], dumps["inc1"]], tmp_path / "fresh" / "store", workers=1)
+    builder.build([dumps["full"], dumps["inc1"]], tmp_path / "fresh" / "store", workers=1)
     assert quads(path) == quads(tmp_path / "fresh" / "store")

@@ -26,25 +26,32 @@ __all__ = ["build"]
 
 
 def build(sources: Iterable | None = None, store=None, *, format: str | None = None,
-          codes: Iterable[str] | None = None, snapshot: str | None = None,
-          progress: Callable[[str, int | None], None] | None = None,
+          codes: Iterable[str] | None = None, snapshot: str | None = None, jorf_texts: str = "amending",
+          report: bool = False, progress: Callable[[str, int | None], None] | None = None,
           workers: int | None = None) -> "BuildStats":
     """Read every source into the store, all or nothing, resumable after an interruption
     (see :func:`santelex.build`).
 
     DILA's LEGI/JORF archives (or ``codes`` given) take the archives' plan, which keeps only
-    ``codes`` (default: every code, or those the store follows); anything else the files' plan.
-    Inputs are read in ``workers`` processes (default: one per core).
+    ``codes`` (default: every code, or those the store follows) and ``jorf_texts``
+    (``"amending"``: the JO texts that changed an article of the store, or ``"all"``);
+    anything else the files' plan, with ``format`` (default: by name and content) and
+    ``snapshot`` (the day the inputs were taken from Legifrance).  Inputs are read in
+    ``workers`` processes (default: one per core).  ``report``: fill ``changes`` with what
+    changed, article by article.
     """
     # the plans are imported here, not with the package: the package is imported with any of
     # its modules (santelex.builder.snapshots for the CLI's --snapshot), and needs them only to build
-    from santelex.builder import archives, files
+    from santelex.builder import archives, engine, files
+    from santelex.store import open_store
 
     paths = [Path(s) for s in (list(sources or ()) or files.default_sources())]
     for s in paths:
         if not s.exists():
             raise ReadError("no such file or folder", str(s))
     if codes or any(archives.is_dila_archive(s) for s in paths):
-        return archives.build(paths, store, codes=codes, progress=progress, workers=workers)
-    return files.build(paths, store, format=format, progress=progress, workers=workers,
-                       snapshot=snapshot)
+        store = store if hasattr(store, "transaction") else open_store(store)
+        plan = archives.plan(paths, store, codes, progress, jorf_texts)
+    else:
+        plan = files.plan(paths, format, progress, snapshot)
+    return engine.run(store, plan, workers=workers, progress=progress, report=report)

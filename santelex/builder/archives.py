@@ -56,18 +56,16 @@ from typing import Any, Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from santelex import uris, vocab
-from santelex.builder import engine
 from santelex.builder.changes import P
-from santelex.builder.engine import Engine
+from santelex.builder.engine import Engine, Plan, fingerprint
 from santelex.builder.stats import BuildStats
 from santelex.codes import resolve_codes
 from santelex.errors import ReadError, UsageError
 from santelex.ingest import registry
 from santelex.store import Store as AnyStore
-from santelex.store import open_store
 from santelex.store.local import Store, select
 
-__all__ = ["build", "describe", "is_dila_archive", "newer", "read_state"]
+__all__ = ["describe", "is_dila_archive", "newer", "plan", "read_state"]
 
 SLX = vocab.SLX
 PROV = vocab.PROV
@@ -363,15 +361,13 @@ def _apply(loading: Engine, info: ArchiveInfo, codes: dict[str, str] | None,
         loading.drop(sorted(stale))
 
 
-def build(sources, store_path=None, codes: Iterable[str] | None = None,
-          progress: Callable[[str, int | None], None] | None = None, workers: int | None = None,
-          jorf_texts: str = "amending", report: bool = False) -> BuildStats:
-    """Apply DILA archives (full dumps and increments, LEGI and JORF) to the store, all or nothing.
+def plan(sources, store, codes: Iterable[str] | None = None,
+         progress: Callable[[str, int | None], None] | None = None, jorf_texts: str = "amending") -> Plan:
+    """DILA archives (full dumps and increments, LEGI and JORF) applied to ``store`` (open).
 
     ``codes``: the codes to keep (``csp``, slugs, LEGITEXT ids); default: those the store already
     follows for an increment, every code for a full dump.  ``jorf_texts``: ``"amending"`` (the
-    texts that changed an article of the store) or ``"all"``.  ``report``: fill
-    ``stats.changes`` with what changed, article by article.
+    texts that changed an article of the store) or ``"all"``.
     """
     paths = [Path(s) for s in sources]
     infos = []
@@ -386,7 +382,6 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
     if jorf_texts not in ("amending", "all"):
         raise UsageError(f"jorf_texts must be 'amending' or 'all', not {jorf_texts!r}")
     wanted = resolve_codes(codes)
-    store = store_path if hasattr(store_path, "transaction") else open_store(store_path)
     if not isinstance(store, Store):
         raise UsageError("DILA archives load into a local store, not a remote one")
     state = read_state(store)
@@ -403,7 +398,7 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
     applied = list(state["archives"])
     followed = set(state["codes"])
 
-    def plan(loading: Engine):
+    def put(loading: Engine):
         for info in todo:
             keep = None
             if info.base == "jorf" and jorf_texts == "amending":
@@ -418,8 +413,7 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
         if todo:
             loading.replace_graph(STATE, _state_quads(applied, followed))
 
-    key = engine.fingerprint(paths, sorted(wanted or {}), jorf_texts)
-    return engine.run(store, plan, key, workers=workers, progress=progress, report=report, stats=stats)
+    return Plan(put, fingerprint(paths, sorted(wanted or {}), jorf_texts), stats, "DILA archives")
 
 
 def newer(folder: str | os.PathLike, state: dict) -> list[Path]:

@@ -7,9 +7,12 @@ the same for every plan (files and folders, DILA's LEGI/JORF archives, Legifranc
          this process, in the order put: old graphs dropped, N-Quads buffered
          --a writer thread: Oxigraph's loader--> staging store --> journal --> swap
 
-- ``run(store, plan, key)`` opens one all-or-nothing transaction (``Store.transaction``,
-  santelex/store/local.py: a staging copy beside the live store, a journal named after ``key``,
-  the swap at the end), gives the plan an ``Engine``, and counts what the store then holds;
+- a ``Plan`` (made by santelex/builder/files.py, archives.py, or sources/legifrance.py for API
+  answers) is a function that puts files into an ``Engine``, a key naming the job, and its stats;
+- ``run(store, plan)`` opens one all-or-nothing transaction (``Store.transaction``,
+  santelex/store/local.py: a staging copy beside the live store, a journal named after the
+  plan's key, the swap at the end), gives the plan an ``Engine``, and counts what the store then
+  holds;
 - ``Engine.put`` queues a file; files put one after the other under one ``tag`` form batches of
   ``BATCH``, named ``<tag>#<n>``: the journal records batches, so a run resumed after an
   interruption skips the batches already written (the same on every run over the same inputs),
@@ -34,6 +37,7 @@ import re
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -49,7 +53,7 @@ from santelex.model import LegalText
 from santelex.store import open_store
 from santelex.store.local import Store, bulk_load, select
 
-__all__ = ["BATCH", "CHUNK", "Engine", "convert", "fingerprint", "prune_plans", "run", "warm_up"]
+__all__ = ["BATCH", "CHUNK", "Engine", "Plan", "convert", "fingerprint", "prune_plans", "run", "warm_up"]
 
 #: files per batch sent to a worker process
 BATCH = 256
@@ -467,26 +471,36 @@ def fingerprint(paths: Iterable[Path], *extra) -> str:
     return h.hexdigest()
 
 
-def run(store, plan: Callable[[Engine], None], key: str, *, workers: int | None = None,
-        progress: Progress | None = None, report: bool = False, stats: BuildStats | None = None,
-        local: str = "") -> BuildStats:
-    """Open the store (a path, an address, None for the default, or an open store), run
-    ``plan(engine)`` inside one all-or-nothing transaction named ``key``, swap it in.
+@dataclass
+class Plan:
+    """What a build reads: ``put(engine)`` puts its files (and drops graphs) in order; ``key``
+    names the job (``fingerprint``: a run interrupted resumes only under the same key);
+    ``stats`` the plan's own figures (sources, notes, archives), which the engine adds to;
+    ``local``: what the plan loads, when it needs a local store (it drops graphs)."""
 
-    ``local``: what the plan loads, when it needs a local store (it drops graphs): a store
-    on a SPARQL server is then refused before anything is read."""
+    put: Callable[[Engine], None]
+    key: str
+    stats: BuildStats = field(default_factory=BuildStats)
+    local: str = ""
+
+
+def run(store, plan: Plan, *, workers: int | None = None, progress: Progress | None = None,
+        report: bool = False) -> BuildStats:
+    """Open the store (a path, an address, None for the default, or an open store), run the
+    plan inside one all-or-nothing transaction named after it, swap it in.  A plan that needs
+    a local store refuses a store on a SPARQL server before anything is read."""
     started = time.perf_counter()
-    stats = stats if stats is not None else BuildStats()
+    stats = plan.stats
     store = store if hasattr(store, "transaction") else open_store(store)
-    if local and not isinstance(store, Store):
-        raise UsageError(f"{local} load into a local store, not a remote one")
-    with store.transaction(key=key) as loader:
+    if plan.local and not isinstance(store, Store):
+        raise UsageError(f"{plan.local} load into a local store, not a remote one")
+    with store.transaction(key=plan.key) as loader:
         stats.resumed = bool(loader.done)
         if stats.resumed and progress:
             progress(f"resume:{len(loader.done)}", None)
         engine = Engine(store, loader, workers, progress, stats, report)
         try:
-            plan(engine)
+            plan.put(engine)
             engine.finish()
         finally:
             engine.close()

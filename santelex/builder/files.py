@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from santelex import paths
-from santelex.builder import engine
-from santelex.builder.engine import Engine
+from santelex.builder.engine import Engine, Plan, fingerprint
 from santelex.builder.snapshots import snapshot_of
 from santelex.builder.stats import BuildStats
 from santelex.ingest import registry
 
-__all__ = ["build", "default_sources", "graph_name", "vocabularies"]
+__all__ = ["default_sources", "graph_name", "plan", "vocabularies"]
 
 
 def default_sources() -> list[Path]:
@@ -50,10 +49,9 @@ def graph_name(path: Path, item_name: str) -> str:
     return f"{base}!{item_name}"
 
 
-def build(sources: list[Path], store_path=None, format: str | None = None,
-          progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None, snapshot: str | None = None) -> BuildStats:
-    """Read every source into the store, all or nothing, resumable after an interruption.
+def plan(sources: list[Path], format: str | None = None,
+         progress: Callable[[str, int | None], None] | None = None, snapshot: str | None = None) -> Plan:
+    """Every file of the sources, in order, each into its graph.
 
     ``progress(name, total)`` is called with ``start:<source>`` and the number of files it
     holds (or None), then once per file.  ``snapshot`` (a date) says the inputs are a
@@ -64,7 +62,7 @@ def build(sources: list[Path], store_path=None, format: str | None = None,
         registry.get(format)
     stats = BuildStats()
 
-    def plan(load: Engine):
+    def put(load: Engine):
         for i, source in enumerate(sources):
             # versions read from an archive of a known Legifrance snapshot are in force in it
             day = snapshot or snapshot_of(source)
@@ -87,5 +85,4 @@ def build(sources: list[Path], store_path=None, format: str | None = None,
             note_skipped()
             stats.sources.append(str(source))
 
-    key = engine.fingerprint(sources, format, snapshot)
-    return engine.run(store_path, plan, key, workers=workers, progress=progress, stats=stats)
+    return Plan(put, fingerprint(sources, format, snapshot), stats)

@@ -626,7 +626,7 @@ def load_answers(fetched: Fetched, store_path=None, progress=None, workers: int 
         before = followed_codes(st) if hasattr(st, "exists") else set()
         st.close()
 
-    def plan(loading):
+    def put(loading):
         if progress:
             progress("start:Legifrance answers", len(fetched.answers))
         for name, raw in fetched.answers:
@@ -641,5 +641,5 @@ def load_answers(fetched: Fetched, store_path=None, progress=None, workers: int 
             digest.update(f"{name}\0{raw}|{st.st_size}|{st.st_mtime_ns}\n".encode())
         else:
             digest.update(name.encode() + b"\0" + hashlib.sha1(raw).digest())
-    return engine.run(store_path, plan, "api:" + digest.hexdigest(), workers=workers, progress=progress,
-                      report=report, local="Legifrance answers")
+    plan = engine.Plan(put, "api:" + digest.hexdigest(), local="Legifrance answers")
+    return engine.run(store_path, plan, workers=workers, progress=progress, report=report)

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from santelex import codes, uris
+from santelex import builder, codes, uris
 from santelex.builder import archives
 from santelex.builder.changes import Change, P
 from santelex.builder.stats import BuildStats
@@ -95,7 +95,7 @@ def from_archives(store_path, folder, progress=None, workers=None) -> UpdateResu
     if not todo:
         result.notes.append(f"no archive in {folder} newer than what the store has applied")
         return result
-    stats = archives.build(todo, store_path, progress=progress, workers=workers, report=True)
+    stats = builder.build(todo, store_path, progress=progress, workers=workers, report=True)
     result.changes, result.applied, result.stats = stats.changes, stats.archives, stats
     return result
 
