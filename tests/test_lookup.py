@@ -166,16 +166,16 @@ def test_a_starred_number_read_as_the_corpus_writes_it(tmp_path):
     # the reader)
     import tarfile
 
-    from santelex import paths
-    from santelex.builder import files as api
+    from santelex import builder, paths
+    from santelex.store import open_store
     with tarfile.open(paths.CSP_ARCHIVE, "r|xz") as tf:
         member = next(m for m in tf if m.name.endswith("/r1173-8.md"))
         data = tf.extractfile(member).read()
     f = tmp_path / "code-de-la-sante-publique" / "r1173-8.md"
     f.parent.mkdir()
     f.write_bytes(data)
-    api.build([f], tmp_path / "store")
-    with api.open_store(tmp_path / "store", read_only=True) as store:
+    builder.build([f], tmp_path / "store")
+    with open_store(tmp_path / "store", read_only=True) as store:
         w = CSP_ART + "R%2A1173-8"
         for name in ("R1173-8", "R*1173-8", "CSP R. 1173-8", "csp/R*1173-8", uris.name(w)):
             assert lookup.known_article(store, name) == w, name

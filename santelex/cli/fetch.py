@@ -46,7 +46,7 @@ def progress_bar(quiet: bool):
     def tick(name, total):
         if name.startswith("start:"):
             tasks["current"] = progress.add_task(Path(name[6:]).name[:40], total=total)
-        elif "current" in tasks:
+        elif "current" in tasks and not name.startswith("resume:"):
             progress.advance(tasks["current"])
 
     return progress, tick

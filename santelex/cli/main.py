@@ -1,4 +1,4 @@
-"""The ``santelex`` command line.  Parses arguments, calls santelex.builder.files, prints.
+"""The ``santelex`` command line.  Parses arguments, calls santelex's layers, prints.
 
 Exit codes: 0 ok, 1 findings (validation violations, dangling citations), 2 bad input or
 usage, 130 interrupted.  Every SantelexError is printed as one line, without traceback.
@@ -15,7 +15,9 @@ from rich.console import Console
 
 from santelex._lazy import lazy
 
-api = lazy("santelex.builder.files")
+builder = lazy("santelex.builder")
+files = lazy("santelex.builder.files")
+stores = lazy("santelex.store")
 from santelex.errors import SantelexError
 
 err = Console(stderr=True, highlight=False)
@@ -95,7 +97,7 @@ def build(paths, format, codes, snapshot, store, quiet):
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=True)
-    sources = list(paths) or api.default_sources()
+    sources = list(paths) or files.default_sources()
     # the bar's total is the number of files to read, known at once for files and folders and
     # counted in the background for archives; until every count is in, the bar has no total
     task = progress.add_task("reading", total=None)
@@ -108,7 +110,8 @@ def build(paths, format, codes, snapshot, store, quiet):
             progress.update(task, description=Path(name[6:]).name[:40])
         elif name.startswith("resume:"):
             progress.console.print(f"resuming an interrupted build of the same inputs: "
-                                   f"{name[7:]} files already in the staging store", highlight=False)
+                                   f"{name[7:]} batches of files already in the staging store",
+                                   highlight=False)
         else:
             progress.advance(task)
 
@@ -116,7 +119,7 @@ def build(paths, format, codes, snapshot, store, quiet):
         if snapshot:
             from santelex.builder.snapshots import parse_date
             snapshot = parse_date(snapshot, "--snapshot")
-        stats = api.build(sources, store, format=format, progress=tick, codes=codes,
+        stats = builder.build(sources, store, format=format, progress=tick, codes=codes,
                           snapshot=snapshot)
     for note in stats.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
@@ -155,7 +158,7 @@ def show(article, store):
     ARTICLE: "CSP R1434-4", "R1434-4", "D. 712-2", "code-de-la-sante-publique/L1434-7" or a URI.
     """
     from santelex.services import show as show_mod
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     out.print(show_mod.render(st, article), markup=False)
 
 
@@ -166,7 +169,7 @@ def show(article, store):
 @store_option
 def export(format, output, store):
     """Write the whole graph (turtle/jsonld/ntriples: the union of all graphs)."""
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     if output:
         with open(output, "wb") as f:
             st.dump(f, format)

@@ -29,7 +29,8 @@ from typing import Callable
 
 from santelex import codes, uris
 from santelex.builder import archives
-from santelex.builder.archives import ArchiveStats, Change
+from santelex.builder.changes import Change, P
+from santelex.builder.stats import BuildStats
 from santelex.errors import SantelexError, UsageError
 from santelex.ingest import numbers
 from santelex.sources import legifrance
@@ -37,8 +38,6 @@ from santelex.store import open_store
 from santelex.store.local import Store
 
 __all__ = ["describe_change", "update", "UpdateResult"]
-
-P = archives.P
 
 
 @dataclass
@@ -48,7 +47,7 @@ class UpdateResult:
     applied: list[str] = field(default_factory=list)  # archives applied
     calls: int = 0  # API calls
     notes: list[str] = field(default_factory=list)
-    stats: ArchiveStats | None = None
+    stats: BuildStats | None = None
 
 
 def update(store_path=None, config: legifrance.Config | None = None, source: str | None = None,
