@@ -34,8 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import lxml.html  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
 
-from santelex import paths  # noqa: E402
-from santelex.builder import files as api  # noqa: E402
+from santelex import (
+    builder,  # noqa: E402
+    paths,  # noqa: E402
+)
+from santelex.builder import engine  # noqa: E402
 from santelex.ingest import markdown_export, registry  # noqa: E402
 from santelex.ingest.to_rdf import to_nquads  # noqa: E402
 
@@ -144,7 +147,7 @@ def loader_floor(store: Path) -> tuple[float, float, int]:
         t = clock()
         i = 0
         while i < len(data):
-            j = data.find(b"\n", min(i + api._Writer.CHUNK, len(data)) - 1) + 1 or len(data)
+            j = data.find(b"\n", min(i + engine.CHUNK, len(data)) - 1) + 1 or len(data)
             fresh.bulk_load(data[i:j], format=ox.RdfFormat.N_QUADS)
             i = j
         fresh.flush()
@@ -173,7 +176,7 @@ def main():
         shutil.rmtree(store)
     started = time.perf_counter()
     cpu = os.times()
-    stats = api.build([args.archive], store, workers=args.workers)
+    stats = builder.build([args.archive], store, workers=args.workers)
     build_s = time.perf_counter() - started
     after = os.times()
     cpu_s = (after.user - cpu.user) + (after.system - cpu.system) + (
@@ -190,7 +193,7 @@ def main():
     if args.loader_floor:
         secs, cpu, quads = loader_floor(store)
         print(f"Oxigraph alone (the library's floor): bulk load of the build's {quads:,} quads, "
-              f"{api._Writer.CHUNK // 10**6} MB at a time, into a fresh store: {secs:.1f} s "
+              f"{engine.CHUNK // 10**6} MB at a time, into a fresh store: {secs:.1f} s "
               f"({cpu:.1f} s of CPU) = {secs / floor_s:.2f}x the floor")
     if not args.store:
         shutil.rmtree(tmp, ignore_errors=True)

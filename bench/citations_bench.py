@@ -155,9 +155,9 @@ LOOKUPS = ["CSP R1434-4", "L1434-7", "L6121-2", "L162-14-1", "R6123-26", "L5121-
 
 def time_lookups(store_path: Path):
     """Wall time of cites + cited-by for a few articles, and of ``show`` (the baseline)."""
-    from santelex.builder import files as api
     from santelex.services import cite, show
-    store = api.open_store(store_path, read_only=True)
+    from santelex.store import open_store
+    store = open_store(store_path, read_only=True)
     ours, base = [], []
     for name in LOOKUPS:
         try:

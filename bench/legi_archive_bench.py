@@ -40,7 +40,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from santelex.builder import archives  # noqa: E402
+from santelex.builder import engine  # noqa: E402
 
 LEGI = ROOT / "tests" / "fixtures" / "official" / "legi"
 ARTICLES = ["legigo_article_LEGIARTI000006291810.xml", "legi-php_LEGIARTI000006398122.xml"]
@@ -106,8 +106,8 @@ def santelex(archive: Path, store: Path, workers: int | None) -> dict:
     """Build the archive into a fresh store in a process of its own: its articles, seconds and
     peak memory (its own, and its largest worker's), uncoloured by what this process did."""
     code = ("import json, resource, sys, time; sys.path.insert(0, %r)\n"
-            "from santelex.builder import archives\n"
-            "archives._warm_up()\n"
+            "from santelex.builder import archives, engine\n"
+            "engine.warm_up()\n"
             "t = time.perf_counter()\n"
             "s = archives.build([%r], %r, workers=%r)\n"
             "t = time.perf_counter() - t\n"
@@ -125,7 +125,7 @@ def breakdown(archive: Path, n: int = 2000) -> dict[str, float]:
 
     from santelex.ingest import legi_xml
     from santelex.ingest.to_rdf import to_nquads
-    archives._warm_up()
+    engine.warm_up()
     files = []
     t = time.perf_counter()
     with tarfile.open(archive, mode="r|gz") as tar:
@@ -171,7 +171,7 @@ def main():
     work = args.keep or Path(tempfile.mkdtemp(prefix="legi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        archives._warm_up()  # the index of codes, loaded once (as the CLI does before forking)
+        engine.warm_up()  # the index of codes, loaded once (as the CLI does before forking)
         tenth = max(1, args.n // 10)
         small = work / "small" / "Freemium_legi_global_20240101-000000.tar.gz"
         big = work / "big" / "Freemium_legi_global_20240101-000000.tar.gz"

@@ -39,9 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyoxigraph as ox  # noqa: E402
 
-from santelex import uris  # noqa: E402
-from santelex.builder import files as api  # noqa: E402
+from santelex import (
+    builder,  # noqa: E402
+    uris,  # noqa: E402
+)
+from santelex.builder.files import default_sources  # noqa: E402
 from santelex.services import query as q  # noqa: E402
+from santelex.store import open_store  # noqa: E402
 from santelex.store.local import bind_values  # noqa: E402
 
 TARGET_MS = {"cites": 20, "cited-by": 20, "citation-count": 2000, "article page": 100}
@@ -139,10 +143,10 @@ def main():
         tmp = tempfile.TemporaryDirectory(prefix="santelex-query-bench-")
         spec = str(Path(tmp.name) / "store")
         print(f"building the seeds and the CSP into {spec} …", flush=True)
-        stats = api.build(api.default_sources(), spec)
+        stats = builder.build(default_sources(), spec)
         print(f"  {stats.articles} articles, {stats.citations} citations, {stats.triples} triples "
               f"in {stats.seconds:.0f} s")
-    store = api.open_store(spec, read_only=True)
+    store = open_store(spec, read_only=True)
     print(f"store: {spec} ({store.count()} triples); load average {os.getloadavg()[0]:.1f}")
     baseline = None
     if args.baseline != "none":

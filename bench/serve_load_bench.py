@@ -30,8 +30,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from santelex import paths  # noqa: E402
-from santelex.builder import files as api  # noqa: E402
+from santelex import (
+    builder,  # noqa: E402
+    paths,  # noqa: E402
+)
 
 SANTELEX = str(Path(sys.executable).with_name("santelex"))
 CHEAP = "ASK { ?s a <http://data.europa.eu/eli/ontology#LegalResource> }"
@@ -62,7 +64,7 @@ def main():
     store = args.store
     if store is None:
         store = str(Path(tmp.name) / "store")
-        api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], store, workers=1)
+        builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], store, workers=1)
     port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"
     proc = subprocess.Popen([SANTELEX, "serve", "--store", store, "--port", str(port), "--workers", str(args.workers),

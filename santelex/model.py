@@ -10,6 +10,7 @@ Numbers of code articles are written as in the corpus headings, without dot or s
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 from typing import Union
@@ -165,7 +166,7 @@ class LegalText:
     nor: str | None = None
     jorf_id: str | None = None
     jo_number: str | None = None
-    jo_date: date | None = None
+    jo_date: datetime.date | None = None  # (in this class body, ``date`` names the field above)
     eli: str | None = None
     signatories: tuple[str, ...] = ()
     visas: tuple[str, ...] = ()

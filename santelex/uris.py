@@ -21,7 +21,12 @@ import hashlib
 import re
 from urllib.parse import quote
 
-from santelex.vocab import BASE
+from santelex import vocab
+
+#: the namespaces, named as uris has always named them (their home is santelex/vocab.py)
+BASE = vocab.BASE
+ONTOLOGY = vocab.SLX
+ELI = vocab.ELI
 
 LEGIFRANCE_ELI = "https://www.legifrance.gouv.fr/eli/"
 

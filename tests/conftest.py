@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
 from santelex.ingest import registry
+from santelex.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -92,7 +92,7 @@ def decree():
 def seed_store(tmp_path_factory):
     """A store holding the two seed texts (not the CSP: fast)."""
     path = tmp_path_factory.mktemp("seedstore") / "store"
-    api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
-    store = api.open_store(path, read_only=True)
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
+    store = open_store(path, read_only=True)
     yield store
     store.close()

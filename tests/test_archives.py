@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from santelex import uris
-from santelex.builder import archives
-from santelex.builder import files as api
+from santelex import builder, uris
+from santelex.builder import archives, changes, engine
 from santelex.cli import main
 from santelex.errors import ReadError, UsageError
+from santelex.store import open_store
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 LEGI = {p.name: p.read_bytes() for p in sorted((OFFICIAL / "legi").glob("*.xml"))}
@@ -113,7 +113,7 @@ def quads(path: Path) -> list[str]:
 
 def ask(path: Path, query: str) -> bool:
     store = ox.Store.read_only(str(path))
-    return bool(store.query(archives.P + query, use_default_graph_as_union=True))
+    return bool(store.query(changes.P + query, use_default_graph_as_union=True))
 
 
 def test_full_dump_then_increments_equals_final_state(tmp_path, dumps):
@@ -156,14 +156,14 @@ def test_code_filter_and_cli_dispatch(tmp_path, dumps):
     res = CliRunner().invoke(main, ["build", "--store", str(store), "--quiet", "--code", "cconso", str(dumps["full"])])
     assert res.exit_code == 0, res.output
     works = ox.Store.read_only(str(store)).query(
-        archives.P + "SELECT DISTINCT ?w WHERE { ?w eli:is_realized_by ?v }", use_default_graph_as_union=True)
+        changes.P + "SELECT DISTINCT ?w WHERE { ?w eli:is_realized_by ?v }", use_default_graph_as_union=True)
     assert [r["w"].value for r in works] == [CSP + "code-de-la-consommation/article/D215-16"]
-    assert archives.read_state(api.open_store(store))["codes"] == {"code-de-la-consommation"}
+    assert archives.read_state(open_store(store))["codes"] == {"code-de-la-consommation"}
     # an increment follows the codes the store follows: the CASF annex is not taken
-    stats = api.build([dumps["inc1"]], store)
+    stats = builder.build([dumps["inc1"]], store)
     assert stats.files == 0 and stats.archives == [dumps["inc1"].name]
     with pytest.raises(UsageError, match="not a DILA"):
-        api.build([dumps["inc2"], Path(__file__)], tmp_path / "other")
+        builder.build([dumps["inc2"], Path(__file__)], tmp_path / "other")
     with pytest.raises(UsageError, match="unknown code"):
         archives.build([dumps["full"]], tmp_path / "other", codes=["code-de-la-sante-publiqu"])
 
@@ -286,8 +286,8 @@ def test_classify_any_path(path):
 
 
 def test_an_interrupted_build_resumes_where_it_stopped(tmp_path, dumps, monkeypatch):
-    monkeypatch.setattr(archives, "BATCH", 1)  # one file a batch, each written as it comes
-    monkeypatch.setattr(archives, "WRITE", 1)
+    monkeypatch.setattr(engine, "BATCH", 1)  # one file a batch, each written as it comes
+    monkeypatch.setattr(engine, "CHUNK", 1)
     path = tmp_path / "store"
     seen = []
 

@@ -7,10 +7,11 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import NamedNode
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
+from santelex.builder import engine, files
 from santelex.cli import main
 from santelex.errors import ReadError
+from santelex.store import open_store
 
 SEEDS = [paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"]
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
@@ -25,7 +26,7 @@ def triples(store):
 
 def quads(path) -> set[str]:
     """Every quad of the store at ``path``, named graph included."""
-    store = api.open_store(path, read_only=True)
+    store = open_store(path, read_only=True)
     try:
         return {str(q) for q in store.oxigraph.quads_for_pattern(None, None, None, None)}
     finally:
@@ -35,7 +36,7 @@ def quads(path) -> set[str]:
 def triples_by_source_file(path) -> set[str]:
     """The store's triples with each source node named by its file's name alone (its label is
     the file's path): what must not depend on where the input files lie."""
-    store = api.open_store(path, read_only=True)
+    store = open_store(path, read_only=True)
     try:
         names = {str(r["s"]): f"<source:{Path(r['label'].value).name}>" for r in store.query(
             f"SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label FILTER(STRSTARTS(STR(?s), '{SOURCE}')) }}")}
@@ -54,12 +55,12 @@ def triples_by_source_file(path) -> set[str]:
 
 def test_second_build_adds_nothing(tmp_path):
     path = tmp_path / "store"
-    first = api.build(SEEDS, path)
-    store = api.open_store(path)
+    first = builder.build(SEEDS, path)
+    store = open_store(path)
     before = triples(store)
     store.close()
-    second = api.build(SEEDS, path)
-    store = api.open_store(path)
+    second = builder.build(SEEDS, path)
+    store = open_store(path)
     assert triples(store) == before
     assert second.triples == first.triples and second.quads == first.quads
 
@@ -67,9 +68,9 @@ def test_second_build_adds_nothing(tmp_path):
 def test_build_from_another_directory_gives_same_graph(tmp_path, monkeypatch):
     """The same files named from two working directories: the same quads, graph names included."""
     monkeypatch.chdir(paths.SEEDS)
-    a = api.build([Path(s.name) for s in SEEDS], tmp_path / "a")
+    a = builder.build([Path(s.name) for s in SEEDS], tmp_path / "a")
     monkeypatch.chdir(paths.SEEDS.parent)
-    b = api.build([Path(paths.SEEDS.name) / s.name for s in SEEDS], tmp_path / "b")
+    b = builder.build([Path(paths.SEEDS.name) / s.name for s in SEEDS], tmp_path / "b")
     assert a.quads == b.quads > 1000
     assert quads(tmp_path / "a") == quads(tmp_path / "b")
 
@@ -81,8 +82,8 @@ def test_the_same_files_copied_elsewhere_give_the_same_triples(tmp_path):
     copy.mkdir()
     for s in SEEDS:
         shutil.copy(s, copy / s.name)
-    api.build(SEEDS, tmp_path / "a")
-    api.build([copy / s.name for s in SEEDS], tmp_path / "b")
+    builder.build(SEEDS, tmp_path / "a")
+    builder.build([copy / s.name for s in SEEDS], tmp_path / "b")
     a, b = triples_by_source_file(tmp_path / "a"), triples_by_source_file(tmp_path / "b")
     assert a == b and len(a) > 1000
     assert any("<source:decret-2005-76-jo.txt>" in t and "wasDerivedFrom" in t for t in a)
@@ -90,15 +91,15 @@ def test_the_same_files_copied_elsewhere_give_the_same_triples(tmp_path):
 
 def test_failed_build_leaves_store_untouched(tmp_path):
     path = tmp_path / "store"
-    api.build(SEEDS[:1], path)
-    store = api.open_store(path)
+    builder.build(SEEDS[:1], path)
+    store = open_store(path)
     before = triples(store)
     store.close()
     bad = tmp_path / "bad.txt"
     bad.write_bytes("Décret n° 2099-1 du 1 janvier 2099\nNOR : XXXX0000000X\n".encode())
     with pytest.raises(ReadError):
-        api.build([SEEDS[1], bad], path)
-    store = api.open_store(path)
+        builder.build([SEEDS[1], bad], path)
+    store = open_store(path)
     assert triples(store) == before
     # no staging copy, no journal, no lock file (a build removes it as it ends)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["bad.txt", "store"]
@@ -106,8 +107,8 @@ def test_failed_build_leaves_store_untouched(tmp_path):
 
 def test_interrupted_build_leaves_store_untouched(tmp_path):
     path = tmp_path / "store"
-    api.build(SEEDS[:1], path)
-    store = api.open_store(path)
+    builder.build(SEEDS[:1], path)
+    store = open_store(path)
     before = triples(store)
     store.close()
 
@@ -116,8 +117,8 @@ def test_interrupted_build_leaves_store_untouched(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        api.build(SEEDS, path, progress=interrupt)
-    store = api.open_store(path)
+        builder.build(SEEDS, path, progress=interrupt)
+    store = open_store(path)
     assert triples(store) == before
     # the staging copy and its journal stay beside the store, for the next build to resume from
     assert [re.sub(r"-[0-9a-f]{16}$", "-<job>", f.name) for f in sorted(tmp_path.iterdir())] == [
@@ -195,48 +196,48 @@ def csp_sample(tmp_path_factory):
 
 
 def test_parallel_build_equals_serial(tmp_path, csp_sample):
-    a = api.build([csp_sample], tmp_path / "serial", workers=1)
-    b = api.build([csp_sample], tmp_path / "parallel", workers=2)
+    a = builder.build([csp_sample], tmp_path / "serial", workers=1)
+    b = builder.build([csp_sample], tmp_path / "parallel", workers=2)
     assert a.files == b.files == 700
-    sa, sb = api.open_store(tmp_path / "serial"), api.open_store(tmp_path / "parallel")
+    sa, sb = open_store(tmp_path / "serial"), open_store(tmp_path / "parallel")
     assert triples(sa) == triples(sb)
 
 
 def test_interrupted_build_resumes(tmp_path, csp_sample, monkeypatch):
     from santelex.store.local import Loader
     monkeypatch.setattr(Loader, "BULK_BYTES", 1)  # write (and journal) every batch
-    monkeypatch.setattr(api._Writer, "CHUNK", 1)
+    monkeypatch.setattr(engine, "CHUNK", 1)
     path = tmp_path / "store"
-    api.build(SEEDS[:1], path)
+    builder.build(SEEDS[:1], path)
     seen = []
 
     def interrupt_after_first_batch(name, total):
         if not name.startswith("start:"):
             seen.append(name)
-            if len(seen) == api.BATCH + 1:
+            if len(seen) == engine.BATCH + 1:
                 raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        api.build([csp_sample], path, progress=interrupt_after_first_batch, workers=2)
-    store = api.open_store(path)
+        builder.build([csp_sample], path, progress=interrupt_after_first_batch, workers=2)
+    store = open_store(path)
     assert len(triples(store)) > 0
     assert not store.query("ASK { ?s <http://www.w3.org/ns/prov#wasDerivedFrom> ?f . "
                            "FILTER(CONTAINS(STR(?f), 'csp-sample')) }")
     store.close()
-    resumed = api.build([csp_sample], path, workers=2)
-    assert resumed.resumed and resumed.skipped >= api.BATCH
+    resumed = builder.build([csp_sample], path, workers=2)
+    assert resumed.resumed and resumed.skipped >= engine.BATCH
     assert resumed.files + resumed.skipped == 700
     fresh = tmp_path / "fresh"
-    api.build(SEEDS[:1], fresh)
-    api.build([csp_sample], fresh)
-    assert triples(api.open_store(path)) == triples(api.open_store(fresh))
+    builder.build(SEEDS[:1], fresh)
+    builder.build([csp_sample], fresh)
+    assert triples(open_store(path)) == triples(open_store(fresh))
 
 
 def test_vocabularies_load_into_the_store(tmp_path):
     path = tmp_path / "store"
-    stats = api.build(SEEDS + api.vocabularies(), path)
-    assert stats.files == 2 + len(api.vocabularies())
-    store = api.open_store(path)
+    stats = builder.build(SEEDS + files.vocabularies(), path)
+    assert stats.files == 2 + len(files.vocabularies())
+    store = open_store(path)
     ask = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         ASK { ?c skos:notation ?n . FILTER(STR(?n) = "sejours") }"""
     assert store.query(ask)

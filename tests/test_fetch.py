@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
 
-from santelex import uris
-from santelex.builder import files as api
+from santelex import builder, uris
+from santelex.builder import files
 from santelex.cli import main
 from santelex.errors import FetchError, UsageError
 from santelex.sources import legifrance
+from santelex.store import open_store
 
 PISTE = Path(__file__).parent / "fixtures" / "official" / "piste"
 L822_2 = PISTE / "catleg_getArticle_LEGIARTI000038814944.json"
@@ -95,9 +96,9 @@ def test_fetch_an_article_as_reading_the_recorded_answer(fake, tmp_path):
     assert res.exit_code == 0, res.output
     assert "L822-2 (LEGIARTI000038814944)" in res.output
     assert [e for e, _ in fake.requests] == ["/consult/getArticleWithIdAndNum"]
-    api.build([L822_2], tmp_path / "direct")
+    builder.build([L822_2], tmp_path / "direct")
     fetched = triples(tmp_path / "store", ["legifrance/article/LEGIARTI000038814944"])
-    assert fetched == triples(tmp_path / "direct", [api.graph_name(L822_2, str(L822_2))])
+    assert fetched == triples(tmp_path / "direct", [files.graph_name(L822_2, str(L822_2))])
     assert any(f"<{CCH}L822-2/I/2>" in t for t in fetched)  # the subdivisions, under the same URIs
     res = CliRunner().invoke(main, ["show", "--store", str(tmp_path / "store"), "code-de-la-construction-et-de-lhabitation/L822-2"])
     assert res.exit_code == 0 and "LEGIARTI000038814944  2019-09-01" in res.output
@@ -143,7 +144,7 @@ def test_a_whole_code(fake, tmp_path):
     res = run(fake, tmp_path, "fetch", "--code", "cgi")
     assert res.exit_code == 0, res.output
     assert [e for e, _ in fake.requests] == ["/consult/legi/tableMatieres"] + ["/consult/getArticle"] * 2
-    store = api.open_store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     assert legifrance.followed_codes(store) == {"code-general-des-impots-cgi"}
     ids = {r["id"].value for r in store.query(P + "SELECT ?id WHERE { ?v eli:id_local ?id }")}
     assert {"LEGIARTI000037991024", "LEGIARTI000006302217"} <= ids  # in force on 2022-06-01

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
 from santelex.builder.snapshots import snapshot_of
 from santelex.ingest import registry
+from santelex.store import open_store
 
 
 def santelex(*args, cwd=None):
@@ -44,9 +44,9 @@ def test_seed_folder_builds_and_notes_its_readme(tmp_path):
 
 def test_folder_of_turtle_loads(tmp_path):
     store = tmp_path / "store"
-    stats = api.build([paths.ONTOLOGY], store)
+    stats = builder.build([paths.ONTOLOGY], store)
     assert stats.files == len(list(paths.ONTOLOGY.rglob("*.ttl"))) > 1     # the rule sets' folders too
-    st = api.open_store(store, read_only=True)
+    st = open_store(store, read_only=True)
     assert st.count() > 100
     st.close()
 
@@ -91,7 +91,7 @@ def test_progress_counts_every_file_of_a_folder(tmp_path):
 
     folder = tmp_path / "seeds"
     shutil.copytree(paths.SEEDS, folder)
-    api.build([folder], tmp_path / "store", progress=progress)
+    builder.build([folder], tmp_path / "store", progress=progress)
     assert totals == [registry.count_members(folder)] == [3]
     assert len(ticks) == 3  # two texts and the README passed over
 
@@ -133,7 +133,7 @@ def _flags(store, article="CSP R1434-4"):
 
 def test_the_seed_alone_is_not_in_force(tmp_path):
     store = tmp_path / "store"
-    api.build([paths.SEEDS / "r1434-4-sros-version.md"], store)
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md"], store)
     flags, text = _flags(store)
     assert flags and all(f.startswith("[not in force]") for f in flags)
     assert "no dates" in flags[0]
@@ -143,7 +143,7 @@ def test_the_seed_alone_is_not_in_force(tmp_path):
 def test_snapshot_flag_marks_an_unknown_archive(tmp_path):
     archive = _small_archive(tmp_path)
     plain, dated = tmp_path / "plain", tmp_path / "dated"
-    api.build([paths.SEEDS / "r1434-4-sros-version.md", archive], plain)
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md", archive], plain)
     flags, _ = _flags(plain)
     assert all(f.startswith("[not in force]") for f in flags)
     r = santelex("build", paths.SEEDS / "r1434-4-sros-version.md", archive, "--snapshot", "2023-12-06",
@@ -165,7 +165,7 @@ def test_a_bug_is_one_line_not_a_traceback(tmp_path, monkeypatch):
     from santelex.cli import main
     from santelex.services import show
 
-    api.build([paths.SEEDS / "r1434-4-sros-version.md"], tmp_path / "store")
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md"], tmp_path / "store")
 
     def broken(store, text):
         raise RuntimeError("forced\nfailure")

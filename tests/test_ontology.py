@@ -15,8 +15,8 @@ import unicodedata
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
+from santelex.store import open_store
 
 SLX = Namespace("https://data.santelex.fr/ontology#")
 OQOS = Namespace("https://data.santelex.fr/oqos/")
@@ -70,8 +70,8 @@ def law(tmp_path_factory):
                 with tar.extractfile(member) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
     store_path = root / "store"
-    api.build([paths.SEEDS / "decret-2005-76-jo.txt", tree], store_path)
-    store = api.open_store(store_path, read_only=True)
+    builder.build([paths.SEEDS / "decret-2005-76-jo.txt", tree], store_path)
+    store = open_store(store_path, read_only=True)
     texts: dict[str, str] = {}
     query = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
         PREFIX slx: <https://data.santelex.fr/ontology#>

@@ -322,14 +322,15 @@ def test_the_modality_rules_list_each_activity_s_own(vocab, shapes):
 def test_every_link_is_a_node_of_the_graph_santelex_build_makes(sources, vocab, shapes, tmp_path):
     """The same articles built into a real store: every subdivision the rule set cites is there,
     with its text, as a part of the version the manifest says it encodes."""
-    from santelex.builder import files as api
+    from santelex import builder
+    from santelex.store import open_store
 
     tree = tmp_path / "csp"
     for name, data in sources.items():
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_bytes(data)
-    api.build([tree], tmp_path / "store")
-    store = api.open_store(tmp_path / "store", read_only=True)
+    builder.build([tree], tmp_path / "store")
+    store = open_store(tmp_path / "store", read_only=True)
     try:
         texts = {r["s"].value: r["t"].value for r in store.query(
             "PREFIX slx: <https://data.santelex.fr/ontology#> SELECT ?s ?t WHERE { ?s slx:text ?t }")}

@@ -354,8 +354,8 @@ REPORT_TTL = f"""
 def load_graphs(store_path, graphs: dict[str, str]):
     """Add Turtle documents to a store, each in its own named graph."""
     from santelex import uris
-    from santelex.builder import files as api
-    st = api.open_store(store_path)
+    from santelex.store import open_store
+    st = open_store(store_path)
     with st.transaction() as loader:
         for name, data in graphs.items():
             g = ox.NamedNode(uris.graph(name))
@@ -367,12 +367,13 @@ def load_graphs(store_path, graphs: dict[str, str]):
 @pytest.fixture(scope="module")
 def oqos_store(tmp_path_factory):
     """The seeds, the ontology, one small annex and a validation report of it."""
-    from santelex.builder import files as api
+    from santelex import builder
+    from santelex.store import open_store
     path = tmp_path_factory.mktemp("oqos") / "store"
-    api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
     graphs = {"ontology/" + f.relative_to(paths.ONTOLOGY).as_posix(): f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.rglob("*.ttl"))}
     load_graphs(path, {**graphs, "annexes/test-2006": ANNEX_TTL, "reports/test-2006": REPORT_TTL})
-    store = api.open_store(path, read_only=True)
+    store = open_store(path, read_only=True)
     yield store
     store.close()
 
@@ -501,16 +502,17 @@ def test_annex_violations_from_a_stored_report(oqos_store):
 def test_annex_queries_on_a_real_annex_and_its_report(tmp_path):
     """The annex graph santelex.annex writes and the report santelex validate writes, stored."""
     from santelex import annex as annex_mod
-    from santelex.builder import files as api
+    from santelex import builder
+    from santelex.store import open_store
     example = paths.EXAMPLES / "annexe-erreurs"
     a = annex_mod.read(example)
     report = CliRunner().invoke(main, ["validate", str(example), "--format", "turtle"])
     assert report.exit_code == 1, report.output
     path = tmp_path / "store"
-    api.build([paths.SEEDS / "decret-2005-76-jo.txt"], path)
+    builder.build([paths.SEEDS / "decret-2005-76-jo.txt"], path)
     graphs = {"ontology/" + f.relative_to(paths.ONTOLOGY).as_posix(): f.read_text(encoding="utf-8") for f in sorted(paths.ONTOLOGY.rglob("*.ttl"))}
     load_graphs(path, {**graphs, "annexes/erreurs": annex_mod.ntriples(a), "reports/erreurs": report.stdout})
-    store = api.open_store(path, read_only=True)
+    store = open_store(path, read_only=True)
     iri = annex_mod.iri(a)
     violations = rows(store, "annex-violations", annex=iri)
     assert len(violations) >= 10 and {r[0] for r in violations} == {iri.replace(JORF, "jorf:")}

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
 from santelex import uris
-from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError
 from santelex.ingest import jorf_xml, registry
 from santelex.model import LegalText
+from santelex.store import open_store
 
 JORF = Path(__file__).parent / "fixtures" / "official" / "jorf"
 CATNAT = JORF / "mon-sinistre_JORFSIMPLE_JORFTEXT000053398028.xml"
@@ -90,7 +90,7 @@ def test_build_end_to_end(tmp_path):
     store = tmp_path / "store"
     res = CliRunner().invoke(main, ["build", "--quiet", "--store", str(store), str(CATNAT), str(ISSUE)])
     assert res.exit_code == 0, res.output
-    st_ = api.open_store(store, read_only=True)
+    st_ = open_store(store, read_only=True)
     text = NamedNode("https://data.santelex.fr/jorf/text/JORFTEXT000053398028")
     rows = list(st_.query("SELECT (COUNT(?a) AS ?n) WHERE { ?a <http://data.europa.eu/eli/ontology#is_part_of> ?t }",
                           {"t": text}))

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
 from santelex import uris
-from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError
 from santelex.ingest import legi_xml, markdown_export, registry, safe_xml
 from santelex.ingest.to_rdf import to_quads
 from santelex.model import Article, LegalText
+from santelex.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LEGI = FIXTURES / "official" / "legi"
@@ -139,7 +139,7 @@ def test_build_end_to_end(tmp_path):
     res = CliRunner().invoke(main, ["build", "--quiet", "--store", str(store), str(D215_16),
                                     str(LEGI / "legigo_section_ta_LEGISCTA000006083673.xml")])
     assert res.exit_code == 0, res.output
-    st = api.open_store(store, read_only=True)
+    st = open_store(store, read_only=True)
     work = NamedNode(uris.article("code-de-la-consommation", "D215-16"))
     rows = list(st.query("SELECT ?v ?status WHERE { ?w <http://data.europa.eu/eli/ontology#is_realized_by> ?v . "
                          "?v <https://data.santelex.fr/ontology#status> ?status }", {"w": work}))

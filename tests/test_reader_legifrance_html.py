@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
 from santelex import uris
-from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError
 from santelex.ingest import legifrance_html, markdown_export, piste_json, registry
 from santelex.model import LegalText
+from santelex.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HTML = FIXTURES / "official" / "html"
@@ -101,7 +101,7 @@ def test_build_end_to_end(tmp_path):
     store = tmp_path / "store"
     res = CliRunner().invoke(main, ["build", "--quiet", "--store", str(store), str(SECTION), str(OLD_TEXT)])
     assert res.exit_code == 0, res.output
-    st_ = api.open_store(store, read_only=True)
+    st_ = open_store(store, read_only=True)
     work = NamedNode(uris.article("code-de-lurbanisme", "R421-17"))
     rows = list(st_.query("SELECT ?by WHERE { ?w <http://data.europa.eu/eli/ontology#changed_by> ?by }", {"w": work}))
     assert {r["by"].value for r in rows} == {"https://data.santelex.fr/jorf/decret/83-1261",

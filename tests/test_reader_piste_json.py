@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
 from santelex import uris
-from santelex.builder import files as api
 from santelex.cli import main
 from santelex.errors import ReadError
 from santelex.ingest import markdown_export, piste_json, registry
 from santelex.ingest.to_rdf import to_quads
 from santelex.model import Article, LegalText
+from santelex.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PISTE = FIXTURES / "official" / "piste"
@@ -140,7 +140,7 @@ def test_build_end_to_end(tmp_path):
     store = tmp_path / "store"
     res = CliRunner().invoke(main, ["build", "--quiet", "--store", str(store), str(L822_2), str(CORPUS_L822_2)])
     assert res.exit_code == 0, res.output
-    st_ = api.open_store(store, read_only=True)
+    st_ = open_store(store, read_only=True)
     work = NamedNode(uris.article("code-de-la-construction-et-de-lhabitation", "L822-2"))
     rows = list(st_.query("SELECT ?v WHERE { ?w <http://data.europa.eu/eli/ontology#is_realized_by> ?v }", {"w": work}))
     assert len(rows) == 2  # one work, two expressions: the API's (LEGIARTI key) and the corpus's

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from test_queries import ANNEX_TTL, REPORT_TTL, load_graphs
 
 from santelex import paths
-from santelex.builder import files as api
 from santelex.cli import main
 from santelex.services import query as q
+from santelex.store import open_store
 from santelex.store.remote import STAGING, RemoteStore
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -90,7 +90,7 @@ def stores(server, tmp_path_factory):
     graphs.update({"annexes/test-2006": ANNEX_TTL, "reports/test-2006": REPORT_TTL})
     load_graphs(server, graphs)
     load_graphs(local, graphs)
-    remote, embedded = api.open_store(server, read_only=True), api.open_store(local, read_only=True)
+    remote, embedded = open_store(server, read_only=True), open_store(local, read_only=True)
     assert isinstance(remote, RemoteStore)
     yield remote, embedded
     remote.close()
@@ -159,7 +159,7 @@ def test_failed_build_leaves_no_partial_data(stores, server, tmp_path):
 def test_staged_data_is_dropped_when_the_transaction_fails(stores, server):
     remote, _ = stores
     before = nquads(remote)
-    writer = api.open_store(server)
+    writer = open_store(server)
     g = "https://data.santelex.fr/graph/test-staging"
     triple = (ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"), ox.Literal("o"))
     with pytest.raises(RuntimeError):
@@ -183,7 +183,7 @@ def test_staged_data_is_dropped_when_the_transaction_fails(stores, server):
 
 
 def test_read_only_remote_store_refuses_writes(server):
-    st = api.open_store(server, read_only=True)
+    st = open_store(server, read_only=True)
     with pytest.raises(Exception, match="read-only"):
         with st.transaction():
             pass

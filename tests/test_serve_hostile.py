@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
+from santelex.store import open_store
 from santelex.store import sparql as sparql_text
 from tests.test_serve import SANTELEX, free_port, start, stop
 from tests.test_web import ERREURS, client, soup, upload, web  # noqa: F401  (fixtures: the web server)
@@ -333,7 +333,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 def test_a_rebuilt_store_is_seen_at_once_by_every_worker_and_the_pages(tmp_path):
     store = tmp_path / "store"
-    api.build([paths.SEEDS / "r1434-4-sros-version.md"], store, workers=1)
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md"], store, workers=1)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start(["--store", str(store), "--port", str(port), "--workers", "2", "--timeout", "20"], base + "/sparql")
@@ -404,7 +404,7 @@ def test_serving_a_remote_store_answers_pages_and_queries(tmp_path_factory):
     try:
         assert build(remote, paths.SEEDS / "decret-2005-76-jo.txt").exit_code == 0
         from santelex.store.local import generation
-        assert generation(api.open_store(remote, read_only=True).path) is None
+        assert generation(open_store(remote, read_only=True).path) is None
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         proc = start(["--store", remote, "--port", str(port), "--workers", "1"], base + "/sparql")

@@ -4,8 +4,10 @@ Two real ``santelex build`` processes are raced into one store at many offsets: 
 interleaving, the live store opens and holds exactly what the builds that succeeded wrote, and
 a refused build says so in one line naming the store.
 """
+import gc
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from click.testing import CliRunner
 
 from santelex import paths
 from santelex.cli import main
+from santelex.store.local import BuildLock, Store
 
 A = paths.SEEDS / "r1434-4-sros-version.md"
 B = paths.SEEDS / "decret-2005-76-jo.txt"
@@ -63,19 +66,64 @@ def test_two_builds_raced_leave_one_whole_store(tmp_path, outcomes, offset):
     time.sleep(offset)
     second = build(store, B)
     results = {}
-    for name, proc in (("A", first), ("B", second)):
+    for name, proc, other in (("A", first, second), ("B", second, first)):
         out, err = proc.communicate(timeout=120)
         assert "Traceback" not in err, err
         assert proc.returncode in (0, 2), err
-        if proc.returncode == 2:
-            lines = err.strip().splitlines()
-            assert len(lines) == 1 and "being written by santelex process" in lines[0], err
-            assert str(store) in lines[0]
+        if proc.returncode == 2:  # refused by the build lock, naming the other build
+            assert re.fullmatch(f"santelex: error: {re.escape(str(store))}: the store is being written "
+                                f"by santelex process {other.pid} \\(since [0-9: -]+\\): one build at a "
+                                "time; wait for it to finish", err.strip()), err
         results[name] = proc.returncode == 0
     assert any(results.values())  # one of them always gets the store
     want = "AB" if all(results.values()) else "A" if results["A"] else "B"
     assert dump(store) == expected[want]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no staging, journal or lock left
+
+
+def test_the_store_is_free_as_soon_as_the_build_lock_is(tmp_path, outcomes):
+    """The next build, waiting on the lock, opens the store for writing the moment the lock
+    is free: a build keeps no handle on the store past its lock (else Oxigraph's own writer
+    lock refuses it, anonymously, and the handle goes on writing into the live store)."""
+    base, expected = outcomes
+    store = tmp_path / "store"
+    shutil.copytree(base, store)
+    lock = tmp_path / ".store.lock"
+    proc = build(store, A)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline and \
+            not (lock.exists() and f'"pid": {proc.pid}' in lock.read_text()):
+        time.sleep(0.002)
+    assert proc.poll() is None, proc.communicate()  # seen while its build holds the lock
+    with BuildLock(store, wait=True):
+        live = ox.Store(str(store))  # no StoreError: Oxigraph's writer lock is free too
+        got = sorted(live.dump(format=ox.RdfFormat.N_QUADS).decode().splitlines())
+        del live
+        gc.collect()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert got == expected["A"]
+    assert dump(store) == expected["A"]
+
+
+def test_readers_open_the_store_while_builds_swap_it(tmp_path, outcomes):
+    """A reader opening the store as a build swaps its new one in (the old one's files going
+    with it) opens the new one: it meets a whole store, old or new, and never an error."""
+    base, expected = outcomes
+    store = tmp_path / "store"
+    shutil.copytree(base, store)
+    builds = subprocess.Popen([sys.executable, "-c", (
+        "import sys\nimport santelex\n"
+        "for source in sys.argv[2:]:\n    santelex.build([source], sys.argv[1], workers=1)\n"),
+        str(store), str(B), str(A), str(B), str(A)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = set()
+    while builds.poll() is None:
+        st = Store(store, read_only=True)
+        seen.add(st.count_quads())
+        st.close()
+    assert builds.returncode == 0, builds.communicate()
+    assert seen <= {len(dump(base)), len(expected["B"]), len(expected["AB"])}
+    assert dump(store) == expected["AB"]
 
 
 def test_a_build_in_progress_is_named_and_the_store_kept(tmp_path, outcomes):
@@ -150,8 +198,6 @@ def test_a_staging_store_still_open_is_never_swapped_in(tmp_path):
     # an Oxigraph handle left open on the staging store keeps RocksDB's lock and may go on
     # writing into the folder swapped out (the live store then names files that are gone):
     # the transaction refuses to swap it in, and the live store stays as it was
-    from santelex.store.local import Store
-
     path = tmp_path / "store"
     assert subprocess.run([*CLI, "build", "-q", "--store", str(path), str(A)]).returncode == 0
     before = dump(path)

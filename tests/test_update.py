@@ -8,9 +8,10 @@ from click.testing import CliRunner
 from legifrance_server import CLIENT_ID, CLIENT_SECRET, FakeLegifrance
 from test_archives import ANNEX, D215_16, LEGI, REPEALED, base_path, before_repeal, pack
 
+from santelex import builder
 from santelex.builder import archives
-from santelex.builder import files as api
 from santelex.cli import main
+from santelex.store import open_store
 
 CORPUS_L822_2 = next((Path(__file__).parent / "fixtures" / "corpus").rglob("l822-2.md"))
 
@@ -71,11 +72,11 @@ def test_from_the_api_a_followed_code_gains_an_article(fake, tmp_path):
 
 
 def test_an_article_of_the_corpus_gets_its_legifrance_id_without_a_change(fake, tmp_path):
-    api.build([CORPUS_L822_2], tmp_path / "store")
+    builder.build([CORPUS_L822_2], tmp_path / "store")
     res = run(fake, tmp_path, "update")
     assert res.exit_code == 0, res.output
     assert "the store is up to date" in res.output  # the same text: not a change of the law
-    store = api.open_store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     assert store.query('ASK { ?v <http://data.europa.eu/eli/ontology#id_local> "LEGIARTI000038814944" }')
 
 
@@ -92,9 +93,9 @@ def test_from_dila_archives(fake, tmp_path):
     (tmp_path / "config.toml").write_text(f'[update]\nsource = "archives"\narchives = "{folder}"\n')
     res = run(fake, tmp_path, "update")  # a store that never read a full dump starts from the newest
     assert res.exit_code == 0, res.output
-    assert archives.read_state(api.open_store(tmp_path / "store"))["legi"] == "20231208-212958"
+    assert archives.read_state(open_store(tmp_path / "store"))["legi"] == "20231208-212958"
     assert "3 archive(s) applied" in res.output
-    api.build([folder / "Freemium_legi_global_20231206-100000.tar.gz"], tmp_path / "daily")
+    builder.build([folder / "Freemium_legi_global_20231206-100000.tar.gz"], tmp_path / "daily")
     res = CliRunner().invoke(main, ["update", "--store", str(tmp_path / "daily")])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[:3] == [
@@ -110,6 +111,6 @@ def test_from_dila_archives(fake, tmp_path):
 def test_nothing_to_update_from(fake, tmp_path):
     res = run(fake, tmp_path, "update")
     assert res.exit_code == 2 and "the store is empty" in res.output
-    api.build([CORPUS_L822_2], tmp_path / "store")
+    builder.build([CORPUS_L822_2], tmp_path / "store")
     res = run(fake, tmp_path, "update", "--source", "archives")
     assert res.exit_code == 2 and "no folder of DILA archives" in res.output

@@ -28,8 +28,8 @@ import pytest
 import rdflib
 from bs4 import BeautifulSoup
 
-from santelex import paths
-from santelex.builder import files as api
+from santelex import builder, paths
+from santelex.store import open_store
 
 SANTELEX = str(Path(sys.executable).with_name("santelex"))
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
@@ -89,7 +89,7 @@ def build_web_store(folder: Path) -> Path:
     fake.parent.mkdir(parents=True)
     fake.write_text(SCRIPT_ARTICLE, encoding="utf-8")
     store = folder / "store"
-    api.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
+    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
                tree / "code-de-la-sante-publique"], store, workers=1)
     return store
 
@@ -308,7 +308,7 @@ def test_neighbourhood_is_the_citation_graph_two_steps_out(client, web):
         distance = next(c for c in a.get("class").split() if c.startswith("distance-"))
         nodes[a.get("href").split("?")[0]] = distance
     # the same walk, by a plain SPARQL query on the store
-    store = api.open_store(web.store, read_only=True)
+    store = open_store(web.store, read_only=True)
     try:
         def around(works):
             out = set()

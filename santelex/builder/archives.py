@@ -35,555 +35,43 @@ How they are applied (``build``):
 - all or nothing: every archive of one command is loaded into one staging store, swapped in at
   the end; a truncated archive or a bad file leaves the store as it was.
 
-The loading engine (``Loading``) is shared with the Legifrance API client (santelex/sources/legifrance.py):
-worker processes parse and map to RDF (the same readers and ``ingest/to_rdf``), this process
-writes in order, replaces and drops graphs, and can report what changed article by article.
+This module is a *plan* for the build engine (santelex/builder/engine.py): it says which members
+to read, in what order, and which graphs to drop; the engine reads, maps to RDF, writes, journals
+and swaps, as for every other input.
 """
 from __future__ import annotations
 
 import bisect
 import hashlib
-import multiprocessing as mp
 import os
 import re
 import tarfile
-import time
 import zlib
 from array import array
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
 from santelex import uris, vocab
+from santelex.builder import engine
+from santelex.builder.changes import P
+from santelex.builder.engine import Engine
 from santelex.builder.stats import BuildStats
-from santelex.errors import ReadError, StoreError, UsageError
+from santelex.errors import ReadError, UsageError
 from santelex.ingest import registry
-from santelex.ingest.to_rdf import to_nquads
-from santelex.model import LegalText
 from santelex.store import open_store
 from santelex.store.local import Store
 
-__all__ = ["ArchiveStats", "build", "Change", "describe", "initials", "is_dila_archive", "legitexts",
-           "newer", "P", "read_state", "resolve_codes", "run_load"]
+__all__ = ["build", "describe", "initials", "is_dila_archive", "legitexts", "newer", "read_state",
+           "resolve_codes"]
 
-#: files per batch sent to a worker process
-BATCH = 128
-#: batches in flight per worker: enough for the workers to go on parsing while this process
-#: bulk-loads a buffer into the store
-WINDOW = 12
-#: N-Quads are written to the store (and the journal) by this many bytes at least
-WRITE = 24_000_000
-#: N-Quads smaller than this (bytes) are loaded in a transaction rather than by the bulk loader
-SMALL = 400_000
-ELI = vocab.ELI
 SLX = vocab.SLX
 PROV = vocab.PROV
 RDFS_LABEL = ox.NamedNode(vocab.RDFS + "label")
 RDF_TYPE = ox.NamedNode(vocab.RDF + "type")
-P = vocab.sparql_prefixes("eli", "slx", "rdfs")
-
-
-# --- what changed, article by article ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class Change:
-    """One article that a load added, modified, repealed or removed.
-
-    ``date``: when the change applies (the new version's start, the repeal's date);
-    ``by``: the amending texts (labels), from the article's ``eli:changed_by`` links that are new.
-    """
-
-    kind: str  # "added", "modified", "repealed", "removed"
-    work: str
-    code: str | None
-    number: str
-    date: date | None = None
-    by: tuple[str, ...] = ()
-
-
-@dataclass
-class ArchiveStats(BuildStats):
-    deleted: int = 0
-    archives: list[str] = field(default_factory=list)
-    skipped_archives: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    calls: int = 0  # API calls (when the engine loads API answers)
-    cached: int = 0
-
-
-# --- the loading engine -------------------------------------------------------------------------
-
-_SEEN: set = set()  # plan nodes this worker process has written during the current load
-
-
-def _fresh_worker():
-    _SEEN.clear()
-
-
-def _warm_up():
-    """What every reader needs loaded (the index of codes and articles), loaded before forking."""
-    from santelex.ingest import corpus_index, official
-    corpus_index.default()
-    official.code_slug("Code civil")
-
-
-def _count(doc, stats: BuildStats):
-    arts = list(doc.articles) + list(doc.inserted) if isinstance(doc, LegalText) else [doc]
-    stats.articles += len(arts)
-    stats.texts += int(isinstance(doc, LegalText))
-    stats.subdivisions += sum(1 for a in arts for _ in a.walk())
-    stats.citations += sum(len(a.all_references) for a in arts)
-    if isinstance(doc, LegalText):
-        stats.citations += len(doc.visa_references)
-
-
-def _text_uri(doc: LegalText) -> str:
-    return uris.text(doc.nature, doc.number, doc.jorf_id or doc.nor)
-
-
-def _convert(batch: list[tuple[str, bytes]], format: str | None, keep_texts: frozenset | None,
-             seen: set | None = None):
-    """Parse a batch of (graph name, bytes) -> (N-Quads, stats).  Runs in a worker process.
-
-    ``keep_texts``: when given, a JO text (LegalText) is kept only if its URI is in it.
-    """
-    seen = _SEEN if seen is None else seen
-    stats = BuildStats()
-    lines: list[str] = []
-    for name, data in batch:
-        for doc in registry.read_input(registry.Input(name, data), format):
-            if keep_texts is not None and isinstance(doc, LegalText) and _text_uri(doc) not in keep_texts:
-                continue
-            lines.extend(to_nquads(doc, name, seen=seen))
-            _count(doc, stats)
-        stats.files += 1
-    return "".join(lines).encode("utf-8"), stats
-
-
-class Loading:
-    """One all-or-nothing load into a staging store (``Store.transaction``'s Loader).
-
-    ``put`` queues a file for a worker process; results are written in the order they were
-    put, each file's graph replacing the one of the same name.  ``drop`` removes graphs (it
-    first waits for every file put before it: order is kept).  ``finish`` prunes the plans of
-    codes that lost articles and, with ``report``, compares every article touched with the live
-    store to say what changed.
-    """
-
-    def __init__(self, store: Store, loader, workers: int | None = None,
-                 progress: Callable[[str, int | None], None] | None = None,
-                 stats: ArchiveStats | None = None, report: bool = False):
-        self.store = store
-        self.loader = loader
-        self.ox: ox.Store = loader.store
-        self.workers = workers or os.cpu_count() or 1
-        self.progress = progress
-        self.stats = stats if stats is not None else ArchiveStats()
-        self.report = report
-        self.touched: set[str] = set()  # graph names written or dropped (kept for the report only)
-        self.removed_any = False
-        self._batch: list[tuple[str, bytes]] = []
-        self._batch_key: tuple = ()
-        self._window: deque = deque()
-        self._seen: set = set()
-        self._buffer: list[bytes] = []
-        self._buffered = 0
-        self._buffered_names: set[str] = set()
-        self._done: list[str] = []
-        self._seq: dict[str, int] = {}
-        self._batch_id = ""
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="santelex-writer")
-        self._pending = None
-        self._writing: set[str] = set()
-        self._pool = None
-        if self.workers > 1:
-            _warm_up()  # load the corpus index once, here, rather than in every worker
-            self._pool = mp.get_context("fork").Pool(self.workers, initializer=_fresh_worker)
-
-    # -- the queue -------------------------------------------------------------------------
-    def put(self, name: str, data: bytes, *, format: str | None = None,
-            keep_texts: frozenset | None = None, tag: str = ""):
-        """Queue file ``name`` (its graph name and label) for loading.
-
-        Files are journaled by batch: the ``BATCH`` files put one after the other under one
-        ``tag`` (an archive) form batch ``<tag>#<n>``, the same on every run over the same
-        inputs, so a run resumed after an interruption skips the batches already written, and
-        the journal stays small whatever the archive's size.
-        """
-        seq = self._seq.get(tag, 0)
-        self._seq[tag] = seq + 1
-        batch_id = f"{tag}#{seq // BATCH}"
-        if batch_id in self.loader.done:
-            self.stats.skipped += 1
-            if self.progress:
-                self.progress(name, None)
-            return
-        key = (format, keep_texts, tag)
-        if self._batch and (key != self._batch_key or batch_id != self._batch_id):
-            self._submit()
-        self._batch_key, self._batch_id = key, batch_id
-        self._batch.append((name, data))
-
-    def _submit(self):
-        if not self._batch:
-            return
-        batch, (format, keep, _), batch_id = self._batch, self._batch_key, self._batch_id
-        self._batch = []
-        names = [n for n, _ in batch]
-        if self._pool is None:
-            self._finish(_convert(batch, format, keep, self._seen), names, batch_id)
-            return
-        self._window.append((self._pool.apply_async(_convert, (batch, format, keep)), names, batch_id))
-        if len(self._window) >= WINDOW * self.workers:
-            job, names, batch_id = self._window.popleft()
-            self._finish(job.get(), names, batch_id)
-
-    def _finish(self, result, names: list[str], batch_id: str):
-        """A worker's result: old graphs removed now, N-Quads buffered until ``WRITE`` bytes."""
-        data, part = result
-        if self._buffered_names.intersection(names) or self._writing.intersection(names):
-            self._write()  # the same file twice in one load: the first copy goes in first
-            self._wait()
-        for name in names:
-            self._remove(name)
-        self._buffer.append(data)
-        self._buffered += len(data)
-        self._buffered_names.update(names)
-        self._done.append(batch_id)
-        if self.report:
-            self.touched.update(names)
-        self.stats.add(part)
-        if self._buffered >= WRITE:
-            self._write()
-        if self.progress:
-            for name in names:
-                self.progress(name, None)
-
-    def _write(self):
-        """Hand the buffered N-Quads to the writer thread (Oxigraph's loaders let go of the
-        GIL: this process goes on reading the archive meanwhile); the journal follows them."""
-        self._wait()
-        self.loader.flush()
-        if self._buffer or self._done:
-            data = b"".join(self._buffer)
-            self._buffer, self._buffered = [], 0
-            self._writing, self._buffered_names = self._buffered_names, set()
-            done, self._done = self._done, []
-            self._pending = self._writer.submit(self._load, data, done)
-
-    def _load(self, data: bytes, done: list[str]):
-        """(In the writer thread.)  The bulk loader for a big buffer, a plain (transactional)
-        load for a small one, where the bulk loader's fixed cost dominates; then the journal."""
-        if len(data) >= SMALL:
-            self.loader.load_nquads([], data)
-        elif data:
-            try:
-                self.ox.load(data, format=ox.RdfFormat.N_QUADS)
-            except (OSError, SyntaxError) as e:
-                raise StoreError(f"store write failed: {e}") from None
-        if done:
-            self.loader.commit(done)
-
-    def _wait(self):
-        """Wait for the write in progress (its error, if any, is raised here)."""
-        pending, self._pending = self._pending, None
-        self._writing = set()
-        if pending is not None:
-            pending.result()
-
-    def drain(self):
-        """Write every file queued so far."""
-        self._submit()
-        while self._window:
-            job, names, batch_id = self._window.popleft()
-            self._finish(job.get(), names, batch_id)
-        self._write()
-        self._wait()
-
-    # -- removing --------------------------------------------------------------------------
-    def _remove(self, name: str) -> bool:
-        node = ox.NamedNode(uris.graph(name))
-        if not self.ox.contains_named_graph(node):
-            return False
-        self._wait()  # no deletion while the bulk loader writes
-        self.ox.remove_graph(node)
-        self.removed_any = True
-        return True
-
-    def drop(self, names: Iterable[str]) -> int:
-        """Remove the graphs of these files (after everything queued before)."""
-        self.drain()
-        n = 0
-        for name in names:
-            if self._remove(name):
-                n += 1
-                if self.report:
-                    self.touched.add(name)
-        self.stats.deleted += n
-        return n
-
-    def names(self, prefix: str) -> Iterator[str]:
-        """Names (source labels) of the graphs in the staging store starting with ``prefix``,
-        one at a time (a full dump's store holds millions)."""
-        self.drain()
-        self.loader.flush()
-        q = (P + f"SELECT ?l WHERE {{ GRAPH ?g {{ ?s a <{PROV}Entity> ; rdfs:label ?l }} "
-             f"FILTER(STRSTARTS(STR(?l), {_literal(prefix)})) }}")
-        for r in self.ox.query(q):
-            yield r["l"].value
-
-    def replace_graph(self, name: str, quads: list[ox.Quad]):
-        self.drain()
-        self._remove(name)
-        self.ox.extend(quads)
-
-    # -- the end -----------------------------------------------------------------------------
-    def close(self):
-        self._stop()
-        self.ox = None  # the staging store is the loader's: it must close with it, before the swap
-
-    def _stop(self):
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-        if self._pending is not None:  # an error or Ctrl-C: let the write in progress end
-            try:
-                self._pending.result()
-            except BaseException:
-                pass
-            self._pending = None
-        self._writer.shutdown(wait=True)
-
-    def finish(self):
-        self.drain()
-        self._stop()
-        if self.removed_any:
-            _prune_plans(self.ox)
-        if self.report:
-            self.stats.changes = _changes(self.store, self.ox, self.touched)
-
-
-def _literal(value: str) -> str:
-    return str(ox.Literal(value))
-
-
-# --- pruning the plan of a code -------------------------------------------------------------------
-
-def _prune_plans(store: ox.Store):
-    """Remove from the code plans the sections (and codes) no article lies under any more.
-
-    A plan graph only ever grows while files are read; after files were replaced or dropped,
-    a node of the plan with no living child in the plan and no article (in any other graph)
-    under it is removed, so that the plan is the one a build from the current files writes.
-    """
-    part_of = ox.NamedNode(ELI + "is_part_of")
-    code_of = ox.NamedNode(SLX + "code")
-    prefix = uris.BASE + "graph/plan/"
-    for plan in [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)]:
-        nodes: set = set()
-        children: dict = {}
-        for q in store.quads_for_pattern(None, None, None, plan):
-            nodes.add(q.subject)
-            if q.predicate == part_of:
-                children.setdefault(q.object, []).append(q.subject)
-
-        def has_article(node) -> bool:
-            for pred in (part_of, code_of):
-                if any(q.graph_name != plan for q in store.quads_for_pattern(None, pred, node)):
-                    return True
-            return False
-
-        alive: dict = {}
-
-        def live(node, depth=0) -> bool:
-            if node not in alive:
-                alive[node] = depth < 64 and (has_article(node) or any(
-                    live(c, depth + 1) for c in children.get(node, ())))
-            return alive[node]
-
-        dead = [n for n in nodes if not live(n)]
-        for node in dead:
-            for q in list(store.quads_for_pattern(node, None, None, plan)):
-                store.remove(q)
-            for q in list(store.quads_for_pattern(None, None, node, plan)):
-                store.remove(q)
-
-
-# --- what changed ---------------------------------------------------------------------------------
-
-_VERSIONS = P + """SELECT ?w ?code ?num ?key ?status ?start ?end ?text WHERE {
-    ?w eli:is_realized_by ?v ; eli:number ?num . ?v slx:versionKey ?key .
-    OPTIONAL { ?w slx:code ?code } OPTIONAL { ?v slx:status ?status }
-    OPTIONAL { ?v eli:first_date_entry_in_force ?start } OPTIONAL { ?v eli:date_no_longer_in_force ?end }
-    OPTIONAL { ?v slx:text ?text } }"""
-_CHANGED_BY = P + "SELECT ?w ?t WHERE { ?w eli:changed_by ?t }"
-_TITLE = P + "SELECT ?t ?title WHERE { ?t eli:title ?title }"
-
-
-def _chunks(items: list, n: int = 400):
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
-
-
-def _values(var: str, uris_: Iterable[str]) -> str:
-    return "VALUES ?%s { %s }" % (var, " ".join(f"<{u}>" for u in uris_))
-
-
-def _with_values(query: str, block: str) -> str:
-    i = query.index("WHERE {") + len("WHERE {")
-    return query[:i] + " " + block + " " + query[i:]
-
-
-def _works_in(store: ox.Store, graphs: list[str]) -> set[str]:
-    out: set[str] = set()
-    for chunk in _chunks(graphs):
-        q = P + "SELECT DISTINCT ?w WHERE { %s GRAPH ?g { ?w eli:is_realized_by ?v } }" % _values("g", chunk)
-        out.update(r["w"].value for r in store.query(q))
-    return out
-
-
-def _snapshot(store: ox.Store, works: list[str]) -> dict:
-    """work -> {"code", "num", "versions": {key: (status, start, end, text hash)}, "by": set}."""
-    snap: dict[str, dict] = {}
-    union = {"use_default_graph_as_union": True}
-    for chunk in _chunks(works):
-        for r in store.query(_with_values(_VERSIONS, _values("w", chunk)), **union):
-            w = snap.setdefault(r["w"].value, {"code": None, "num": r["num"].value, "versions": {}, "by": set()})
-            if r["code"] is not None:
-                w["code"] = r["code"].value
-            text = r["text"].value if r["text"] is not None else ""
-            w["versions"][r["key"].value] = tuple(
-                r[k].value if r[k] is not None else None for k in ("status", "start", "end")) + (
-                hashlib.sha1(text.encode()).hexdigest(),)
-        for r in store.query(_with_values(_CHANGED_BY, _values("w", chunk)), **union):
-            if r["w"].value in snap:
-                snap[r["w"].value]["by"].add(r["t"].value)
-    return snap
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def text_label(uri: str, titles: dict[str, str]) -> str:
-    """A readable name for an amending text's URI: its title when the store has it."""
-    base = re.sub(r"/article/[^/]+$", "", uri)
-    article = uri[len(base) + 9:] if uri != base else ""
-    name = titles.get(base)
-    if not name:
-        m = re.search(r"/jorf/([^/]+)/([^/]+)$", base)
-        if m and m.group(1) != "text":
-            nature = {"decret": "décret", "arrete": "arrêté", "decret-loi": "décret-loi"}.get(m.group(1), m.group(1))
-            name = f"{nature} n° {m.group(2)}"
-        else:
-            name = base.rsplit("/", 1)[-1]
-    return f"{name}, art. {article}" if article else name
-
-
-def _labels(targets: Iterable[str], titles: dict[str, str]) -> tuple[str, ...]:
-    """Labels of amending texts; a text named with its article is not named again alone."""
-    targets = sorted(set(targets))
-    with_article = {re.sub(r"/article/[^/]+$", "", t) for t in targets if "/article/" in t}
-    return tuple(text_label(t, titles) for t in targets if t not in with_article)
-
-
-def diff(before: dict, after: dict, titles: dict[str, str] | None = None) -> list[Change]:
-    """Articles added, modified, repealed or removed between two snapshots."""
-    titles = titles or {}
-    changes = []
-    for work in sorted(set(before) | set(after)):
-        b, a = before.get(work), after.get(work)
-        if a is None:
-            changes.append(Change("removed", work, b["code"] and b["code"].rsplit("/", 1)[-1], b["num"]))
-            continue
-        code = a["code"] and a["code"].rsplit("/", 1)[-1]
-        new_by = sorted(a["by"] - (b["by"] if b else set()))
-
-        def latest(versions):
-            return max(versions.items(), key=lambda kv: (kv[1][1] or "", kv[0]))
-
-        if b is None:
-            _, (status, start, end, _) = latest(a["versions"])
-            kind = "repealed" if (status or "").startswith("ABROGE") else "added"
-            changes.append(Change(kind, work, code, a["num"], _day(end if kind == "repealed" else start),
-                                  _labels(new_by, titles)))
-            continue
-        if a["versions"] == b["versions"] and not new_by:
-            continue
-        old_texts = {v[3] for v in b["versions"].values()}
-        new_keys = [k for k in a["versions"] if k not in b["versions"]]
-        changed_keys = [k for k in a["versions"] if k in b["versions"] and a["versions"][k] != b["versions"][k]]
-        if not changed_keys and all(a["versions"][k][3] in old_texts for k in new_keys):
-            continue  # the same text, now known under its Legifrance id (and its links): no change
-        key, (status, start, end, _) = latest(a["versions"])
-        was = latest(b["versions"])[1][0] or ""
-        if (status or "").startswith("ABROGE") and not was.startswith("ABROGE"):
-            changes.append(Change("repealed", work, code, a["num"], _day(end) or _day(start),
-                                  _labels(new_by, titles)))
-            continue
-        when = [a["versions"][k][1] for k in new_keys if a["versions"][k][1]]
-        when += [a["versions"][k][2] for k in changed_keys if a["versions"][k][2]]
-        changes.append(Change("modified", work, code, a["num"], _day(max(when)) if when else None,
-                              _labels(new_by, titles)))
-    order = {"added": 0, "modified": 1, "repealed": 2, "removed": 3}
-    return sorted(changes, key=lambda c: (order[c.kind], c.code or "", c.number))
-
-
-def _changes(store: Store, staging: ox.Store, touched: set[str]) -> list[Change]:
-    graphs = [uris.graph(n) for n in sorted(touched)]
-    if not graphs:
-        return []
-    live = None
-    if store.exists:
-        store.close()
-        live = ox.Store.read_only(str(store.path))
-    try:
-        works = _works_in(staging, graphs) | (_works_in(live, graphs) if live is not None else set())
-        works_l = sorted(works)
-        before = _snapshot(live, works_l) if live is not None else {}
-        after = _snapshot(staging, works_l)
-        targets = sorted({re.sub(r"/article/[^/]+$", "", t) for s in after.values() for t in s["by"]})
-        titles = {}
-        for chunk in _chunks(targets):
-            for r in staging.query(_with_values(_TITLE, _values("t", chunk)),
-                                   use_default_graph_as_union=True):
-                titles[r["t"].value] = r["title"].value
-        return diff(before, after, titles)
-    finally:
-        live = None
-
-
-def run_load(store_path, plan: Callable[[Loading], None], key: str, *, workers=None, progress=None,
-             report: bool = False, stats: ArchiveStats | None = None) -> ArchiveStats:
-    """Open the store (or take an open ``Store``), run ``plan(loading)`` inside one
-    all-or-nothing transaction, swap it in."""
-    started = time.perf_counter()
-    stats = stats if stats is not None else ArchiveStats()
-    store = store_path if isinstance(store_path, Store) else open_store(store_path)
-    if not isinstance(store, Store):
-        raise UsageError("DILA archives and Legifrance answers load into a local store, not a remote one")
-    with store.transaction(key=key) as loader:
-        stats.resumed = bool(loader.done)
-        loading = Loading(store, loader, workers, progress, stats, report)
-        try:
-            plan(loading)
-            loading.finish()
-        finally:
-            loading.close()
-    stats.quads = store.count_quads()
-    stats.triples = store.count()
-    store.close()
-    stats.seconds = time.perf_counter() - started
-    return stats
 
 
 # --- DILA archives ---------------------------------------------------------------------------------
@@ -833,13 +321,6 @@ def _state_quads(archives: list[str], codes: set[str]) -> list[ox.Quad]:
 
 # --- applying archives -------------------------------------------------------------------------------
 
-def _fingerprint(paths: list[Path], *extra) -> str:
-    h = hashlib.sha1(repr(extra).encode())
-    for s in paths:
-        st = s.stat()
-        h.update(f"{s.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
 
 def order(infos: list[ArchiveInfo]) -> list[ArchiveInfo]:
     """Date order; on the same stamp a full dump first; LEGI before JORF of the same day."""
@@ -877,7 +358,7 @@ class Names:
         return i < len(self._sorted) and self._sorted[i] == key
 
 
-def _apply(loading: Loading, info: ArchiveInfo, codes: dict[str, str] | None,
+def _apply(loading: Engine, info: ArchiveInfo, codes: dict[str, str] | None,
            keep_texts: frozenset | None, progress):
     """Stream one archive into the load: its files, then its suppressions, then (full dump)
     drop what the base no longer holds."""
@@ -926,7 +407,7 @@ def _apply(loading: Loading, info: ArchiveInfo, codes: dict[str, str] | None,
 
 def build(sources, store_path=None, codes: Iterable[str] | None = None,
           progress: Callable[[str, int | None], None] | None = None, workers: int | None = None,
-          jorf_texts: str = "amending", report: bool = False) -> ArchiveStats:
+          jorf_texts: str = "amending", report: bool = False) -> BuildStats:
     """Apply DILA archives (full dumps and increments, LEGI and JORF) to the store, all or nothing.
 
     ``codes``: the codes to keep (``csp``, slugs, LEGITEXT ids); default: those the store already
@@ -947,14 +428,14 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
     if jorf_texts not in ("amending", "all"):
         raise UsageError(f"jorf_texts must be 'amending' or 'all', not {jorf_texts!r}")
     wanted = resolve_codes(codes)
-    store = open_store(store_path)
+    store = store_path if hasattr(store_path, "transaction") else open_store(store_path)
     if not isinstance(store, Store):
         raise UsageError("DILA archives load into a local store, not a remote one")
     state = read_state(store)
     if wanted is None and state["codes"] and EVERY_CODE not in state["codes"] and not any(
             i.full and i.base == "legi" for i in infos):
         wanted = resolve_codes(sorted(state["codes"]))  # increments follow what the store follows
-    stats = ArchiveStats()
+    stats = BuildStats()
     todo = []
     for info in order(infos):
         if not info.full and info.stamp <= state[info.base]:
@@ -964,7 +445,7 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
     applied = list(state["archives"])
     followed = set(state["codes"])
 
-    def plan(loading: Loading):
+    def plan(loading: Engine):
         for info in todo:
             keep = None
             if info.base == "jorf" and jorf_texts == "amending":
@@ -979,8 +460,8 @@ def build(sources, store_path=None, codes: Iterable[str] | None = None,
         if todo:
             loading.replace_graph(STATE, _state_quads(applied, followed))
 
-    key = _fingerprint(paths, sorted(wanted or {}), jorf_texts)
-    return run_load(store, plan, key, workers=workers, progress=progress, report=report, stats=stats)
+    key = engine.fingerprint(paths, sorted(wanted or {}), jorf_texts)
+    return engine.run(store, plan, key, workers=workers, progress=progress, report=report, stats=stats)
 
 
 def newer(folder: str | os.PathLike, state: dict) -> list[Path]:

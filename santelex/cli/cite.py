@@ -10,7 +10,7 @@ import click
 from santelex._lazy import lazy
 from santelex.cli.options import out, reader_option, store_option
 
-api = lazy("santelex.builder.files")
+stores = lazy("santelex.store")
 c = lazy("santelex.services.cite")
 registry = lazy("santelex.ingest.registry")
 from santelex.errors import UsageError
@@ -79,7 +79,7 @@ def _print_rows(title: str, rows, arrow: str, side: str):
 @store_option
 def lookup(article, depth, path, dangling, store):
     """Look an article's citations up in the store."""
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     if path:
         a, b = (c.resolve_article(st, x) for x in path)
         found = c.path(c.graph(st), a, b)

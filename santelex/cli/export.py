@@ -10,7 +10,7 @@ from santelex import formats
 from santelex._lazy import lazy
 from santelex.cli.options import store_option
 
-api = lazy("santelex.builder.files")
+stores = lazy("santelex.store")
 
 
 @click.command("export")
@@ -23,7 +23,7 @@ def command(format, output, store):
 
     rdfxml also holds the union of all graphs; nquads and trig keep each named graph.
     """
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     if output:
         with open(output, "wb") as f:
             st.dump(f, format)

@@ -60,7 +60,7 @@ def progress_bar(quiet: bool):
     def tick(name, total):
         if name.startswith("start:"):
             tasks["current"] = bar.add_task(Path(name[6:]).name[:40], total=total)
-        elif "current" in tasks:
+        elif "current" in tasks and not name.startswith("resume:"):
             bar.advance(tasks["current"])
 
     return bar, tick

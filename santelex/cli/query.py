@@ -9,7 +9,7 @@ from santelex import formats, vocab
 from santelex._lazy import lazy
 from santelex.cli.options import err, out, store_option
 
-api = lazy("santelex.builder.files")
+stores = lazy("santelex.store")
 q = lazy("santelex.services.query")
 from santelex.errors import UsageError
 
@@ -107,7 +107,7 @@ def command(query, params, file, fmt, list_, timeout, max_results, store):
     if fmt in q.GRAPH_FORMATS and kind not in ("construct", "describe"):
         raise UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; "
                          "this one gives rows: use table, csv, tsv, json or xml")
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     bindings = q.bind(nq, _params(params), st)
     result = q.execute(st, nq.text, bindings, timeout=timeout or None, max_results=max_results, file=nq.file)
     if fmt == "table":

@@ -10,7 +10,7 @@ import click
 from santelex._lazy import lazy
 from santelex.cli.options import store_option
 
-api = lazy("santelex.builder.files")
+stores = lazy("santelex.store")
 from santelex.errors import UsageError
 
 
@@ -74,7 +74,7 @@ def command(host, port, timeout, max_results, workers, max_upload, allow_service
     store is seen by the next query.
     """
     from santelex.serve.server import serve
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     st.query("ASK { }")  # a missing or unreachable store is an error now, not at the first query
     st.close()
     _check_port(host, port)

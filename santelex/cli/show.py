@@ -6,7 +6,7 @@ import click
 from santelex._lazy import lazy
 from santelex.cli.options import out, store_option
 
-api = lazy("santelex.builder.files")
+stores = lazy("santelex.store")
 
 
 @click.command("show")
@@ -19,5 +19,5 @@ def command(article, store):
     """
     from santelex.services import show
 
-    st = api.open_store(store, read_only=True)
+    st = stores.open_store(store, read_only=True)
     out.print(show.render(st, article), markup=False)

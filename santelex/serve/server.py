@@ -159,8 +159,8 @@ def service_refusal(text: str, allowed: tuple[str, ...] = ()) -> str | None:
 
 def store_folder(store_spec: str | None) -> Path | None:
     """The folder of a local store (None: a store on a SPARQL server)."""
-    from santelex.builder import files as api
-    path = getattr(api.open_store(store_spec, read_only=True), "path", None)
+    from santelex import store as stores
+    path = getattr(stores.open_store(store_spec, read_only=True), "path", None)
     return path if isinstance(path, Path) else None  # a remote store's path is its URL
 
 
@@ -172,9 +172,9 @@ def _worker(conn, store_spec: str | None):
     Each job carries the store's generation as the server saw it: when it differs from
     the one open here (a build swapped the store), the store is opened again first.
     """
-    from santelex.builder import files as api
+    from santelex import store as stores
     try:
-        store = api.open_store(store_spec, read_only=True)
+        store = stores.open_store(store_spec, read_only=True)
         opened = generation(getattr(store, "path", None))
         store.query("ASK { }")
     except SantelexError as e:
@@ -190,7 +190,7 @@ def _worker(conn, store_spec: str | None):
         try:
             if wanted is not None and wanted != opened:
                 store.close()
-                store = api.open_store(store_spec, read_only=True)
+                store = stores.open_store(store_spec, read_only=True)
                 opened = wanted
             answer = _answer(store, *job)
         except SantelexError as e:

@@ -22,8 +22,9 @@ What santelex fetches (``fetch``, ``fetch_code``): an article (``"CSP R1434-4"``
 ``LEGIARTI…``) with every version Legifrance lists for it (``articleVersions``), a text of the
 Journal officiel (``JORFTEXT…``, a NOR, ``décret n° 2005-76``), a whole code (its table of
 contents, then each article).  The raw answers are read by ``ingest/piste_json`` (the same
-article model as every other reader) and loaded through the archives' engine
-(santelex/builder/archives.py): one graph per answer (``legifrance/article/LEGIARTI…``), all or nothing.
+article model as every other reader) and loaded by the build engine (santelex/builder/engine.py),
+``load_answers`` being their plan: one graph per answer (``legifrance/article/LEGIARTI…``), all or
+nothing.
 
 Why not pylegifrance (MIT, on PyPI): it needs Python >= 3.12 (santelex supports 3.11) and calls
 ``logging.basicConfig`` when imported, which would reconfigure the logging of any program that
@@ -638,8 +639,8 @@ def _state_quads(codes: set[str]):
 
 def load_answers(fetched: Fetched, store_path=None, progress=None, workers: int | None = None,
                  report: bool = False):
-    """Load raw API answers into the store through the archives' engine, all or nothing."""
-    from santelex.builder import archives
+    """Load raw API answers into the store by the build engine, all or nothing: their plan."""
+    from santelex.builder import engine
     from santelex.store import open_store
     before = set()
     if fetched.whole_codes:
@@ -662,5 +663,5 @@ def load_answers(fetched: Fetched, store_path=None, progress=None, workers: int 
             digest.update(f"{name}\0{raw}|{st.st_size}|{st.st_mtime_ns}\n".encode())
         else:
             digest.update(name.encode() + b"\0" + hashlib.sha1(raw).digest())
-    return archives.run_load(store_path, plan, "api:" + digest.hexdigest(), workers=workers,
-                             progress=progress, report=report)
+    return engine.run(store_path, plan, "api:" + digest.hexdigest(), workers=workers, progress=progress,
+                      report=report, local="Legifrance answers")

@@ -29,15 +29,14 @@ from pathlib import Path
 from typing import Callable
 
 from santelex.builder import archives
-from santelex.builder.archives import ArchiveStats, Change
+from santelex.builder.changes import Change, P
+from santelex.builder.stats import BuildStats
 from santelex.errors import SantelexError, UsageError
 from santelex.sources import legifrance
 from santelex.store import open_store
 from santelex.store.local import Store
 
 __all__ = ["describe_change", "update", "UpdateResult"]
-
-P = archives.P
 
 
 @dataclass
@@ -47,7 +46,7 @@ class UpdateResult:
     applied: list[str] = field(default_factory=list)  # archives applied
     calls: int = 0  # API calls
     notes: list[str] = field(default_factory=list)
-    stats: ArchiveStats | None = None
+    stats: BuildStats | None = None
 
 
 def update(store_path=None, config: legifrance.Config | None = None, source: str | None = None,

@@ -25,7 +25,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator, Literal
 
 import pyoxigraph as ox
 
@@ -33,21 +33,32 @@ from santelex import formats
 from santelex.errors import QueryError, SantelexError, StoreError
 from santelex.vocab import PREFIXES
 
-UNION = {"use_default_graph_as_union": True}
 log = logging.getLogger("santelex")
 
 
 def _open(path: Path, read_only: bool = False) -> ox.Store:
-    try:
-        if read_only:
-            return ox.Store.read_only(str(path))
-        return ox.Store(str(path))
-    except OSError as e:
-        msg = str(e)
-        if "LOCK" in msg or "Resource temporarily unavailable" in msg:
-            raise StoreError(f"the store is being written by {_writer(path)}; wait for it to finish",
-                             str(path)) from None
-        raise StoreError(f"cannot open the store: {msg}", str(path)) from None
+    for attempt in range(_OPEN_TRIES):
+        try:
+            if read_only:
+                return ox.Store.read_only(str(path))
+            return ox.Store(str(path))
+        except (OSError, RuntimeError) as e:
+            msg = str(e)
+            if read_only and "No such file or directory" in msg and attempt + 1 < _OPEN_TRIES:
+                # a build swapped its new store in while this one was being opened: the files
+                # listed by the old one went with it; open the new one
+                time.sleep(0.01 * attempt)
+                continue
+            if "LOCK" in msg or "Resource temporarily unavailable" in msg:
+                # santelex builds write only staging copies, under the build lock
+                raise StoreError("the store is open for writing by another program (not a santelex "
+                                 "build): stop it first", str(path)) from None
+            raise StoreError(f"cannot open the store: {msg}", str(path)) from None
+    raise AssertionError("unreachable")
+
+
+#: read-only opens tried while builds swap new stores in (each swap takes milliseconds)
+_OPEN_TRIES = 20
 
 
 def _recover(path: Path) -> None:
@@ -96,10 +107,16 @@ class BuildLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
             except BlockingIOError:
-                holder = _read_lock(fd)
-                os.close(fd)
                 if self.quiet:
+                    os.close(fd)
                     return self
+                holder = _read_lock(fd)
+                for _ in range(100):  # the holder writes its pid just after taking the lock
+                    if holder.get("pid"):
+                        break
+                    time.sleep(0.01)
+                    holder = _read_lock(fd)
+                os.close(fd)
                 who = f"santelex process {holder['pid']}" if holder.get("pid") else "another santelex process"
                 since = f" (since {holder['since']})" if holder.get("since") else ""
                 raise StoreError(f"the store is being written by {who}{since}: one build at a time; "
@@ -154,19 +171,6 @@ def _close_lock_fds():
 os.register_at_fork(after_in_child=_close_lock_fds)
 
 
-def _writer(path: Path) -> str:
-    """Who holds the build lock of the store at ``path``, as its lock file says."""
-    try:
-        fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return "another santelex process"
-    try:
-        pid = _read_lock(fd).get("pid")
-    finally:
-        os.close(fd)
-    return f"santelex process {pid}" if pid else "another santelex process"
-
-
 def _read_lock(fd: int) -> dict:
     try:
         data = os.pread(fd, 4096, 0)
@@ -195,7 +199,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-_RENAMEAT2 = None
+_RENAMEAT2: Callable[..., int] | Literal[False] | None = None  # renameat2 from libc; False: none
 
 
 def bind_values(sparql: str, bindings: dict) -> str:
@@ -264,7 +268,7 @@ class Store:
         try:
             if substitutions:
                 sparql = bind_values(sparql, substitutions)
-            return self.oxigraph.query(sparql, **UNION, **kw)
+            return self.oxigraph.query(sparql, use_default_graph_as_union=True, **kw)
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL: {e}") from None
         except OSError as e:
@@ -286,12 +290,13 @@ class Store:
         if f.kind == "dataset":
             self.oxigraph.dump(output, fmt)
             return
-        triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", **UNION)
+        triples = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        assert isinstance(triples, ox.QueryTriples)
         ox.serialize(triples, output, fmt, prefixes=PREFIXES)
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, key: str = ""):
+    def transaction(self, key: str = "") -> Iterator[Loader]:
         """Yield a Loader on a staging copy; swap it in only if the block completes.
 
         One transaction at a time per store, across processes (``BuildLock``): a second
@@ -314,7 +319,7 @@ class Store:
                             "its lock is taken over", self.path, lock.taken_over)
             yield from self._transaction(key)
 
-    def _transaction(self, key: str):
+    def _transaction(self, key: str) -> Iterator[Loader]:
         old = self.path.with_name(self.path.name + ".old")
         if not self.path.exists() and old.exists():
             old.rename(self.path)
@@ -434,7 +439,7 @@ class Loader:
     """
 
     def __init__(self, store: ox.Store, journal_path: Path | None = None, journal: dict | None = None):
-        self.store = store
+        self._store: ox.Store | None = store
         self._pending: list[ox.Quad] = []
         self._graphs: set[str] = set()
         self.quads_written = 0
@@ -444,6 +449,13 @@ class Loader:
         self._nquads: list[bytes] = []
         self._nquads_size = 0
         self._uncommitted: list[str] = []
+
+    @property
+    def store(self) -> ox.Store:
+        """The staging store, open until the loader is closed (the transaction then swaps it in)."""
+        if self._store is None:
+            raise RuntimeError("the loader is closed: its staging store may be swapped in")
+        return self._store
 
     def _drop(self, graph: str):
         if graph not in self._graphs:
@@ -489,7 +501,7 @@ class Loader:
         self._pending = []
         self._nquads = []
         self._uncommitted = []
-        self.store = None
+        self._store = None
         gc.collect()
 
     def flush(self):

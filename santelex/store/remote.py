@@ -31,7 +31,7 @@ import re
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
@@ -190,7 +190,7 @@ class RemoteStore:
 
     # -- writing ---------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, key: str = ""):
+    def transaction(self, key: str = "") -> Iterator[RemoteLoader]:
         """Yield a RemoteLoader; its graphs replace the live ones only if the block completes."""
         if self.read_only:
             raise StoreError("the store is open read-only", self.url)
@@ -262,7 +262,7 @@ class RemoteLoader:
     def flush(self):
         if not self._pending:
             return
-        by_graph: dict[ox.NamedNode, list[str]] = defaultdict(list)
+        by_graph: dict[ox.NamedNode | ox.BlankNode | ox.DefaultGraph, list[str]] = defaultdict(list)  # staging graphs
         for quad in self._pending:
             by_graph[quad.graph_name].append(f"{quad.subject} {quad.predicate} {quad.object} .")
         body = "\n".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())

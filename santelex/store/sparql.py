@@ -56,7 +56,7 @@ _LEXER = re.compile(rf"""
 def tokens(text: str) -> Iterator[tuple[str, str, int]]:
     """(kind, text, offset) of every token but white space."""
     for m in _LEXER.finditer(text):
-        kind = m.lastgroup
+        kind = m.lastgroup or ""  # every alternative of the lexer is a named group
         if kind != "space":
             yield kind, m.group(), m.start()
 

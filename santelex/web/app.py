@@ -41,7 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from santelex import formats, uris
-from santelex.builder import files as api
+from santelex import store as stores
 from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
 from santelex.limits import MAX_QUERY_BYTES, client_of
 from santelex.services import query as q
@@ -100,7 +100,7 @@ class Settings:
                     self.store.close()
                     self.store = None
             if self.store is None:
-                self.store = api.open_store(self.store_spec, read_only=True)
+                self.store = stores.open_store(self.store_spec, read_only=True)
                 self.opened = generation(getattr(self.store, "path", None))
             return self.store
 
