@@ -39,10 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyoxigraph as ox  # noqa: E402
 
-from santelex import (
-    builder,  # noqa: E402
-    uris,  # noqa: E402
-)
+from santelex import builder, codes, uris  # noqa: E402
 from santelex.builder.files import default_sources  # noqa: E402
 from santelex.services import query as q  # noqa: E402
 from santelex.store import open_store  # noqa: E402
@@ -122,9 +119,8 @@ def timed(fn) -> tuple[float, object]:
 
 def short(uri: str) -> str:
     """'https://…/code/code-penal/article/131-39' -> 'code-penal 131-39', aliases for the usual codes."""
-    slug, _, number = uri.rsplit("/code/", 1)[-1].partition("/article/")
-    alias = {v: k.upper() for k, v in reversed(list(uris.CODE_ALIASES.items()))}.get(slug, slug)
-    return f"{alias} {number}"
+    p = uris.parse(uri)
+    return f"{codes.short(p.code) or p.code} {p.number}"
 
 
 def main():

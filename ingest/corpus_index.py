@@ -15,8 +15,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from santelex.ingest.numbers import key as _key
+from santelex.ingest.numbers import order, sort_key
 from santelex.ingest.text import slugify as _slugify
-from santelex.paths import ARTICLES_INDEX, require
+from santelex.paths import ARTICLES_INDEX, CODES, require
 
 
 @lru_cache(maxsize=1 << 16)
@@ -24,84 +26,38 @@ def slugify(text: str) -> str:
     """The corpus slug of a word or name (cached: code names are made of few words)."""
     return _slugify(text)
 
-#: LEGITEXT identifiers of codes, as they appear in Legifrance's links.  Mined from the
-#: corpus: every ``affichCodeArticle.do?cidTexte=LEGITEXT…`` link whose ``title`` names the
-#: code ("Code de la santé publique - art. …") or which is followed by "du code …" (titles are
-#: cut at their first apostrophe).  Codes absent from the index keep their slugged title.
-LEGITEXT = {
-    "LEGITEXT000005627819": "code-des-marches-publics",
-    "LEGITEXT000005634379": "code-de-commerce",
-    "LEGITEXT000006069414": "code-de-la-propriete-intellectuelle",
-    "LEGITEXT000006069565": "code-de-la-consommation",
-    "LEGITEXT000006069568": "code-general-des-impots-annexe-i-cgiani",
-    "LEGITEXT000006069569": "code-general-des-impots-annexe-ii-cgianii",
-    "LEGITEXT000006069574": "code-general-des-impots-annexe-iii-cgianiii",
-    "LEGITEXT000006069576": "code-general-des-impots-annexe-iv-cgianiv",
-    "LEGITEXT000006069577": "code-general-des-impots-cgi",
-    "LEGITEXT000006070158": "code-de-lentree-et-du-sejour-des-etrangers-et-du-droit-dasile",
-    "LEGITEXT000006070162": "code-des-communes",
-    "LEGITEXT000006070239": "code-electoral",
-    "LEGITEXT000006070249": "code-des-juridictions-financieres",
-    "LEGITEXT000006070299": "code-general-de-la-propriete-des-personnes-publiques",
-    "LEGITEXT000006070300": "code-des-communes-de-la-nouvelle-caledonie",
-    "LEGITEXT000006070302": "code-des-pensions-civiles-et-militaires-de-retraite",
-    "LEGITEXT000006070633": "code-general-des-collectivites-territoriales",
-    "LEGITEXT000006070667": "code-de-la-voirie-routiere",
-    "LEGITEXT000006070716": "code-de-procedure-civile",
-    "LEGITEXT000006070719": "code-penal",
-    "LEGITEXT000006070721": "code-civil",
-    "LEGITEXT000006070882": "code-de-lindustrie-cinematographique",
-    "LEGITEXT000006070884": "code-de-justice-militaire",
-    "LEGITEXT000006070933": "code-de-justice-administrative",
-    "LEGITEXT000006070987": "code-des-postes-et-des-communications-electroniques",
-    "LEGITEXT000006071154": "code-de-procedure-penale",
-    "LEGITEXT000006071164": "code-de-lorganisation-judiciaire",
-    "LEGITEXT000006071188": "code-disciplinaire-et-penal-de-la-marine-marchande",
-    "LEGITEXT000006071190": "code-de-la-recherche",
-    "LEGITEXT000006071191": "code-de-leducation",
-    "LEGITEXT000006071307": "code-de-la-defense",
-    "LEGITEXT000006071318": "code-du-sport",
-    "LEGITEXT000006071335": "code-du-service-national",
-    "LEGITEXT000006071360": "code-de-justice-militaire",
-    "LEGITEXT000006071366": "code-rural-ancien",
-    "LEGITEXT000006071367": "code-rural-et-de-la-peche-maritime",
-    "LEGITEXT000006071514": "code-forestier",
-    "LEGITEXT000006071570": "code-des-douanes",
-    "LEGITEXT000006071645": "code-des-douanes-de-mayotte",
-    "LEGITEXT000006071785": "code-minier",
-    "LEGITEXT000006072026": "code-monetaire-et-financier",
-    "LEGITEXT000006072050": "code-du-travail",
-    "LEGITEXT000006072665": "code-de-la-sante-publique",
-    "LEGITEXT000006073189": "code-de-la-securite-sociale",
-    "LEGITEXT000006073984": "code-des-assurances",
-    "LEGITEXT000006074066": "code-des-pensions-de-retraite-des-marins-francais-du-commerce-de-peche-ou-de-plaisance",
-    "LEGITEXT000006074067": "code-de-la-mutualite",
-    "LEGITEXT000006074069": "code-de-laction-sociale-et-des-familles",
-    "LEGITEXT000006074073": "code-du-tourisme",
-    "LEGITEXT000006074075": "code-de-lurbanisme",
-    "LEGITEXT000006074096": "code-de-la-construction-et-de-lhabitation",
-    "LEGITEXT000006074220": "code-de-lenvironnement",
-    "LEGITEXT000006074224": "code-de-lexpropriation-pour-cause-dutilite-publique",
-    "LEGITEXT000006074228": "code-de-la-route",
-    "LEGITEXT000006074233": "code-des-ports-maritimes",
-    "LEGITEXT000006074234": "code-de-laviation-civile",
-    "LEGITEXT000006074236": "code-du-patrimoine",
-    "LEGITEXT000006074237": "code-du-domaine-public-fluvial-et-de-la-navigation-interieure",
-    "LEGITEXT000006074947": "code-de-la-route",
-    "LEGITEXT000020908868": "code-du-cinema-et-de-limage-animee",
-    "LEGITEXT000023086525": "code-des-transports",
-    "LEGITEXT000023501962": "code-minier-nouveau",
-    "LEGITEXT000023983208": "code-de-lenergie",
-    "LEGITEXT000025024948": "code-des-procedures-civiles-dexecution",
-    "LEGITEXT000025244092": "code-forestier-nouveau",
-    "LEGITEXT000025503132": "code-de-la-securite-interieure",
-    "LEGITEXT000031366350": "code-des-relations-entre-le-public-et-ladministration",
-    "LEGITEXT000037701019": "code-de-la-commande-publique",
-    "LEGITEXT000039086952": "code-de-la-justice-penale-des-mineurs",
-    "LEGITEXT000044416551": "code-general-de-la-fonction-publique",
-    "LEGITEXT000044595989": "code-des-impositions-sur-les-biens-et-services",
-    "LEGITEXT000045476241": "code-penitentiaire",
-}
+@dataclass(frozen=True)
+class Code:
+    """One row of the table of codes (``data/corpus/codes.tsv``): a LEGITEXT identifier of a
+    code, its corpus slug, its title as the law writes it (when the table has it) and the short
+    names users type for it (``csp``).  A code recast under the same name has two rows."""
+
+    legitext: str
+    slug: str
+    title: str
+    aliases: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def code_table(path=CODES) -> tuple[Code, ...]:
+    """The table of codes, read once.  Its LEGITEXT identifiers were mined from the corpus:
+    every ``affichCodeArticle.do?cidTexte=LEGITEXT…`` link whose ``title`` names the code
+    ("Code de la santé publique - art. …") or which is followed by "du code …"."""
+    require(path, "the table of codes")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            legitext, slug, title, aliases = line.rstrip("\n").split("\t")
+            rows.append(Code(legitext, slug, title, tuple(a for a in aliases.split(",") if a)))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=1)
+def legitext_codes() -> dict[str, str]:
+    """LEGITEXT identifier -> code slug, for every code of the table."""
+    return {c.legitext: c.slug for c in code_table()}
+
 
 #: names a text gives a code (slugged) that are not, or not only, its corpus folder name:
 #: the candidates in order of preference; the first that has the article wins
@@ -140,19 +96,6 @@ CODE_NAMES = {
     "livre-des-procedures-fiscales": ("livre-des-procedures-fiscales",),
 }
 
-_NUM = re.compile(r"(\d+|\D+)")
-
-
-def sort_key(number: str):
-    """Order article numbers as the code does: R712-9 before R712-10."""
-    return tuple([(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUM.findall(number)])
-
-
-def _key(number: str) -> str:
-    """Lookup key of an article number: no space, dot or star (``R* 712-8`` -> ``R712-8``)."""
-    return number.replace(" ", "").replace(".", "").replace("*", "")
-
-
 @dataclass
 class Index:
     by_path: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -169,7 +112,7 @@ class Index:
         return hit[1] if hit else None
 
     def code_for_legitext(self, legitext: str) -> str | None:
-        return LEGITEXT.get(legitext)
+        return legitext_codes().get(legitext)
 
     def codes(self) -> list[str]:
         return sorted(self.by_code)
@@ -213,7 +156,7 @@ class Index:
         if buckets is None:
             buckets = {}
             for n in self.by_code.get(code, ()):
-                head = n.partition("-")[0].replace(" ", "").replace("*", "").replace(".", "")
+                head = _key(n.partition("-")[0])
                 prefix = head.rstrip("0123456789")
                 if len(prefix) < len(head) and prefix.isalpha() or not prefix and head.isdigit():
                     buckets.setdefault((prefix, int(head[len(prefix):])), []).append(n)
@@ -226,7 +169,7 @@ class Index:
             return []
         if hi_root - lo_root > 100:
             return []  # "R. 1161-4 à R. 61161-7": a misprint, not a range of thousands of articles
-        lo, hi = sort_key(_key(first)), sort_key(_key(last))
+        lo, hi = order(first), order(last)
         roots = range(lo_root, hi_root + 1)
         found = []
         for r in roots:
@@ -247,7 +190,7 @@ class Index:
                     j = bisect_right(keys, hi_k) if hi_k is not None else len(keys)
                     found.extend(numbers[i:j])
                     continue
-                keys = [sort_key(_key(n)) for n in numbers]
+                keys = [order(n) for n in numbers]
             found.extend(numbers[bisect_left(keys, lo if r == lo_root else ()):
                                  bisect_right(keys, hi) if r == hi_root else len(keys)])
         return found
@@ -278,7 +221,7 @@ class Index:
 
     def _build_names(self):
         names = {c: (c,) for c in self.by_code}
-        for slug in set(LEGITEXT.values()):
+        for slug in set(legitext_codes().values()):
             names.setdefault(slug, (slug,))
         names.update(CODE_NAMES)
         prefixes = set()
@@ -307,7 +250,7 @@ def _sorted_bucket(numbers: list[str]) -> tuple[list, list, bool]:
     if None not in rest:
         pairs = sorted(zip(rest, numbers))
         return [k for k, _ in pairs], [n for _, n in pairs], True
-    pairs = sorted((sort_key(_key(n)), n) for n in numbers)
+    pairs = sorted((order(n), n) for n in numbers)
     return [k for k, _ in pairs], [n for _, n in pairs], False
 
 

@@ -255,7 +255,6 @@ _RANGE = re.compile(r"articles? (?P<a>[A-Z]\. ?\d[\d-]*)(?: à (?P<b>[A-Z]\. ?\d
 
 def _application_rules(num: str, paragraphs: list[str], context, name: str, line: int) -> list[Amendment]:
     """Article 3-style rules: from when new articles apply, until when old ones remain."""
-    from santelex.ingest.corpus_index import sort_key  # noqa: F401  (same ordering as ranges)
     out = []
     for p in paragraphs:
         kind = None

@@ -144,8 +144,8 @@ def text_of_context(name: str, texte: etree._Element, at: date | None, line: int
 
 
 def is_code(ctx: dict) -> bool:
-    from santelex.ingest.corpus_index import LEGITEXT
-    return ctx["nature"].upper() == "CODE" or (not ctx["nature"] and ctx["cid"] in LEGITEXT)
+    from santelex.ingest.corpus_index import legitext_codes
+    return ctx["nature"].upper() == "CODE" or (not ctx["nature"] and ctx["cid"] in legitext_codes())
 
 
 def article_document(name: str, el: etree._Element, fmt: str = FORMAT) -> Document:

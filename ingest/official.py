@@ -21,7 +21,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from santelex.errors import ReadError
-from santelex.ingest.corpus_index import LEGITEXT
+from santelex.ingest.corpus_index import legitext_codes
 from santelex.ingest.html_text import link_pinpoint, slugify
 from santelex.ingest.markdown_export import level_of
 from santelex.model import Heading, Reference
@@ -51,8 +51,8 @@ def code_slug(titles: str | list | tuple | None, legitext: str | None = None) ->
     for slug in slugs:
         if slug and slug in _corpus_codes():
             return slug
-    if legitext and legitext in LEGITEXT:
-        return LEGITEXT[legitext]
+    if legitext and legitext in legitext_codes():
+        return legitext_codes()[legitext]
     return next((s for s in slugs if s), None)
 
 
@@ -193,7 +193,7 @@ def citation_link(label: str, text_cid: str | None, nature: str | None, article:
     label = re.sub(r"\s+", " ", label or "").strip()
     article = article_number(article)
     is_code = (nature or "").upper() == "CODE" or (
-        not nature and ((text_cid or "") in LEGITEXT or label.lower().startswith("code ")))
+        not nature and ((text_cid or "") in legitext_codes() or label.lower().startswith("code ")))
     if is_code:
         code_name = re.split(r"\s+-\s+art\.", label)[0]
         code = code_slug(code_name, text_cid)

@@ -19,7 +19,7 @@ from pathlib import Path
 from santelex.errors import SantelexError
 
 __all__ = ["MissingResource", "ONTOLOGY", "SHAPES", "QUERIES", "DATA", "SEEDS", "CSP_ARCHIVE",
-           "ARTICLES_INDEX", "SNAPSHOTS", "EXAMPLES", "require", "files_of", "default_store"]
+           "ARTICLES_INDEX", "CODES", "SNAPSHOTS", "EXAMPLES", "require", "files_of", "default_store"]
 
 
 class MissingResource(SantelexError):
@@ -43,6 +43,8 @@ DATA = _package_dir("santelex.data")
 SEEDS = DATA / "seeds"
 CSP_ARCHIVE = DATA / "corpus" / "code-de-la-sante-publique.tar.xz"
 ARTICLES_INDEX = DATA / "corpus" / "articles-index.tsv.xz"
+#: the codes: LEGITEXT identifier, slug, title, short names (santelex/codes.py)
+CODES = DATA / "corpus" / "codes.tsv"
 #: SHA-256 of an archive -> the date of the Legifrance snapshot it holds
 SNAPSHOTS = DATA / "corpus" / "snapshots.tsv"
 #: the example annexes: in the repository only (not installed)

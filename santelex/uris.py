@@ -14,40 +14,25 @@
 
 ``key`` is the LEGIARTI identifier when the source gives one, else the reader's version
 label, else the first 12 hex digits of the SHA-1 of the text.
+
+And read back: :func:`parse` (a URI -> code, text, number, version, subdivision), :func:`label`
+(a short French name: ``R. 1434-4``, ``L. 162-14-1 (CSS)``, ``décret n° 2005-76, art. 3``) and
+:func:`name` (the name a user types back: ``code-de-la-sante-publique/L1434-7``).
 """
 from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import quote
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
-from santelex import vocab
+from santelex.model import CSP
+from santelex.vocab import BASE, SLX
 
-#: the namespaces, named as uris has always named them (their home is santelex/vocab.py)
-BASE = vocab.BASE
-ONTOLOGY = vocab.SLX
-ELI = vocab.ELI
-
+CODES = BASE + "code/"
+JORF = BASE + "jorf/"
+ONTOLOGY = SLX
 LEGIFRANCE_ELI = "https://www.legifrance.gouv.fr/eli/"
-
-#: short names users type for a code
-CODE_ALIASES = {
-    "csp": "code-de-la-sante-publique",
-    "css": "code-de-la-securite-sociale",
-    "casf": "code-de-laction-sociale-et-des-familles",
-    "cch": "code-de-la-construction-et-de-lhabitation",
-    "cgct": "code-general-des-collectivites-territoriales",
-    "cc": "code-civil",
-    "civ": "code-civil",
-    "ct": "code-du-travail",
-    "cp": "code-penal",
-    "cpp": "code-de-procedure-penale",
-    "cu": "code-de-lurbanisme",
-    "cconso": "code-de-la-consommation",
-    "cenv": "code-de-lenvironnement",
-}
-
-
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
@@ -127,22 +112,149 @@ def target_of(ref_target: str) -> str | None:
     return article(slug, number) if number else code(slug)
 
 
-def parse_article_id(text_: str) -> tuple[str | None, str]:
-    """'CSP R1434-4', 'R1434-4', 'D. 712-2', 'code-de-la-sante-publique/L1434-7' -> (slug, NUM)."""
-    t = text_.strip()
-    if "/" in t and not t.startswith("http"):
-        slug, _, num = t.partition("/")
-        return CODE_ALIASES.get(slug.lower(), slug), normalise_number(num)
-    parts = t.split(None, 1)
-    if len(parts) == 2 and (parts[0].lower() in CODE_ALIASES or parts[0].startswith("code-")):
-        return CODE_ALIASES.get(parts[0].lower(), parts[0]), normalise_number(parts[1])
-    return None, normalise_number(t)
 
 
-def normalise_number(num: str) -> str:
-    """'D. 712-2' -> 'D712-2', 'l1434-7' -> 'L1434-7', 'art. R. 6122-25' -> 'R6122-25'."""
-    n = re.sub(r"^(?:art(?:icle)?\.?\s+)", "", num.strip(), flags=re.I)
-    m = re.match(r"^([A-Za-z]{1,2})\s*\.?\s*\*?\s*(\d.*)$", n)
-    if m:
-        return m.group(1).upper() + m.group(2).replace(" ", "")
-    return n.replace(" ", "")
+# --- reading them back -------------------------------------------------------------------------
+
+#: the natures of JO texts as their names say them (the URI has the slug: .../jorf/decret/…)
+NATURES = {"decret": "décret", "decret-loi": "décret-loi", "arrete": "arrêté", "ordonnance": "ordonnance",
+           "loi": "loi"}
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a URI santelex minted names: a code, one of its articles, a JO text or one of its
+    articles; a version of an article; a subdivision of either (``sub``, its path in the work)."""
+
+    code: str | None = None     # the code's slug
+    text: str | None = None     # a JO text: its path after jorf/, as in the URI ("decret/2005-76")
+    number: str | None = None   # the article's number
+    version: str | None = None  # the version's key
+    sub: str = ""               # "I/3/a", "alinea-26/tiret-1"; "" for the work or version itself
+
+    @property
+    def work(self) -> str:
+        """The work: the article (or the code, the text) without version nor subdivision."""
+        if self.code is not None:
+            return article(self.code, self.number) if self.number is not None else code(self.code)
+        base = JORF + (self.text or "")
+        return text_article(base, self.number) if self.number is not None else base
+
+
+def _tail(tail: str) -> tuple[str, str | None] | None:
+    """'/I/3/a' -> ('I/3/a', None); '/version/KEY/alinea-9' -> ('alinea-9', 'KEY'); a citation: None.
+
+    A version's subdivisions have the same path under the version as the work's under the
+    work, so a version subdivision has the same ``sub``.
+    """
+    parts = [p for p in tail.split("/") if p]
+    key = None
+    if parts[:1] == ["version"]:
+        if len(parts) < 2:
+            return None
+        key, parts = unquote(parts[1]), parts[2:]
+    if "citation" in parts or "version" in parts:
+        return None
+    return "/".join(parts), key
+
+
+_CODE_ARTICLE = re.compile(r"([^/]+)/article/([^/]+)((?:/[^/]+)*)")
+_JORF_TEXT = re.compile(r"([^/]+/[^/]+)(?:/article/([^/]+))?((?:/[^/]+)*)")
+
+
+def parse(uri: str) -> Parts | None:
+    """The parts of a code, a code article, a JO text, an article of one, or a version or a
+    subdivision of these; None for anything else (a section of a plan, a citation node, a URI
+    santelex did not mint)."""
+    if uri.startswith(CODES):
+        rest = uri[len(CODES):]
+        if rest and "/" not in rest:
+            return Parts(code=unquote(rest))
+        m = _CODE_ARTICLE.fullmatch(rest)
+        tail = _tail(m.group(3)) if m else None
+        if tail is None:
+            return None
+        return Parts(code=unquote(m.group(1)), number=unquote(m.group(2)), sub=tail[0], version=tail[1])
+    if uri.startswith(JORF):
+        m = _JORF_TEXT.fullmatch(uri[len(JORF):])
+        tail = _tail(m.group(3)) if m else None
+        if tail is None:
+            return None
+        number = unquote(m.group(2)) if m.group(2) else None
+        return Parts(text=m.group(1), number=number, sub=tail[0], version=tail[1])
+    return None
+
+
+def code_slug(code_uri: str) -> str:
+    """The slug of a code from its URI (``slx:code``'s value): ``…/code/code-civil`` -> ``code-civil``."""
+    return unquote(code_uri[len(CODES):]) if code_uri.startswith(CODES) else code_uri.rsplit("/", 1)[-1]
+
+
+def name(uri: str) -> str:
+    """The name a user types back (santelex.lookup reads it): ``…/code/code-de-la-sante-publique/article/L1434-7``
+    -> ``code-de-la-sante-publique/L1434-7``; ``…/jorf/decret/2005-76`` -> ``jorf/decret/2005-76``."""
+    if uri.startswith(CODES) and "/article/" in uri:
+        slug, _, rest = uri[len(CODES):].partition("/article/")
+        return f"{unquote(slug)}/{unquote(rest)}"
+    if uri.startswith(JORF):
+        return "jorf/" + unquote(uri[len(JORF):])
+    return uri
+
+
+def number_label(number: str) -> str:
+    """'R1434-4' -> 'R. 1434-4' (as the law writes article numbers); others unchanged."""
+    m = re.fullmatch(r"([A-Z]{1,2})\*?(\d[\w-]*)", number)
+    return f"{m.group(1)}. {m.group(2)}" if m else number
+
+
+def sub_label(path: str) -> str:
+    """'I/3/a' -> 'I, 3°, a)'; 'alinea-5' -> 'alinéa 5'; 'alinea-26/tiret-1' -> 'alinéa 26, tiret 1'."""
+    out = []
+    for part in unquote(path).split("/"):
+        if re.fullmatch(r"alinea-(\d+)", part):
+            out.append("alinéa " + part[7:])
+        elif re.fullmatch(r"tiret-(\d+)", part):
+            out.append("tiret " + part[6:])
+        elif part.isdigit():
+            out.append(part + "°")
+        elif re.fullmatch(r"[a-z]{1,2}", part):
+            out.append(part + ")")
+        else:
+            out.append(part)
+    return ", ".join(out)
+
+
+def text_name(text_path: str) -> str:
+    """The name of a JO text from its path after jorf/: 'decret/2005-76' -> 'décret n° 2005-76';
+    'text/JORFTEXT000000574488' -> 'texte JORFTEXT000000574488'."""
+    nature, _, number = text_path.partition("/")
+    if nature == "text":
+        return f"texte {unquote(number)}"
+    return f"{NATURES.get(nature, nature)} n° {unquote(number)}"
+
+
+def label(uri: str, titles: dict[str, str] | None = None) -> str:
+    """A short French name for a code, an article, a JO text, or a version or subdivision of
+    these: 'R. 1434-4' (the CSP's articles go unnamed), 'L. 162-14-1 (CSS)', 'décret n° 2005-76,
+    art. 3', 'code de la santé publique'.  ``titles``: JO text URI -> its title, when known.
+    Anything else: the URI itself."""
+    from santelex import codes  # the table of codes is read by labels only: minting stays light
+
+    p = parse(uri)
+    if p is None:
+        return uri
+    if p.code is not None:
+        if p.number is None:
+            return codes.title(p.code)
+        out = number_label(p.number)
+        if p.code != CSP:
+            out += f" ({codes.short(p.code) or codes.title(p.code)})"
+    else:
+        out = (titles or {}).get(JORF + (p.text or "")) or text_name(p.text or "")
+        if p.number is not None:
+            out += f", art. {p.number}"
+    if p.version:
+        out += f" (version {p.version})"
+    if p.sub:
+        out += ", " + sub_label(p.sub)
+    return out

@@ -144,7 +144,7 @@ def test_report_of_what_changed(tmp_path, dumps, built):
         ("added", "code-de-laction-sociale-et-des-familles", "Annexe 2-4", "2004-10-26",
          ("décret n° 2007-1574, art. 1",)),
         ("repealed", "code-des-instruments-monetaires-et-des-medailles", "1", "2001-01-01",
-         ("JORFTEXT000000574488, art. 4",)),
+         ("texte JORFTEXT000000574488, art. 4",)),
         ("removed", "code-de-la-consommation", "D215-16", "None", ()),
     }
     again = archives.build([dumps["inc1"], dumps["inc2"]], path, report=True)

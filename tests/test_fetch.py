@@ -269,7 +269,7 @@ def test_cache_names():
 
 
 def test_code_names():
-    from santelex.sources.legifrance import split_code
-    assert split_code("CSP R1434-4") == ("code-de-la-sante-publique", "R1434-4")
-    assert split_code("CGI 13") == ("code-general-des-impots-cgi", "13")
-    assert split_code("D. 712-2") == (None, "D712-2")
+    from santelex.lookup import split
+    assert split("CSP R1434-4") == ("code-de-la-sante-publique", "R1434-4")
+    assert split("CGI 13") == ("code-general-des-impots-cgi", "13")
+    assert split("D. 712-2") == (None, "D712-2")

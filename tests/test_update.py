@@ -100,7 +100,7 @@ def test_from_dila_archives(fake, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[:3] == [
         "added     code-de-laction-sociale-et-des-familles Annexe 2-4  2004-10-26  by décret n° 2007-1574, art. 1",
-        "repealed  code-des-instruments-monetaires-et-des-medailles 1  2001-01-01  by JORFTEXT000000574488, art. 4",
+        "repealed  code-des-instruments-monetaires-et-des-medailles 1  2001-01-01  by texte JORFTEXT000000574488, art. 4",
         "removed   code-de-la-consommation D215-16  —",
     ]
     res = CliRunner().invoke(main, ["update", "--store", str(tmp_path / "daily")])

@@ -33,7 +33,7 @@ from santelex.store import open_store
 
 SANTELEX = str(Path(sys.executable).with_name("santelex"))
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
-CSP_FILES = {"l1434-7.md", "l1434-9.md"}
+CSP_FILES = {"l1434-7.md", "l1434-9.md", "r1173-8.md"}
 ERREURS = paths.EXAMPLES / "annexe-erreurs"
 ANNEXE_2006 = paths.EXAMPLES / "annexe-2006"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -73,7 +73,7 @@ WEB_KEY = pytest.StashKey[WebServer]()
 
 
 def build_web_store(folder: Path) -> Path:
-    """Seeds + L1434-7 and L1434-9 from the CSP archive + the made-up article, in ``folder``."""
+    """Seeds + L1434-7, L1434-9 and R*1173-8 from the CSP archive + the made-up article, in ``folder``."""
     tree = folder / "csp"
     wanted = set(CSP_FILES)
     with tarfile.open(paths.CSP_ARCHIVE, "r|*") as tar:
@@ -191,6 +191,17 @@ def test_short_article_addresses_redirect_to_the_canonical_page(client):
     r = client.get("/article/csp/d.%20712-2")
     assert r.status_code == 301
     assert r.headers["location"] == "/article/code-de-la-sante-publique/D712-2"
+
+
+def test_a_starred_article_has_its_page(client):
+    # the address of R*1173-8 (a decree in Conseil d'État) was redirected to R1173-8, a page of
+    # nothing; its page is read through santelex/lookup.py like every other name
+    r = client.get("/article/code-de-la-sante-publique/R%2A1173-8")
+    assert r.status_code == 200 and "habilitation vaut rejet" in r.text
+    for other in ("R1173-8", "R.%201173-8"):
+        r = client.get("/article/csp/" + other)
+        assert r.status_code == 301, other
+        assert r.headers["location"] == "/article/code-de-la-sante-publique/R%2A1173-8"
 
 
 # ----------------------------------------------------------------------------- article page

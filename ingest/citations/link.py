@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from santelex.ingest.citations.resolve import resolve_paragraphs
+from santelex.ingest.numbers import key
 from santelex.model import Reference
 
 
 def _same_number(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
-    return a.replace(" ", "").replace(".", "").replace("*", "") == b.replace(" ", "").replace(".", "").replace("*", "")
+    return key(a) == key(b)
 
 
 def _covers(link: Reference, ref: Reference) -> bool:

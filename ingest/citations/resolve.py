@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from santelex.ingest import corpus_index
+from santelex.ingest import corpus_index, numbers
 from santelex.ingest.citations.find import Candidate, Group, Number, Qualifier, TextName, find, split_triggers, triggers
 from santelex.model import Reference
 
@@ -155,13 +155,13 @@ def _articles_in(codes: tuple[str, ...], number: Number, st: _State) -> tuple[st
     found = index.expand_range(code, number.first, number.last)
     known = [n for n in st.articles
              if corpus_index._prefix(n) == corpus_index._prefix(number.first)
-             and corpus_index.sort_key(n) >= corpus_index.sort_key(number.first)
-             and corpus_index.sort_key(n) <= corpus_index.sort_key(number.last)] if st.articles else ()
+             and numbers.sort_key(n) >= numbers.sort_key(number.first)
+             and numbers.sort_key(n) <= numbers.sort_key(number.last)] if st.articles else ()
     first = index.lookup(code, number.first) or number.first
     last = index.lookup(code, number.last) or number.last
     if known:
         merged = {n: None for n in (first, *found, *known, last)}
-        return code, sorted(merged, key=lambda n: corpus_index.sort_key(corpus_index._key(n)))
+        return code, sorted(merged, key=lambda n: numbers.order(n))
     if not found:
         return code, [first, last]
     # the endpoints are named in the text: kept even where the code no longer has them

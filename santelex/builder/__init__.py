@@ -15,11 +15,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from santelex.builder import archives, files
-from santelex.builder.stats import BuildStats
 from santelex.errors import ReadError
+
+if TYPE_CHECKING:
+    from santelex.builder.stats import BuildStats
 
 __all__ = ["build"]
 
@@ -27,7 +28,7 @@ __all__ = ["build"]
 def build(sources: Iterable | None = None, store=None, *, format: str | None = None,
           codes: Iterable[str] | None = None, snapshot: str | None = None,
           progress: Callable[[str, int | None], None] | None = None,
-          workers: int | None = None) -> BuildStats:
+          workers: int | None = None) -> "BuildStats":
     """Read every source into the store, all or nothing, resumable after an interruption
     (see :func:`santelex.build`).
 
@@ -35,6 +36,10 @@ def build(sources: Iterable | None = None, store=None, *, format: str | None = N
     ``codes`` (default: every code, or those the store follows); anything else the files' plan.
     Inputs are read in ``workers`` processes (default: one per core).
     """
+    # the plans are imported here, not with the package: the package is imported with any of
+    # its modules (santelex.builder.snapshots for the CLI's --snapshot), and needs them only to build
+    from santelex.builder import archives, files
+
     paths = [Path(s) for s in (list(sources or ()) or files.default_sources())]
     for s in paths:
         if not s.exists():

@@ -60,13 +60,13 @@ from santelex.builder import engine
 from santelex.builder.changes import P
 from santelex.builder.engine import Engine
 from santelex.builder.stats import BuildStats
+from santelex.codes import resolve_codes
 from santelex.errors import ReadError, UsageError
 from santelex.ingest import registry
 from santelex.store import open_store
 from santelex.store.local import Store
 
-__all__ = ["build", "describe", "initials", "is_dila_archive", "legitexts", "newer", "read_state",
-           "resolve_codes"]
+__all__ = ["build", "describe", "is_dila_archive", "newer", "read_state"]
 
 SLX = vocab.SLX
 PROV = vocab.PROV
@@ -214,54 +214,11 @@ def suppressions(data: bytes, name: str) -> list[str]:
     return out
 
 
-def legitexts() -> dict[str, list[str]]:
-    """Code slug -> its LEGITEXT identifiers (two when a code was recast under the same name)."""
-    from santelex.ingest.corpus_index import LEGITEXT
-    out: dict[str, list[str]] = {}
-    for legitext, slug in LEGITEXT.items():
-        out.setdefault(slug, []).append(legitext)
-    return out
 
 
-_SMALL = {"de", "la", "le", "les", "des", "du", "et", "d", "l", "a", "en", "au", "aux"}
 
 
-def initials() -> dict[str, str]:
-    """'cgi' -> code-general-des-impots-cgi: a code's initials, when only one code has them."""
-    seen: dict[str, set] = {}
-    for slug in legitexts():
-        words = [w for w in slug.split("-") if w not in _SMALL]
-        elided = [w[1:] if re.match(r"^[ld][aeiouyh]", w) and len(w) > 4 else w for w in words]
-        keys = {"".join(w[0] for w in words), "".join(w[0] for w in elided)}
-        if len(words) > 2 and words[-1] == "".join(w[0] for w in words[:-1]):
-            keys.add(words[-1])  # code-general-des-impots-cgi
-        for key in keys:
-            seen.setdefault(key, set()).add(slug)
-    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
-
-def resolve_codes(codes: Iterable[str] | None) -> dict[str, str] | None:
-    """``--code`` values (``csp``, ``cgi``, a slug, a LEGITEXT id) -> {LEGITEXT id: slug};
-    None: every code."""
-    if not codes:
-        return None
-    from santelex.ingest.corpus_index import LEGITEXT
-    by_slug = legitexts()
-    out: dict[str, str] = {}
-    for raw in codes:
-        value = raw.strip()
-        if re.fullmatch(r"LEGITEXT\d{12}", value):
-            out[value] = LEGITEXT.get(value, value)
-            continue
-        slug = uris.CODE_ALIASES.get(value.lower()) or initials().get(value.lower()) or value.lower()
-        if slug not in by_slug:
-            import difflib
-            near = difflib.get_close_matches(slug, list(by_slug) + list(uris.CODE_ALIASES), n=3, cutoff=0.5)
-            raise UsageError(f"unknown code {raw!r}" + (f"; nearest: {', '.join(near)}" if near else
-                                                         "; give its slug or LEGITEXT id"))
-        for legitext in by_slug[slug]:
-            out[legitext] = slug
-    return out
 
 
 # --- the state the store keeps about the archives it follows ---------------------------------------

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from santelex import uris, vocab
 from santelex.store.local import Store
 
-__all__ = ["Change", "P", "changes", "diff", "text_label"]
+__all__ = ["Change", "P", "changes", "diff"]
 
 #: the prefixes of the queries about the articles of the store
 P = vocab.sparql_prefixes("eli", "slx", "rdfs")
@@ -100,26 +100,13 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def text_label(uri: str, titles: dict[str, str]) -> str:
-    """A readable name for an amending text's URI: its title when the store has it."""
-    base = re.sub(r"/article/[^/]+$", "", uri)
-    article = uri[len(base) + 9:] if uri != base else ""
-    name = titles.get(base)
-    if not name:
-        m = re.search(r"/jorf/([^/]+)/([^/]+)$", base)
-        if m and m.group(1) != "text":
-            nature = {"decret": "décret", "arrete": "arrêté", "decret-loi": "décret-loi"}.get(m.group(1), m.group(1))
-            name = f"{nature} n° {m.group(2)}"
-        else:
-            name = base.rsplit("/", 1)[-1]
-    return f"{name}, art. {article}" if article else name
 
 
 def _labels(targets: Iterable[str], titles: dict[str, str]) -> tuple[str, ...]:
     """Labels of amending texts; a text named with its article is not named again alone."""
     targets = sorted(set(targets))
     with_article = {re.sub(r"/article/[^/]+$", "", t) for t in targets if "/article/" in t}
-    return tuple(text_label(t, titles) for t in targets if t not in with_article)
+    return tuple(uris.label(t, titles) for t in targets if t not in with_article)
 
 
 def diff(before: dict, after: dict, titles: dict[str, str] | None = None) -> list[Change]:

@@ -8,8 +8,8 @@ import click
 from santelex._lazy import lazy
 from santelex.cli.options import err, out, progress, reader_option, store_option
 
-# (a lazy santelex.builder.files would import the package santelex.builder, hence pyoxigraph, to find it)
 builder = lazy("santelex.builder")
+files = lazy("santelex.builder.files")
 
 
 @click.command("build")
@@ -30,11 +30,7 @@ def command(paths, format, codes, snapshot, store, quiet):
     or Legifrance API answers.  All or nothing: on error the store is left as it was.
     """
     bar = progress(quiet, transient=True)
-    if paths:
-        sources = list(paths)
-    else:
-        from santelex.builder.files import default_sources
-        sources = default_sources()
+    sources = list(paths) or files.default_sources()
     # the bar's total is the number of files to read, known at once for files and folders and
     # counted in the background for archives; until every count is in, the bar has no total
     task = bar.add_task("reading", total=None)
@@ -47,8 +43,7 @@ def command(paths, format, codes, snapshot, store, quiet):
             bar.update(task, description=Path(name[6:]).name[:40])
         elif name.startswith("resume:"):
             bar.console.print(f"resuming an interrupted build of the same inputs: "
-                              f"{name[7:]} batches of files already in the staging store",
-                              highlight=False)
+                              f"{name[7:]} batches of files already in the staging store", highlight=False)
         else:
             bar.advance(task)
 
@@ -57,7 +52,7 @@ def command(paths, format, codes, snapshot, store, quiet):
             from santelex.builder.snapshots import parse_date
             snapshot = parse_date(snapshot, "--snapshot")
         stats = builder.build(sources, store, format=format, progress=tick, codes=codes,
-                              snapshot=snapshot)
+                          snapshot=snapshot)
     for note in stats.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     if not quiet:

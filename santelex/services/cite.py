@@ -15,39 +15,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import unquote
 
 import networkx as nx
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
-from santelex import uris, vocab
+from santelex import lookup, uris, vocab
 from santelex.errors import UsageError
 from santelex.ingest import corpus_index, registry
 from santelex.ingest.citations.resolve import exists as ref_exists
 from santelex.ingest.citations.resolve import resolve_text
-from santelex.model import CSP, Article, LegalText, Reference
-from santelex.services.show import find_article
+from santelex.model import Article, LegalText, Reference
 
 P = vocab.sparql_prefixes("eli", "slx")
 _ARTICLE_PART = "/article/"
 
 
-def label(uri: str) -> str:
-    """``…/code/code-de-la-sante-publique/article/L1434-7`` -> ``code-de-la-sante-publique/L1434-7``."""
-    if uri.startswith(uris.BASE + "code/") and _ARTICLE_PART in uri:
-        code, _, rest = uri[len(uris.BASE) + 5:].partition(_ARTICLE_PART)
-        return f"{unquote(code)}/{unquote(rest)}"
-    if uri.startswith(uris.BASE + "jorf/"):
-        return "jorf/" + unquote(uri[len(uris.BASE) + 5:])
-    return uri
+#: the name of an article or text in what ``santelex cite`` prints (``code-de-la-sante-publique/L1434-7``)
+label = uris.name
 
 
 def code_article(uri: str) -> tuple[str, str] | None:
-    """(code slug, article number) of a code article's URI (work or subdivision), else None."""
-    if not uri.startswith(uris.BASE + "code/") or _ARTICLE_PART not in uri:
-        return None
-    code, _, rest = uri[len(uris.BASE) + 5:].partition(_ARTICLE_PART)
-    return unquote(code), unquote(rest.split("/", 1)[0])
+    """(code slug, article number) of a code article's URI (work, version or subdivision), else None."""
+    p = uris.parse(uri)
+    return (p.code, p.number) if p is not None and p.code is not None and p.number is not None else None
 
 
 @dataclass(frozen=True)
@@ -64,24 +54,8 @@ class Citation:
 
 
 def resolve_article(store, text: str) -> str:
-    """The work URI of an article a user names: one the store has, or one only cited there
-    (``L162-14-1`` of the code de la sécurité sociale in a store of the CSP).  UsageError with
-    the nearest numbers if neither."""
-    try:
-        return find_article(store, text)
-    except UsageError:
-        slug, number = uris.parse_article_id(text)
-        if slug:
-            uri = uris.article(slug, number)
-            if store.query(P + "ASK { ?c slx:cited ?w }", {"w": NamedNode(uri)}):
-                return uri
-        else:
-            rows = store.query(P + """SELECT DISTINCT ?w WHERE { ?c slx:cited ?w .
-                FILTER(STRENDS(STR(?w), ?tail)) }""", {"tail": Literal(_ARTICLE_PART + uris.seg(number))})
-            hits = sorted((r["w"].value for r in rows), key=lambda u: (not u.startswith(uris.code(CSP) + "/"), u))
-            if hits:
-                return hits[0]
-        raise
+    """The work URI of an article a user names, which the store has or cites (santelex.lookup)."""
+    return lookup.known_article(store, text)
 
 
 _ALL = ("surface", "provenance", "citingWork", "cited", "pinpoint", "resolved", "reason")

@@ -20,7 +20,8 @@ A named query is a ``.rq`` file whose leading comment is its header::
     # findings:    yes   (rows are problems: ``santelex query`` exits 1 when there are any)
 
 Parameter types: ``iri``, ``article`` ("CSP R1434-4", "D. 712-2", a URI -> the article's
-work URI), ``code`` ("csp", "code-de-la-sante-publique", a URI -> the code's URI),
+work URI, read by santelex/lookup.py), ``code`` ("csp", "cgi", "code-de-la-sante-publique", a URI
+-> the code's URI, santelex/codes.py),
 ``literal`` (a plain string), ``date`` (YYYY-MM-DD, or ``today``), ``integer``.  Values
 become pyoxigraph terms and are bound with VALUES by the store (``Store.query``), never
 pasted into the query text: ``x" } ; DROP ALL ; #`` is a string that matches nothing.
@@ -41,9 +42,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from santelex import formats, paths, uris
+from santelex import codes, formats, lookup, paths, uris
 from santelex.errors import QueryError, UsageError
-from santelex.vocab import ELI, PREFIXES, SLX, XSD
+from santelex.vocab import PREFIXES, XSD
 
 __all__ = ["bind", "catalogue", "check", "execute", "FORMATS", "from_file", "from_text", "GRAPH_FORMATS",
            "load", "media_type", "named_or_text", "NamedQuery", "Param", "QueryTimeout", "Result",
@@ -242,39 +243,14 @@ def term(p: Param, value: str, store=None) -> ox.NamedNode | ox.Literal:
         if p.type == "code":
             if value.startswith(("http://", "https://")):
                 return ox.NamedNode(value)
-            slug = uris.CODE_ALIASES.get(value.lower(), value)
-            return ox.NamedNode(uris.code(slug))
+            return ox.NamedNode(uris.code(codes.slug(value) or value))
         if p.type == "article":
-            return ox.NamedNode(article_uri(value, store))
-    except ValueError:
+            return ox.NamedNode(lookup.article(value, store))
+    except (ValueError, UsageError):
         pass
     kinds = {"integer": "an integer", "date": "a date (YYYY-MM-DD or today)", "iri": "an absolute IRI",
              "code": "a code", "article": "an article"}
     raise UsageError(f"parameter {p.name!r}: {value!r} is not {kinds.get(p.type, p.type)}")
-
-
-def article_uri(text: str, store=None) -> str:
-    """'CSP R1434-4', 'D. 712-2', 'code-de-la-sante-publique/L1434-7' or a URI -> work URI.
-
-    With a code named, the URI follows from the text alone (the article need not be in
-    the store: it may only be cited).  A bare number is looked up in the store (the CSP
-    first), else taken as a CSP article.
-    """
-    if text.startswith(("http://", "https://")):
-        return text
-    slug, number = uris.parse_article_id(text)
-    if not number:
-        raise ValueError(text)
-    if slug:
-        return uris.article(slug, number)
-    if store is not None:
-        rows = store.query(
-            f"SELECT ?a WHERE {{ ?a <{ELI}id_local> ?n ; <{SLX}code> ?c }}", {"n": ox.Literal(number)})
-        hits = sorted((r["a"].value for r in rows),
-                      key=lambda u: (not u.startswith(uris.code("code-de-la-sante-publique") + "/"), u))
-        if hits:
-            return hits[0]
-    return uris.article("code-de-la-sante-publique", number)
 
 
 # -- running ---------------------------------------------------------------------------------

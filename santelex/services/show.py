@@ -1,52 +1,22 @@
 """Look an article up in the store and render it as text (``santelex show``)."""
 from __future__ import annotations
 
-import difflib
 from datetime import date
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
-from santelex import uris, vocab
-from santelex.errors import UsageError
+from santelex import lookup, uris, vocab
 
 P = vocab.sparql_prefixes("eli", "slx")
 
 
-def find_article(store, text: str) -> str:
-    """The work URI of the article a user names; UsageError with near numbers if none."""
-    if text.startswith("http"):
-        return text
-    slug, number = uris.parse_article_id(text)
-    if slug:
-        uri = uris.article(slug, number)
-        if store.query(P + "ASK { ?w eli:is_realized_by ?v }", {"w": NamedNode(uri)}):
-            return uri
-    rows = list(store.query(P + "SELECT ?a WHERE { ?a eli:id_local ?n ; eli:is_realized_by ?v ; slx:code ?c }",
-                            {"n": Literal(number)}))
-    hits = sorted({r["a"].value for r in rows}, key=lambda u: (not u.startswith(uris.code("code-de-la-sante-publique")), u))
-    if slug:
-        hits = [h for h in hits if h.startswith(uris.code(slug) + "/")]
-    if hits:
-        return hits[0]
-    raise UsageError(f"no article {text!r} in the store{near(store, number)}")
-
-
-def near(store, number: str) -> str:
-    prefix = number[:2]
-    rows = store.query(P + "SELECT DISTINCT ?n WHERE { ?a slx:code ?c ; eli:id_local ?n . "
-                       "FILTER(STRSTARTS(?n, ?p)) }", {"p": Literal(prefix)})
-    numbers = [r["n"].value for r in rows]
-    close = difflib.get_close_matches(number, numbers, n=5, cutoff=0.6)
-    return f"; nearest: {', '.join(close)}" if close else ""
-
-
 def render(store, text: str) -> str:
-    work = find_article(store, text)
+    work = lookup.known_article(store, text, cited=False)
     w = NamedNode(work)
     lines: list[str] = []
     number = _one(store, "SELECT ?n WHERE { ?w eli:number ?n }", w) or work
     code = _one(store, "SELECT ?c WHERE { ?w slx:code ?c }", w)
-    lines.append(f"Article {number}" + (f" — {code.rsplit('/', 1)[-1]}" if code else ""))
+    lines.append(f"Article {number}" + (f" — {uris.code_slug(code)}" if code else ""))
     lines.append(f"  {work}")
     # hierarchy
     chain = []
@@ -96,7 +66,7 @@ def render(store, text: str) -> str:
             lines.append(f"  {r['title'].value if r['title'] else r['t'].value}")
     amend = list(store.query(P + "SELECT ?kind ?cond ?by WHERE { ?a slx:target ?w ; slx:amendmentKind ?kind ; slx:byArticle ?by . OPTIONAL { ?a slx:condition ?cond } }", {"w": w}))
     for r in amend:
-        lines.append(f"  {r['kind'].value} by {r['by'].value.split('/jorf/')[-1]}"
+        lines.append(f"  {r['kind'].value} by {uris.name(r['by'].value)}"
                      + (f": {r['cond'].value[:160]}…" if r["cond"] else ""))
     cites = list(store.query(P + """SELECT DISTINCT ?c ?surface ?target ?pin ?prov WHERE {
         ?c slx:citingWork ?w ; slx:surface ?surface ; slx:provenance ?prov .
@@ -111,14 +81,14 @@ def render(store, text: str) -> str:
         which = "version in force" if version == current_key else f"version {version}"
         lines.append(f"Cites ({which}, {len(rows)}):")
         for r in rows:
-            tgt = r["target"].value.split("/code/")[-1] if r["target"] else "unresolved"
+            tgt = uris.name(r["target"].value) if r["target"] else "unresolved"
             pin = f" [{r['pin'].value}]" if r["pin"] else ""
             lines.append(f"  → {tgt}{pin}  «{r['surface'].value}»  ({r['prov'].value})")
     cited_by = list(store.query(P + """SELECT DISTINCT ?src ?surface WHERE {
         ?c slx:cited ?w ; slx:citingWork ?src ; slx:surface ?surface } ORDER BY ?src""", {"w": w}))
     lines.append(f"Cited by ({len(cited_by)}):")
     for r in cited_by:
-        lines.append(f"  ← {r['src'].value.split('/code/')[-1].split('/jorf/')[-1]}  «{r['surface'].value}»")
+        lines.append(f"  ← {uris.name(r['src'].value)}  «{r['surface'].value}»")
     return "\n".join(lines)
 
 

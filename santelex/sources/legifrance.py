@@ -46,10 +46,11 @@ from urllib.parse import urlparse
 
 import httpx
 
-from santelex import vocab
+from santelex import codes, uris, vocab
 from santelex.errors import FetchError, UsageError
+from santelex.model import CSP
 
-__all__ = ["article_name", "Client", "code_legitext", "Config", "fetch", "fetch_code", "Fetched",
+__all__ = ["article_name", "Client", "Config", "fetch", "fetch_code", "Fetched",
            "FetchError", "followed_codes", "load_answers", "load_config", "toc_articles"]
 
 PRODUCTION_API = "https://api.piste.gouv.fr/dila/legifrance/lf-engine-app"
@@ -405,28 +406,6 @@ class Fetched:
             self.answers.append((name, raw))
 
 
-def code_legitext(slug: str) -> str:
-    from santelex.builder.archives import legitexts
-    ids = legitexts().get(slug)
-    if not ids:
-        raise UsageError(f"no Legifrance identifier known for the code {slug!r}")
-    return sorted(ids)[-1]  # the current code when a code was recast (code minier, justice militaire)
-
-
-def split_code(text: str) -> tuple[str | None, str]:
-    """'CSP R1434-4', 'CGI 13', 'code-civil/1240', 'D. 712-2' -> (code slug or None, number)."""
-    from santelex import uris
-    from santelex.builder.archives import initials
-    slug, num = uris.parse_article_id(text)
-    if slug is None:
-        parts = text.split(None, 1)
-        if len(parts) == 2 and re.fullmatch(r"[A-Za-z]{2,6}", parts[0]):
-            code = initials().get(parts[0].lower())
-            if code:
-                return code, uris.normalise_number(parts[1])
-    return slug, num
-
-
 def nearest(code: str, number: str) -> str:
     import difflib
 
@@ -481,9 +460,9 @@ def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None 
             out.add(text_name(w), raw)
             out.described.append(f"{value.get('title') or w}")
         else:  # LEGITEXT: a code, or a consolidated text
-            from santelex.ingest.corpus_index import LEGITEXT
-            if w in LEGITEXT:
-                return fetch_code(client, LEGITEXT[w], out=out, versions=versions)
+            from santelex.ingest.corpus_index import legitext_codes
+            if w in legitext_codes():
+                return fetch_code(client, legitext_codes()[w], out=out, versions=versions)
             value, raw = client.law_decree(w, date.today())
             _check_text(value, w)
             out.add(text_name(w), raw)
@@ -503,12 +482,13 @@ def fetch(client: Client, what: str, versions: bool = True, out: Fetched | None 
         if cid is None:
             raise NotFound(f"Legifrance's search finds no {nature} n° {number} in the Journal officiel")
         return fetch(client, cid, versions, out)
-    slug, num = split_code(w)
+    from santelex import lookup
+    slug, num = lookup.split(w)
     if not re.match(r"^[A-Z]{0,2}\*?\d", num) and not num.lower().startswith("annexe"):
         raise UsageError(f"cannot tell what {what!r} names: give an article (\"CSP R1434-4\", \"D. 712-2\"), "
                          "a LEGIARTI/JORFTEXT/LEGITEXT id, a NOR or a text (\"décret n° 2005-76\")")
-    code = slug or "code-de-la-sante-publique"  # santelex's code, as in "D. 712-2"
-    legitext = code_legitext(code)
+    code = slug or CSP  # santelex's code, as in "D. 712-2"
+    legitext = codes.legitext(code)
     from santelex.ingest import corpus_index
     asked = corpus_index.default().lookup(code, num) or num
     value, raw = client.article_by_number(legitext, asked)
@@ -586,8 +566,7 @@ def fetch_code(client: Client, code: str, out: Fetched | None = None, versions: 
                progress: Callable[[str, int | None], None] | None = None, day: date | None = None) -> Fetched:
     """A whole code: its table of contents (in force ``day``, default today), then each article."""
     out = out if out is not None else Fetched()
-    from santelex.builder.archives import resolve_codes
-    (legitext, slug), = sorted(resolve_codes([code]).items())[-1:]
+    (legitext, slug), = sorted(codes.resolve_codes([code]).items())[-1:]
     toc, _ = client.table_of_contents(legitext, day or date.today())
     arts = toc_articles(toc)
     if not arts:
@@ -619,19 +598,18 @@ def followed_codes(store) -> set[str]:
     if not getattr(store, "exists", False):
         return set()
     q = f"SELECT ?c WHERE {{ <{_STATE_NODE}> <{vocab.SLX}followedCode> ?c }}"
-    return {r["c"].value.rsplit("/", 1)[-1] for r in store.query(q)}
+    return {uris.code_slug(r["c"].value) for r in store.query(q)}
 
 
-def _state_quads(codes: set[str]):
+def _state_quads(followed: set[str]):
     import pyoxigraph as ox
 
-    from santelex import uris
     g = ox.NamedNode(uris.graph(STATE))
     node = ox.NamedNode(_STATE_NODE)
     out = [ox.Quad(node, ox.NamedNode(vocab.RDF + "type"), ox.NamedNode(vocab.PROV + "Entity"), g),
            ox.Quad(node, ox.NamedNode(vocab.RDFS + "label"),
                    ox.Literal("the Legifrance API, as followed by this store"), g)]
-    for code in sorted(codes):
+    for code in sorted(followed):
         out.append(ox.Quad(node, ox.NamedNode(vocab.SLX + "followedCode"),
                            ox.NamedNode(uris.code(code)), g))
     return out

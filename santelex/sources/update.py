@@ -22,16 +22,17 @@ DILA withdrew), with the date and the amending texts (``eli:changed_by``).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from santelex import codes, uris
 from santelex.builder import archives
 from santelex.builder.changes import Change, P
 from santelex.builder.stats import BuildStats
 from santelex.errors import SantelexError, UsageError
+from santelex.ingest import numbers
 from santelex.sources import legifrance
 from santelex.store import open_store
 from santelex.store.local import Store
@@ -101,10 +102,6 @@ def from_archives(store_path, folder, progress=None, workers=None) -> UpdateResu
 
 # --- from the API ----------------------------------------------------------------------------------
 
-def _key(number: str) -> str:
-    return re.sub(r"[\s.*]", "", number or "")
-
-
 _ARTICLES = P + """SELECT ?w ?code ?num ?id ?status ?start ?end WHERE {
     ?w slx:code ?code ; eli:number ?num ; eli:is_realized_by ?v .
     OPTIONAL { ?v eli:id_local ?id FILTER(STRSTARTS(?id, "LEGIARTI")) }
@@ -118,8 +115,8 @@ def _store_articles(store) -> dict[str, dict[str, dict]]:
     if not getattr(store, "exists", False):
         return out
     for r in store.query(_ARTICLES):
-        code = r["code"].value.rsplit("/", 1)[-1]
-        entry = out.setdefault(code, {}).setdefault(_key(r["num"].value), {"num": r["num"].value, "ids": {}})
+        code = uris.code_slug(r["code"].value)
+        entry = out.setdefault(code, {}).setdefault(numbers.key(r["num"].value), {"num": r["num"].value, "ids": {}})
         if r["id"] is not None:
             entry["ids"][r["id"].value] = tuple(r[k].value if r[k] is not None else None
                                                 for k in ("status", "start", "end"))
@@ -152,20 +149,20 @@ def from_api(client: legifrance.Client, store_path, config: legifrance.Config, p
     whole = legifrance.followed_codes(store)
     store.close()
     if config.codes:
-        whole |= set((archives.resolve_codes(config.codes) or {}).values())
-    known = archives.legitexts()
+        whole |= set((codes.resolve_codes(config.codes) or {}).values())
+    known = codes.legitexts()
     fetched = legifrance.Fetched()
     result = UpdateResult("api")
-    codes = sorted((set(have) | whole) & set(known))
+    followed = sorted((set(have) | whole) & set(known))
     skipped = sorted(set(have) - set(known))
     if skipped:
         result.notes.append("no Legifrance identifier for " + ", ".join(skipped) + ": not updated")
-    for code in codes:
-        toc, _ = client.table_of_contents(legifrance.code_legitext(code), today)
+    for code in followed:
+        toc, _ = client.table_of_contents(codes.legitext(code), today)
         in_force = {}
         for art in legifrance.toc_articles(toc):
             if art["id"].startswith("LEGIARTI"):
-                in_force[_key(str(art.get("num") or ""))] = art["id"]
+                in_force[numbers.key(str(art.get("num") or ""))] = art["id"]
         articles = have.get(code, {})
         if progress:
             progress(f"start:{code}", len(articles))

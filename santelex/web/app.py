@@ -40,7 +40,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from santelex import formats, uris
+from santelex import codes, formats, lookup, uris
 from santelex import store as stores
 from santelex.errors import AnnexError, RuleSetError, SantelexError, UsageError
 from santelex.limits import MAX_QUERY_BYTES, client_of
@@ -146,14 +146,17 @@ def _article_context(store, work: str, version: str | None, target: str | None) 
 async def article(settings: Settings, request: Request):
     code = request.path_params["code"]
     number = request.path_params["number"]
-    slug = uris.CODE_ALIASES.get(code.lower(), code)
-    canonical = uris.normalise_number(number)
-    if slug != code or canonical != number:
-        url = f"/article/{quote(slug)}/{quote(canonical)}"
+    name = f"{codes.slug(code) or code}/{number}"
+    try:
+        work = await _in_thread(lookup.known_article, settings.open(), name)
+    except UsageError:
+        work = lookup.article(name)  # in no store: its page says so
+    found = uris.parse(work)
+    if (found.code, found.number) != (code, number):  # "csp/d.%20712-2", "…/R1173-8" for R*1173-8
+        url = law.page_url(work)
         if request.url.query:
             url += "?" + request.url.query
         return RedirectResponse(url, status_code=301)
-    work = uris.article(slug, canonical)
     return await _work_page(settings, request, work)
 
 
@@ -173,13 +176,13 @@ async def _work_page(settings: Settings, request: Request, work: str):
 
 async def text(settings: Settings, request: Request):
     path = request.path_params["path"].strip("/")
-    uri = law.JORF_BASE + path
-    found = law.split_jorf(uri) if valid_iri(uri) else None
-    if found is None:
+    uri = uris.JORF + path
+    found = uris.parse(uri) if valid_iri(uri) else None
+    if found is None or found.text is None:
         return error_page(f"aucun texte à l'adresse /texte/{path}", 404)
-    if found[1] or found[2]:  # a version or a subdivision: the work's page, at its anchor
+    if found.sub or found.version:  # a version or a subdivision: the work's page, at its anchor
         return RedirectResponse(law.page_url(uri), status_code=301)
-    if "/article/" in path:
+    if found.number is not None:
         return await _work_page(settings, request, uri)
     store = settings.open()
     page = await _in_thread(law.text_page, store, uri)

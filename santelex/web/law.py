@@ -17,40 +17,18 @@ gives the link's fragment directly.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from santelex import paths, uris, vocab
+from santelex import codes, lookup, paths, uris, vocab
+from santelex.ingest.numbers import sort_key
 from santelex.services.show import in_force
+from santelex.uris import label, sub_label
 
 P = vocab.sparql_prefixes("eli", "slx", "prov", "rdfs")
-CODE_BASE = uris.BASE + "code/"
-JORF_BASE = uris.BASE + "jorf/"
-
-#: names of the codes users meet most (the store knows codes by slug only)
-CODE_NAMES = {
-    "code-de-la-sante-publique": "code de la santé publique",
-    "code-de-la-securite-sociale": "code de la sécurité sociale",
-    "code-de-laction-sociale-et-des-familles": "code de l'action sociale et des familles",
-    "code-de-la-construction-et-de-lhabitation": "code de la construction et de l'habitation",
-    "code-general-des-collectivites-territoriales": "code général des collectivités territoriales",
-    "code-civil": "code civil",
-    "code-du-travail": "code du travail",
-    "code-penal": "code pénal",
-    "code-de-procedure-penale": "code de procédure pénale",
-    "code-de-lurbanisme": "code de l'urbanisme",
-    "code-de-la-consommation": "code de la consommation",
-    "code-de-lenvironnement": "code de l'environnement",
-}
-_SHORT = {}
-for _alias, _slug in uris.CODE_ALIASES.items():
-    _SHORT.setdefault(_slug, _alias.upper())
-
-NATURES = {"decret": "décret", "ordonnance": "ordonnance", "loi": "loi", "arrete": "arrêté"}
 STATUS = {"VIGUEUR": "en vigueur", "VIGUEUR_DIFF": "en vigueur différée", "ABROGE": "abrogé",
           "ABROGE_DIFF": "abrogation différée", "MODIFIE": "modifié", "MODIFIE_MORT_NE": "modifié (mort-né)",
           "PERIME": "périmé", "TRANSFERE": "transféré", "DISJOINT": "disjoint", "ANNULE": "annulé"}
@@ -60,135 +38,22 @@ AMENDMENT_KINDS = {"replace": "rédaction nouvelle", "rename": "intitulé modifi
 
 # ----------------------------------------------------------------------------- names and links
 
-def code_name(slug: str) -> str:
-    return CODE_NAMES.get(slug, slug.replace("-", " "))
-
-
-def number_label(number: str) -> str:
-    """'R1434-4' -> 'R. 1434-4' (as the law writes article numbers); others unchanged."""
-    m = re.fullmatch(r"([A-Z]{1,2})\*?(\d[\w-]*)", number)
-    return f"{m.group(1)}. {m.group(2)}" if m else number
-
-
-def _version(tail: str) -> tuple[str, str | None] | None:
-    """'/I/3/a' -> ('I/3/a', None); '/version/KEY/alinea-9' -> ('alinea-9', 'KEY'); a citation: None.
-
-    A version's subdivisions have the same path under the version as the work's under the
-    work (santelex/uris.py), so a version subdivision leads to the same anchor.
-    """
-    parts = [p for p in tail.split("/") if p]
-    version = None
-    if parts[:1] == ["version"]:
-        if len(parts) < 2:
-            return None
-        version, parts = unquote(parts[1]), parts[2:]
-    if "citation" in parts or "version" in parts:
-        return None
-    return "/".join(parts), version
-
-
-def split_work(uri: str) -> tuple[str, str, str, str | None] | None:
-    """A code article URI (work, version, or a subdivision of either)
-    -> (code slug, number, path in the work, version key or None)."""
-    if not uri.startswith(CODE_BASE):
-        return None
-    m = re.fullmatch(r"([^/]+)/article/([^/]+)((?:/[^/]+)*)", uri[len(CODE_BASE):])
-    if not m:
-        return None
-    tail = _version(m.group(3))
-    if tail is None:
-        return None
-    return unquote(m.group(1)), unquote(m.group(2)), tail[0], tail[1]
-
-
-def split_jorf(uri: str) -> tuple[str, str, str | None] | None:
-    """A JO text, an article of one, a version or subdivision
-    -> (work path after jorf/, path in the work, version key or None)."""
-    if not uri.startswith(JORF_BASE):
-        return None
-    m = re.fullmatch(r"([^/]+/[^/]+)(/article/[^/]+)?((?:/[^/]+)*)", uri[len(JORF_BASE):])
-    if not m:
-        return None
-    tail = _version(m.group(3))
-    if tail is None:
-        return None
-    return m.group(1) + (m.group(2) or ""), tail[0], tail[1]
-
-
 def page_url(uri: str, version: str | None = None) -> str | None:
     """The page showing ``uri`` (an article, a version, a subdivision: with its anchor), or None."""
-    code = split_work(uri)
-    if code:
-        slug, number, sub, own = code
-        url = f"/article/{quote(slug)}/{quote(number)}"
+    p = uris.parse(uri)
+    if p is None or (p.code is not None and p.number is None):
+        return None
+    if p.code is not None:
+        url = f"/article/{quote(p.code)}/{quote(p.number)}"
     else:
-        jorf = split_jorf(uri)
-        if not jorf:
-            return None
-        work, sub, own = jorf
-        url = f"/texte/{work}"
-    version = version or own
+        url = f"/texte/{p.text}" + (f"/article/{uris.seg(p.number)}" if p.number is not None else "")
+    sub = p.sub
+    version = version or p.version
     if version:
         url += "?version=" + quote(version, safe="")
     if sub:
         url += ("&" if version else "?") + "cible=" + quote(sub, safe="/") + "#" + sub
     return url
-
-
-def label(uri: str) -> str:
-    """A short French name for a work or subdivision URI."""
-    code = split_work(uri)
-    if code:
-        slug, number, sub, version = code
-        text = number_label(number)
-        if slug != "code-de-la-sante-publique":
-            text += f" ({_SHORT.get(slug, code_name(slug))})"
-        if version:
-            text += f" (version {version})"
-        if sub:
-            text += ", " + sub_label(sub)
-        return text
-    jorf = split_jorf(uri)
-    if jorf:
-        work, sub, version = jorf
-        nature, _, rest = work.partition("/")
-        number, _, article = rest.partition("/article/")
-        if nature == "text":
-            text = f"texte {unquote(number)}"
-        else:
-            text = f"{NATURES.get(nature, nature)} n° {unquote(number)}"
-        if article:
-            text += f", art. {unquote(article)}"
-        if version:
-            text += f" (version {version})"
-        if sub:
-            text += ", " + sub_label(sub)
-        return text
-    if uri.startswith(CODE_BASE) and "/" not in uri[len(CODE_BASE):]:
-        return code_name(unquote(uri[len(CODE_BASE):]))
-    return uri
-
-
-def natural(text: str) -> tuple:
-    """A sort key putting 'D. 712-2' before 'D. 712-13'."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
-
-
-def sub_label(path: str) -> str:
-    """'I/3/a' -> 'I, 3°, a)'; 'alinea-5' -> 'alinéa 5'; 'alinea-26/tiret-1' -> 'alinéa 26, tiret 1'."""
-    out = []
-    for part in unquote(path).split("/"):
-        if re.fullmatch(r"alinea-(\d+)", part):
-            out.append("alinéa " + part[7:])
-        elif re.fullmatch(r"tiret-(\d+)", part):
-            out.append("tiret " + part[6:])
-        elif part.isdigit():
-            out.append(part + "°")
-        elif re.fullmatch(r"[a-z]{1,2}", part):
-            out.append(part + ")")
-        else:
-            out.append(part)
-    return ", ".join(out)
 
 
 # ----------------------------------------------------------------------------- values
@@ -307,13 +172,8 @@ def in_store(store, uris_: list[str]) -> set[str]:
 
 
 def _work_of(uri: str) -> str:
-    code = split_work(uri)
-    if code:
-        return uris.article(code[0], code[1])
-    jorf = split_jorf(uri)
-    if jorf:
-        return JORF_BASE + jorf[0]
-    return uri
+    p = uris.parse(uri)
+    return p.work if p is not None else uri
 
 
 def _versions(store, w: ox.NamedNode) -> list[Version]:
@@ -344,7 +204,7 @@ def _plan(store, work: str) -> list[tuple[str, str | None]]:
         if not rows:
             break
         node = rows[0]["p"].value
-        chain.append((_v(rows[0]["t"]) or label(node), page_url(node) if node.startswith(JORF_BASE) else None))
+        chain.append((_v(rows[0]["t"]) or label(node), page_url(node) if node.startswith(uris.JORF) else None))
     return list(reversed(chain))
 
 
@@ -371,7 +231,7 @@ def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
             continue
         if start > at:
             runs.append(Run(text[at:start]))
-        group = sorted(group, key=lambda c: (c.get("cited") is None, natural(label(c.get("sub") or c.get("cited") or ""))))
+        group = sorted(group, key=lambda c: (c.get("cited") is None, sort_key(label(c.get("sub") or c.get("cited") or ""))))
         run = _ref_run(text[start:end], group[0], present)
         seen = {run.href}
         for c in group[1:]:
@@ -461,22 +321,16 @@ def _tree(store, work: str, version: Version, cites: list[dict], present: set[st
 def article_page(store, work: str, version_key: str | None = None, target: str | None = None) -> ArticlePage:
     """Everything the article page shows of ``work`` (a code article or an article of a JO text)."""
     w = ox.NamedNode(work)
-    code = split_work(work)
-    jorf = None
-    if code:
-        slug, number = code[:2]
-        title = f"Article {number_label(number)}"
-        code_label = code_name(slug)
+    p = uris.parse(work)
+    if p is not None and p.code is not None and p.number is not None:
+        number, title, code_label = p.number, f"Article {uris.number_label(p.number)}", codes.title(p.code)
     else:
-        jorf = split_jorf(work)
-        number = work.rsplit("/", 1)[-1]
-        title = label(work)
-        code_label = None
+        number, title, code_label = work.rsplit("/", 1)[-1], label(work), None
     page = ArticlePage(uri=work, title=title, code=code_label, number=number, in_store=False, target=target)
     page.versions = _versions(store, w)
     page.in_store = bool(page.versions)
-    if not code and jorf and "/article/" in jorf[0]:
-        text_uri = JORF_BASE + jorf[0].split("/article/")[0]
+    if p is not None and p.text is not None and p.number is not None:
+        text_uri = uris.JORF + p.text
         page.part_of = (label(text_uri), page_url(text_uri))
     if page.in_store:
         page.plan = _plan(store, work)
@@ -564,9 +418,8 @@ def concepts(work: str) -> tuple[list[Concept], list[Concept]]:
             name = _fr(g, s, (SKOS.prefLabel, RDFS.label)) or str(s).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
             scheme = g.value(s, SKOS.inScheme)
             notation = g.value(s, SKOS.notation)
-            anchor = o[len(work) + 1:] if o != work else ""
-            if anchor.startswith("version/"):   # a subdivision of one version: its place in the article
-                anchor = "/".join(anchor.split("/")[2:])
+            parts = uris.parse(o)  # a subdivision of one version has its place in the article too
+            anchor = parts.sub if parts is not None else ""
             found.append(Concept(uri=str(s), label=name, notation=str(notation) if notation else None, kind=kind,
                                  scheme=_fr(g, scheme, (SKOS.prefLabel, RDFS.label)) if scheme else None,
                                  note=_fr(g, s, (SKOS.definition, SKOS.scopeNote, RDFS.comment)),
@@ -628,11 +481,7 @@ def text_page(store, uri: str) -> TextPage:
     page.signatories = [v.value for v in values.get(S + "signatory", [])]
     arts = [v.value for v in values.get(E + "has_part", [])]
 
-    def art_key(u):
-        n = u.rsplit("/", 1)[-1]
-        return (0, int(n), n) if n.isdigit() else (1, 0, n)
-
-    page.articles = [(label(a), page_url(a)) for a in sorted(arts, key=art_key)]
+    page.articles = [(label(a), page_url(a)) for a in sorted(arts, key=lambda u: sort_key(u.rsplit("/", 1)[-1]))]
     changed = sorted(v.value for v in values.get(E + "changes", []))
     page.changes = [(label(c), page_url(c)) for c in changed]
     cites = sorted({v.value for v in values.get(E + "cites", [])})
@@ -642,8 +491,6 @@ def text_page(store, uri: str) -> TextPage:
 
 
 def find(store, text: str) -> str:
-    """The work a user's words name: an article the store has or one only cited there
-    (santelex.services.cite.resolve_article), or a URI; UsageError listing the nearest numbers."""
-    from santelex.services.cite import resolve_article
-
-    return resolve_article(store, text.strip())
+    """The work a user's words name: an article the store has or one only cited there, or a
+    URI (santelex/lookup.py); UsageError listing the nearest numbers."""
+    return lookup.known_article(store, text.strip())
