@@ -5,8 +5,12 @@
     python bench/validate_bench.py --ruleset oqos-2023   # today's law: zones, modalities, 2023 indicators
 
 Generates one annex per region (CSV folders in a temporary directory; 5 % of the objectives
-break a rule), then times, end to end, what ``santelex validate`` does with the fast engine:
-read the CSV files, build the graph, validate.  The baseline is pySHACL with its default
+break a rule), then times, with the load average before and after: the command
+``santelex validate`` of the folders in a fresh process (start-up to the text report
+written) and its peak memory; ``validate()`` in this process with the number of processes
+it chooses from the work and the free cores, and in one process; where one process spends
+its time, wall and CPU, stage by stage (read, graph, index, evaluate, results, report); and
+the floor, the CSV files parsed by the csv module alone.  The baseline is pySHACL with its default
 options on the same data and shapes, run in this process.  pySHACL needs minutes for 10,000
 objectives, so above ``--pyshacl-max`` objectives (default 10,000) it runs on a subset of
 that size (the first objectives of each region), the fast engine is timed on the same subset
@@ -23,6 +27,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
+import io
+import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from santelex import annex  # noqa: E402
 from santelex import validation as v  # noqa: E402
-from santelex.validation import rulesets  # noqa: E402
+from santelex.validation import parallel, rulesets  # noqa: E402
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SLX = "https://data.santelex.fr/ontology#"
@@ -152,6 +161,63 @@ def subset(annexes: list[annex.Annexe], n: int) -> list[annex.Annexe]:
     return out
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def breakdown(folders: list[Path]):
+    """validate() in one process, stage by stage, as it runs them (each annex on its own
+    graph), with the floor: the CSV files parsed by the csv module and nothing else."""
+    from santelex.validation.engine import compile_shapes, evaluate_all, prepare
+    from santelex.validation.report import assemble, pair
+
+    spent: dict[str, list[float]] = {k: [0.0, 0.0] for k in (
+        "parse CSV (floor)", "read annex", "graph", "index", "evaluate", "results", "report")}
+
+    def add(key, since):
+        w, c = _clock()
+        spent[key][0] += w - since[0]
+        spent[key][1] += c - since[1]
+        return w, c
+
+    gc.disable()                    # as validate() runs
+    t = _clock()
+    for f in folders:
+        for name in ("annexe", "territoires", "objectifs"):
+            list(csv.reader(io.StringIO((f / f"{name}.csv").read_bytes().decode("utf-8"), newline="")))
+    add("parse CSV (floor)", t)
+    read, paired, raws, rs = [], [], [], None
+    for f in folders:
+        t = _clock()
+        a = annex.read(f)
+        read.append(a)
+        t = add("read annex", t)
+        rs = v.choose(a)
+        data = v.fast_input([a], rs)
+        t = add("graph", t)
+        compiled = compile_shapes(rs.shapes())
+        engine, top = prepare(data, compiled)
+        t = add("index", t)
+        found = evaluate_all(engine, top)
+        t = add("evaluate", t)
+        del engine, top
+        results = v._results(compiled, found)
+        raws.extend(results)
+        t = add("results", t)
+        paired.extend(pair([a], results, rs.shapes(), rs.name))
+        add("report", t)
+    t = _clock()
+    assemble(", ".join(map(str, folders)), paired, "fast", sum(len(a.objectifs) for a in read), None,
+             rulesets=[rs.name])
+    add("report", t)
+    gc.enable()
+    return {k: tuple(x) for k, x in spent.items()}, read, rs, raws
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000, help="objectives in all (default 100,000)")
@@ -176,28 +242,41 @@ def main() -> None:
             folders.append(Path(tmp) / a.region)
             write(a, folders[-1])
 
-        # what `santelex validate` does with the fast engine, end to end, on all 18 folders
+        print(f"load average before: {_load()}")
+        # the command itself, in a fresh process: start-up, read, graph, validate, report, text written
+        cli = Path(sys.executable).parent / "santelex"
+        t = time.perf_counter()
+        done = subprocess.run([str(cli), "validate", *map(str, folders), "-o", os.devnull], check=False)
+        cli_time = time.perf_counter() - t
+        cli_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        assert done.returncode in (0, 1), done.returncode
+        # what `santelex validate` does with the fast engine, in this process, on all 18 folders
+        chosen = args.workers or parallel.workers(v._size(folders), len(folders))
         t0 = time.perf_counter()
         report = v.validate(folders, workers=args.workers)
         t1 = time.perf_counter()
-        # the same in one process, step by step
-        read = [annex.read(f) for f in folders]
-        t2 = time.perf_counter()
-        rs = v.choose(read[0])                 # the rule set in force at the annexes' start
-        triples = v.fast_input(read, rs)
-        t3 = time.perf_counter()
-        _, results = v.run_fast(triples, rs.shapes(), workers=1)
-        t4 = time.perf_counter()
+        one = v.validate(folders, workers=1)
+        t_one = time.perf_counter() - t1
+        assert one.raw == report.raw
+        stages, read, rs, results = breakdown(folders)
     n = report.objectives
     fast_total = t1 - t0
     assert Counter(results) == Counter(report.raw)
     print(f"rule set {rs.name} ({rs.period()})")
     print(f"national annex: {len(read)} regions, {n:,} objectives, {sum(len(a.territoires) for a in read)} "
-          f"territories, {len(triples):,} triples with the ontology; {len(results):,} results")
-    print(f"fast engine, santelex validate of the {len(folders)} folders (read, graph, validate, report; "
-          f"{args.workers or 'automatic'} workers): {fast_total:.2f} s -> {n / fast_total:,.0f} objectives/s")
-    print(f"  in one process: read CSV {t2 - t1:.2f} s + graph {t3 - t2:.2f} s + validate {t4 - t3:.2f} s "
-          f"= {t4 - t1:.2f} s -> {n / (t4 - t1):,.0f} objectives/s")
+          f"territories, {len(v.fast_input(read, rs)):,} triples with the ontology; {len(results):,} results")
+    print(f"santelex validate of the {len(folders)} folders, a fresh process (start-up, read, graph, validate, "
+          f"report, text): {cli_time:.2f} s, peak memory {cli_rss:,.0f} MB")
+    print(f"fast engine, validate() of the {len(folders)} folders in this process (read, graph, validate, report; "
+          f"{args.workers or 'automatic'} workers: {chosen}): {fast_total:.2f} s -> {n / fast_total:,.0f} objectives/s; "
+          f"in one process {t_one:.2f} s")
+    floor = stages.pop("parse CSV (floor)")[0]
+    total = sum(w for w, _ in stages.values())
+    print("  where the time goes, one process (wall s / CPU s): "
+          + " + ".join(f"{k} {w:.2f}/{c:.2f}" for k, (w, c) in stages.items()) + f" = {total:.2f} s")
+    print(f"  floor: parsing the CSV files with the csv module alone, {floor:.2f} s; validate() in one process is "
+          f"{t_one / floor:.1f}x that floor")
+    print(f"load average after: {_load()}")
 
     base = read if n <= args.pyshacl_max else subset(read, args.pyshacl_max)
     m = sum(len(a.objectifs) for a in base)
@@ -268,8 +347,9 @@ def rudof(args, read, base, m: int, n: int, fast_total: float, py_time: float, f
     except ImportError:
         print("pyrudof: not installed (pip install .[bench]); left out")
         return True
-    shapes_ttl = v.shapes_graph().serialize(format="turtle")
-    ontology = v.ontology_graph().serialize(format="nt")
+    rs = v.choose(read[0])
+    shapes_ttl = v.shapes_graph(rs).serialize(format="turtle")
+    ontology = v.ontology_graph(rs).serialize(format="nt")
     whole = ontology + "".join(annex.ntriples(a) for a in base)
     t0 = time.perf_counter()
     found = _run_rudof(whole, shapes_ttl)
@@ -287,7 +367,7 @@ def rudof(args, read, base, m: int, n: int, fast_total: float, py_time: float, f
         parts = pool.map(_rudof_chunk, jobs)
         t3 = time.perf_counter()
     chunked = sum(parts, Counter())
-    _, fast_all = v.run_fast(v.fast_input(read), workers=1)
+    _, fast_all = v.run_fast(v.fast_input(read, rs), rs.shapes(), workers=1)
     same_chunks = chunked == _fast_keys(fast_all)
     print(f"pyrudof in {len(read)} chunks (one region each, {args.rudof_workers} processes) on all {n:,} objectives: "
           f"{t3 - t2:.2f} s -> {n / (t3 - t2):,.0f} objectives/s; results "

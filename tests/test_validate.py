@@ -47,6 +47,14 @@ def test_workers_do_not_change_the_results():
     assert one == Counter(v.run_fast(triples, sg, workers=2)[1]) == Counter(v.run_fast(triples, sg, workers=3)[1])
 
 
+def test_the_number_of_processes_follows_the_work_and_the_free_cores():
+    from santelex.validation import parallel
+
+    assert parallel.workers(parallel.MIN_SHARE - 1) == 1            # small work: no fork
+    assert parallel.workers(10**9, items=1) == 1                     # one annex: one process
+    assert 1 <= parallel.workers(10**9, items=18) <= min(parallel.cpus(), int(parallel.free_cores() + 1.5))
+
+
 def test_several_annexes_make_one_report_whatever_the_workers():
     a, b = annex.read(EXAMPLES[0]), annex.read(EXAMPLES[1])
     together = v.validate([a, b], workers=1)

@@ -51,7 +51,7 @@ from santelex.annex import workbook
 from santelex.errors import AnnexError
 
 __all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "OPTIONAL", "ALIASES", "read", "triples", "ntriples",
-           "ntriples_many", "node_iris", "iri", "synthetic", "groups", "BASE", "OQOS"]
+           "ntriples_many", "by_predicate", "node_iris", "iri", "synthetic", "groups", "BASE", "OQOS"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "annexe": ("cle", "valeur"),
@@ -141,7 +141,7 @@ def read(path) -> Annexe:
     return _build(str(p), tables)
 
 
-Table = tuple[str, list[tuple[int, dict[str, str]]]]  # display name, [(row, {column: cell})]
+Table = tuple[str, tuple[str, ...], list[tuple[int, list[str]]]]  # display name, columns, [(row, cells)]
 
 
 def _csv_path(folder: Path, name: str) -> Path:
@@ -251,20 +251,20 @@ def _table(shown: str, name: str, records: list[list[str]]) -> Table:
         _column_error(header, expected, shown, OPTIONAL.get(name, ()))
     rows = []
     workbook.check_rows(len(records) - 1, shown, workbook.MAX_ROWS + 2)
+    width = len(header)
+    missing = [c for c in OPTIONAL.get(name, ()) if c not in header]    # read as empty
+    pad = [""] * len(missing)
     for number, record in enumerate(records[1:], start=2):
-        cells = [c.strip() for c in record]
+        cells = list(map(str.strip, record))
         if not any(cells):
             continue
-        if len(cells) != len(header):
-            raise AnnexError(f"{len(cells)} cells where the header has {len(header)}", shown, number)
-        for column, cell in zip(header, cells):
-            if len(cell) > workbook.MAX_CELL:
+        if len(cells) != width:
+            raise AnnexError(f"{len(cells)} cells where the header has {width}", shown, number)
+        if max(map(len, cells)) > workbook.MAX_CELL:
+            for column, cell in zip(header, cells):
                 workbook.check_cell(cell, shown, number, column)
-        row = dict(zip(header, cells))
-        for column in OPTIONAL.get(name, ()):
-            row.setdefault(column, "")
-        rows.append((number, row))
-    return shown, rows
+        rows.append((number, cells + pad if pad else cells))
+    return shown, tuple(header + missing), rows
 
 
 def _read_workbook(path: Path) -> dict[str, Table]:
@@ -352,7 +352,8 @@ def parse_number(text: str, file: str, row: int, column: str) -> Number | None:
 
 
 def _build(source: str, tables: dict[str, Table]) -> Annexe:
-    file, rows = tables["annexe"]
+    file, columns, records = tables["annexe"]
+    rows = [(row, dict(zip(columns, cells))) for row, cells in records]
     values: dict[str, str] = {}
     where: dict[str, tuple[str, int]] = {}
     regions: list[str] = []
@@ -372,18 +373,37 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
     debut = parse_date(values.get("debut", ""), file, where.get("debut", (file, 0))[1], "valeur")
     fin = parse_date(values.get("fin", ""), file, where.get("fin", (file, 0))[1], "valeur")
 
-    tfile, trows = tables["territoires"]
-    territoires = tuple(Territoire(c["code"], c["libelle"], c["region"], tfile, row) for row, c in trows)
+    tfile, columns, records = tables["territoires"]
+    code, libelle, region = (columns.index(c) for c in ("code", "libelle", "region"))
+    territoires = tuple(Territoire(c[code], c[libelle], c[region], tfile, row) for row, c in records)
 
-    ofile, orows = tables["objectifs"]
+    ofile, columns, records = tables["objectifs"]
+    at = {c: columns.index(c) for c in COLUMNS["objectifs"] + OPTIONAL["objectifs"]}
+    numbers: dict[str, Number | None] = {"": None}      # each distinct cell read once
+    dates: dict[str, date | None] = {"": None}
+
+    def number(text: str, row: int, column: str) -> Number | None:
+        found = numbers.get(text, numbers)
+        if found is numbers:
+            found = numbers[text] = parse_number(text, ofile, row, column)
+        return found
+
+    def day(text: str, row: int) -> date | None:
+        found = dates.get(text, dates)
+        if found is dates:
+            found = dates[text] = parse_date(text, ofile, row, "echeance")
+        return found
+
+    (i_territoire, i_cible, i_indicateur, i_modalite, i_min, i_max, i_evolution, i_valeur, i_echeance,
+     i_forme) = (at[c] for c in COLUMNS["objectifs"] + OPTIONAL["objectifs"])
     objectifs = []
-    for row, c in orows:
+    for row, c in records:
+        valeur = c[i_valeur]
         objectifs.append(Objectif(
-            territoire=c["territoire"], cible=c["cible"], indicateur=c["indicateur"], modalite=c["modalite"],
-            min=parse_number(c["min"], ofile, row, "min"), max=parse_number(c["max"], ofile, row, "max"),
-            evolution=c["evolution"], valeur=parse_number(c["valeur"].removesuffix("%").rstrip(), ofile, row, "valeur"),
-            echeance=parse_date(c["echeance"], ofile, row, "echeance"), file=ofile, row=row,
-            forme=c.get("forme", ""), taux=c["valeur"].endswith("%")))
+            c[i_territoire], c[i_cible], c[i_indicateur], c[i_modalite],
+            number(c[i_min], row, "min"), number(c[i_max], row, "max"), c[i_evolution],
+            number(valeur.removesuffix("%").rstrip(), row, "valeur"), day(c[i_echeance], row), ofile, row,
+            c[i_forme], valeur.endswith("%")))
     return Annexe(source=source, region=values.get("region", ""), regions=tuple(r for r in regions if r),
                   titre=values.get("titre", ""),
                   debut=debut, fin=fin, rows=where, territoires=territoires, objectifs=tuple(objectifs))
@@ -436,20 +456,20 @@ def _territory_iri(base: str, code: str) -> str:
     return f"{base}/territoire/{quote(code, safe='')}"
 
 
-def node_iris(a: Annexe, base: str | None = None) -> Iterator[tuple[str, str, int, str]]:
-    """(node in N-Triples form, file, row, territory code) for every node of the annex's graph."""
+def node_iris(a: Annexe, base: str | None = None, objectives: bool = True,
+              targets: dict[str, Objectif] | None = None) -> Iterator[tuple[str, str, int, str]]:
+    """(node in N-Triples form, file, row, territory code) for every node of the annex's graph
+    (but the objectives' own, if not ``objectives``: each is its row); ``targets``: what
+    :func:`groups` gave for the annex, when known."""
     base = base or iri(a)
     yield f"<{base}>", a.file, min((r for _, r in a.rows.values()), default=1), ""
     for t in a.territoires:
         yield _territory_node(base, t), t.file, t.row, t.code
-    for o in a.objectifs:
-        yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
-    seen = set()
-    for o in a.objectifs:              # a target in a territory: where it first appears
-        g = _group_node(base, o)
-        if g and g not in seen:
-            seen.add(g)
-            yield g, o.file, o.row, o.territoire
+    if objectives:
+        for o in a.objectifs:
+            yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
+    for g, o in (targets if targets is not None else groups(a, base)).items():   # where a target first appears
+        yield g, o.file, o.row, o.territoire
 
 
 def groups(a: Annexe, base: str | None = None) -> dict[str, Objectif]:
@@ -468,7 +488,12 @@ def _group_node(base: str, o: Objectif) -> str:
     of every activity and equipment the annex quantifies in a territory is checked on it."""
     if not o.territoire or not o.cible:
         return ""
-    return f"<{base}/groupe/{quote(o.territoire, safe='')}/{quote(o.cible.casefold(), safe='')}>"
+    return _group_iri(base, o.territoire, o.cible)
+
+
+@lru_cache(maxsize=65536)
+def _group_iri(base: str, territoire: str, cible: str) -> str:
+    return f"<{base}/groupe/{quote(territoire, safe='')}/{quote(cible.casefold(), safe='')}>"
 
 
 def _territory_node(base: str, t: Territoire) -> str:
@@ -490,93 +515,131 @@ def triples(a: Annexe, base: str | None = None, notations=None) -> Iterator[tupl
     ``notations`` (a :class:`santelex.validation.rulesets.Notations`) turns cells into concepts; by
     default, those of the rule set in force at the annex's start.
     """
+    for p, pairs in by_predicate(a, base, notations).items():
+        for s, o in pairs:
+            yield s, p, o
+
+
+_RDF_TYPE = f"<{vocab.RDF}type>"
+_PREDICATES = {name: f"<{SLX}{name}>" for name in (
+    "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",
+    "minimum", "maximum", "evolution", "valeur", "echeance", "debutPeriode", "finPeriode", "cle",
+    "file", "row", "forme", "regionDeclaree", "taux", "groupe")}
+
+
+def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str, list[tuple[str, str]]]:
+    """The annex's graph as {predicate: [(subject, object)]}, each node in canonical N-Triples
+    form: what :func:`triples` yields, grouped as the validation engine indexes it (each
+    objective's cells are read once, and no triple is built to be taken apart again)."""
     base = base or iri(a)
     notations = _notations(a, notations)
-    rdf_type = f"<{vocab.RDF}type>"
-    label = f"<{vocab.RDFS}label>"
-    title = f"<{vocab.DCTERMS}title>"
+    P = _PREDICATES
+    out: dict[str, list[tuple[str, str]]] = {p: [] for p in (_RDF_TYPE, *P.values())}
+    label, title = f"<{vocab.RDFS}label>", f"<{vocab.DCTERMS}title>"
+    typed, of_annex, of_file, of_row = (out[p].append for p in (_RDF_TYPE, P["annexe"], P["file"], P["row"]))
     s = f"<{base}>"
-    P = {name: f"<{SLX}{name}>" for name in (
-        "annexe", "region", "debut", "fin", "code", "territoire", "cible", "indicateur", "modalite",
-        "minimum", "maximum", "evolution", "valeur", "echeance", "debutPeriode", "finPeriode", "cle",
-        "file", "row", "forme", "regionDeclaree", "taux", "groupe")}
-    yield s, rdf_type, f"<{SLX}Annexe>"
+    typed((s, f"<{SLX}Annexe>"))
     for region in a.regions or ((a.region,) if a.region else ()):
-        yield s, P["region"], _lit(region)
+        out[P["region"]].append((s, _lit(region)))
         # each region of the annex is a node, so that "a territory is in one of them" is sh:class
-        yield _region_node(base, region), rdf_type, f"<{SLX}RegionDeLAnnexe>"
+        typed((_region_node(base, region), f"<{SLX}RegionDeLAnnexe>"))
     if a.titre:
-        yield s, title, _lit(a.titre)
+        out.setdefault(title, []).append((s, _lit(a.titre)))
     if a.debut:
-        yield s, P["debut"], _date(a.debut)
+        out[P["debut"]].append((s, _date(a.debut)))
     if a.fin:
-        yield s, P["fin"], _date(a.fin)
-    yield s, P["file"], _lit(a.file)
-    yield s, P["row"], _num(min((r for _, r in a.rows.values()), default=1))
+        out[P["fin"]].append((s, _date(a.fin)))
+    of_file((s, _lit(a.file)))
+    of_row((s, _num(min((r for _, r in a.rows.values()), default=1))))
 
     for t in a.territoires:
         node = _territory_node(base, t)
-        yield node, rdf_type, f"<{SLX}TerritoireDeSante>"
-        yield node, P["annexe"], s
+        typed((node, f"<{SLX}TerritoireDeSante>"))
+        of_annex((node, s))
         if t.code:
-            yield node, P["code"], _lit(t.code)
+            out[P["code"]].append((node, _lit(t.code)))
         if t.libelle:
-            yield node, label, _lit(t.libelle)
+            out.setdefault(label, []).append((node, _lit(t.libelle)))
         if t.region:
-            yield node, P["region"], _lit(t.region)
-            yield node, P["regionDeclaree"], _region_node(base, t.region)
-        yield node, P["file"], _lit(t.file)
-        yield node, P["row"], _num(t.row)
+            out[P["region"]].append((node, _lit(t.region)))
+            out[P["regionDeclaree"]].append((node, _region_node(base, t.region)))
+        of_file((node, _lit(t.file)))
+        of_row((node, _num(t.row)))
 
     debut = _date(a.debut) if a.debut else None
     fin = _date(a.fin) if a.fin else None
-    objective = f"<{SLX}ObjectifQuantifie>"
+    objective, group_class = f"<{SLX}ObjectifQuantifie>", f"<{SLX}CibleDuTerritoire>"
+    (of_territory, of_target, of_indicator, of_form, of_modality, of_min, of_max, of_evolution, of_value,
+     of_rate, of_deadline, of_start, of_end, of_key, of_group) = (out[P[n]].append for n in (
+        "territoire", "cible", "indicateur", "forme", "modalite", "minimum", "maximum", "evolution", "valeur",
+        "taux", "echeance", "debutPeriode", "finPeriode", "cle", "groupe"))
+    concepts: dict[tuple[str, str], str] = {}        # a cell's node, once per distinct cell
+
+    def concept(column: str, value: str) -> str:
+        found = concepts.get((column, value))
+        if found is None:
+            found = concepts[(column, value)] = _concept(notations, column, value)
+        return found
+
+    scoped = notations.knows("modalite")
+    modalities: dict[tuple[str, str], str] = {}
+    territories: dict[str, str] = {}
+    files: dict[str, str] = {}
     groups_seen: set[str] = set()
     for o in a.objectifs:
         n = f"<{base}/objectif/{o.row}>"
-        yield n, rdf_type, objective
-        yield n, P["annexe"], s
+        typed((n, objective))
+        of_annex((n, s))
         if o.territoire:
-            yield n, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
+            territory = territories.get(o.territoire)
+            if territory is None:
+                territory = territories[o.territoire] = f"<{_territory_iri(base, o.territoire)}>"
+            of_territory((n, territory))
         if o.cible:
-            yield n, P["cible"], _concept(notations, "cible", o.cible)
+            of_target((n, concept("cible", o.cible)))
         if o.indicateur:
-            yield n, P["indicateur"], _concept(notations, "indicateur", o.indicateur)
-        forme = _concept(notations, "forme", o.forme) if o.forme else ""
+            of_indicator((n, concept("indicateur", o.indicateur)))
+        forme = concept("forme", o.forme) if o.forme else ""
         if forme:
-            yield n, P["forme"], forme
+            of_form((n, forme))
         modalite = ""
         if o.modalite:
             # a modality or mention of the target activity, where the rule set lists them
-            found = notations.concept("modalite", o.modalite, scope=notations.concept("cible", o.cible)) \
-                if notations.knows("modalite") else None
-            modalite = f"<{found}>" if found else ""
-            yield n, P["modalite"], modalite or _lit(o.modalite)
+            if scoped:
+                modalite = modalities.get((o.cible, o.modalite))
+                if modalite is None:
+                    found = notations.concept("modalite", o.modalite, scope=notations.concept("cible", o.cible))
+                    modalite = modalities[(o.cible, o.modalite)] = f"<{found}>" if found else ""
+            of_modality((n, modalite or _lit(o.modalite)))
         if o.min is not None:
-            yield n, P["minimum"], _num(o.min)
+            of_min((n, _num(o.min)))
         if o.max is not None:
-            yield n, P["maximum"], _num(o.max)
+            of_max((n, _num(o.max)))
         if o.evolution:
-            yield n, P["evolution"], _concept(notations, "evolution", o.evolution)
+            of_evolution((n, concept("evolution", o.evolution)))
         if o.valeur is not None:
-            yield n, P["taux" if o.taux else "valeur"], _num(o.valeur)
+            (of_rate if o.taux else of_value)((n, _num(o.valeur)))
         if o.echeance:
-            yield n, P["echeance"], _date(o.echeance)
+            of_deadline((n, _date(o.echeance)))
         if debut:
-            yield n, P["debutPeriode"], debut
+            of_start((n, debut))
         if fin:
-            yield n, P["finPeriode"], fin
-        yield n, P["cle"], f"<{base}/cle/{_key(o, forme, modalite)}>"
+            of_end((n, fin))
+        of_key((n, f"<{base}/cle/{_key(o, forme, modalite)}>"))
         group = _group_node(base, o)
         if group:
-            yield n, P["groupe"], group
+            of_group((n, group))
             if group not in groups_seen:
                 groups_seen.add(group)
-                yield group, rdf_type, f"<{SLX}CibleDuTerritoire>"
-                yield group, P["cible"], _concept(notations, "cible", o.cible)
-                yield group, P["territoire"], f"<{_territory_iri(base, o.territoire)}>"
-        yield n, P["file"], _lit(o.file)
-        yield n, P["row"], _num(o.row)
+                typed((group, group_class))
+                out[P["cible"]].append((group, concept("cible", o.cible)))
+                out[P["territoire"]].append((group, f"<{_territory_iri(base, o.territoire)}>"))
+        file = files.get(o.file)
+        if file is None:
+            file = files[o.file] = _lit(o.file)
+        of_file((n, file))
+        of_row((n, _num(o.row)))
+    return {p: pairs for p, pairs in out.items() if pairs}
 
 
 @lru_cache(maxsize=4096)

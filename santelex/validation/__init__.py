@@ -38,7 +38,7 @@ from santelex.validation.errors import DataError, ShapeError
 from santelex.validation.render import render
 from santelex.validation.report import SEVERITIES, RawResult, Report, Result, assemble, pair
 from santelex.validation.shapes import SH
-from santelex.validation.terms import Triple, canon, file_triples, graph_triples, rdflib_term, store_triples
+from santelex.validation.terms import Pairs, Triple, canon, file_triples, graph_triples, rdflib_term, store_triples
 
 __all__ = ["validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast",
            "run_pyshacl", "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "choose",
@@ -100,16 +100,17 @@ def ontology_graph(ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
 
 
 @lru_cache(maxsize=None)
-def _ontology_triples(ruleset: rulesets.RuleSet) -> tuple[Triple, ...]:
-    return tuple(graph_triples(ruleset.vocabulary()))
+def _ontology_triples(ruleset: rulesets.RuleSet) -> Pairs:
+    return Pairs.of(graph_triples(ruleset.vocabulary()))
 
 
-def fast_input(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> list[Triple]:
-    """The data graph of annexes for the fast engine: the rule set's vocabulary and the annexes' triples."""
+def fast_input(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> Pairs:
+    """The data graph of annexes for the fast engine: the rule set's vocabulary and the
+    annexes' graphs, as {predicate: [(subject, object)]} (iterating yields the triples)."""
     rs = _ruleset(ruleset)
-    out = list(_ontology_triples(rs))
+    out = _ontology_triples(rs)
     for a in annexes:
-        out.extend(annex_mod.triples(a, notations=rs.notations()))
+        out = out + Pairs(annex_mod.by_predicate(a, notations=rs.notations()))
     return out
 
 
@@ -146,8 +147,8 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
              workers: int | None = None) -> tuple[bool, list[RawResult]]:
     """The fast engine on a data graph given as canonical N-Triples triples.
 
-    ``workers`` processes (default: one per CPU, for 20,000 focus nodes or more) share out
-    the focus nodes; the results do not depend on how many there are.
+    ``workers`` processes (default: :func:`parallel.workers`, from the focus nodes and the
+    free cores) share out the focus nodes; the results do not depend on how many there are.
     """
     compiled = compile_shapes(shapes)
     collecting = gc.isenabled()
@@ -156,7 +157,7 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
         engine, top = prepare(triples, compiled)
         size = sum(len(f) for _, f in top) // max(1, len(top))
         if workers is None:
-            workers = parallel.cpus() if size >= 20000 and parallel.can_fork() else 1
+            workers = parallel.workers(size)
         if workers > 1 and parallel.can_fork():
             found = parallel.split_focus(engine, compiled, top, workers)
         else:
@@ -165,6 +166,12 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
     finally:
         if collecting:
             gc.enable()
+    results = _results(compiled, found)
+    return not results, results
+
+
+def _results(compiled, found: list[tuple]) -> list[RawResult]:
+    """The engine's tuples as RawResults (each shape's constants looked up once)."""
     by_key = {s.key: s for s in compiled.shapes.values()}
     results = []
     fixed: dict = {}
@@ -176,7 +183,7 @@ def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
             const = fixed[(key, name)] = (s.path_key, s.key, str(SH[name]), s.severity, s.messages)
         path = r[4] if len(r) > 4 else const[0]
         results.append(RawResult(f, path, v, const[1], const[2], const[3], const[4]))
-    return not results, results
+    return results
 
 
 def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph,
@@ -213,7 +220,8 @@ def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = N
 
     Several regional annexes (a national set) are validated in one report, each on its own
     graph with the ontology (no rule reaches from one annex into another); the fast engine
-    shares them out among ``workers`` processes (default: one per CPU from 20,000 objectives).
+    shares them out among ``workers`` processes (default: :func:`parallel.workers`, one per
+    free core and per 20,000 objectives; one process when the cores are busy).
     """
     if engine not in ("fast", "pyshacl"):
         raise AnnexError(f"unknown engine {engine!r} (fast or pyshacl)")
@@ -230,7 +238,7 @@ def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = N
     source = ", ".join(str(a.source if isinstance(a, annex_mod.Annexe) else a) for a in items)
     if engine == "fast" and len(items) > 1:
         if workers is None:
-            workers = min(parallel.cpus(), len(items)) if _size(items) >= 20000 and parallel.can_fork() else 1
+            workers = parallel.workers(_size(items), len(items))
         if workers > 1 and parallel.can_fork():
             for rs in rulesets.available():                       # once, before forking
                 rs.notations(), _ontology_triples(rs), compile_shapes(rs.shapes())
@@ -247,6 +255,16 @@ def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = N
 
 def _validate_annexes(items: list, sg: rdflib.Graph | None, engine: str, workers: int | None,
                       ruleset=None, law=None) -> tuple[list, int, list[str]]:
+    collecting = gc.isenabled()
+    gc.disable()          # the rows, cells and graphs of the annexes: many objects, no cycle
+    try:
+        return _each_annex(items, sg, engine, workers, ruleset, law)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _each_annex(items, sg, engine, workers, ruleset, law) -> tuple[list, int, list[str]]:
     paired, objectives, used = [], 0, []
     for item in items:
         a = item if isinstance(item, annex_mod.Annexe) else annex_mod.read(item)

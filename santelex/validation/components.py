@@ -297,15 +297,16 @@ def _disjoint(engine, shape, pairs, path):
 def _order(name: str, or_equal: bool):
     def evaluate(engine, shape, pairs, path):
         out = []
-        key = terms.order_key
+        key, less = terms.order_key, terms.less
+        failing: dict[tuple, list] = {}     # (values, other values) -> a value per pair that fails
         for (f, vs), others in zip(pairs, engine.column(path, pairs.focus)):
-            if not others:
+            if not others or not vs:
                 continue
-            for v in vs:
-                a = key(v)
-                for w in others:
-                    if not terms.less(a, key(w), or_equal):
-                        out.append((f, v, shape, name))
+            bad = failing.get((vs, others))
+            if bad is None:
+                bad = failing[(vs, others)] = [v for v in vs for w in others if not less(key(v), key(w), or_equal)]
+            if bad:
+                out.extend((f, v, shape, name) for v in bad)
         return out
     return evaluate
 

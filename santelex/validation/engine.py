@@ -8,6 +8,8 @@ is checked once per group of focus nodes that read the same along its paths.
 """
 from __future__ import annotations
 
+from itertools import chain, compress, repeat
+from operator import not_
 from typing import Iterable, Sequence
 
 import rdflib
@@ -45,11 +47,8 @@ class Pairs(list):
 
     def distinct(self) -> list:
         if self._distinct is None:
-            seen: dict = {}
-            for _, vs in self:
-                for v in vs:
-                    seen[v] = None
-            self._distinct = list(seen)
+            self._distinct = list(dict.fromkeys(chain.from_iterable(
+                self.column if self.column or not self else (vs for _, vs in self))))
         return self._distinct
 
 
@@ -99,7 +98,8 @@ class Engine:
             return []
         if isinstance(pairs, Focus):
             return [(v, v, shape, name) for v in picked]
-        return [(f, v, shape, name) for f, vs in pairs for v in vs if v in picked]
+        meets = map(not_, map(picked.isdisjoint, pairs.column))      # the rows to look at, found in C
+        return [(f, v, shape, name) for f, vs in compress(pairs, meets) for v in vs if v in picked]
 
     def failing_values(self, pairs, key: tuple, check) -> set:
         """The distinct values for which ``check(value)`` is false, each value checked once
@@ -123,7 +123,7 @@ class Engine:
         key = (id(table), n)
         found = self._many.get(key)
         if found is None:
-            found = self._many[key] = [s for s, vs in table.items() if len(vs) > n]
+            found = self._many[key] = list(compress(table, map(n.__lt__, map(len, table.values()))))
         return found
 
     def bad(self, s: Shape, nodes) -> set:
@@ -148,8 +148,7 @@ class Engine:
         if hit is not None and hit[0] is focus:
             return hit[1]
         table = self.index.values(path)
-        get = table.get
-        column = [get(f, ()) for f in focus]
+        column = list(map(table.get, focus, repeat((), len(focus))))
         pairs = Pairs(zip(focus, column))
         pairs.table, pairs.focus, pairs.column = table, focus, column
         if len(focus) >= 1024:
@@ -180,25 +179,26 @@ class Engine:
         hit = self._groups.get(key)
         if hit is not None and hit[0] is nodes:
             return hit[1]
-        if len(nodes) > 20000:            # a sample tells whether the nodes read alike
+        if len(nodes) >= 2048:            # a sample tells whether the nodes read alike
             tables = [(self.index.values(p), mode == "n") for p, mode in reads]
             sample = {tuple([len(t.get(n, ())) if count else t.get(n, ()) for t, count in tables])
-                      for n in nodes[:: len(nodes) // 1024][:1024]}
-            if len(sample) > 512:
+                      for n in nodes[:: len(nodes) // 512][:512]}
+            if len(sample) > 256:
                 self._no_gain.add((reads, len(nodes)))
                 return None
-        columns = [[len(vs) for vs in self.pairs(p, nodes).column] if mode == "n" else self.pairs(p, nodes).column
+        columns = [list(map(len, self.pairs(p, nodes).column)) if mode == "n" else self.pairs(p, nodes).column
                    for p, mode in reads]
+        sigs = list(zip(*columns)) if columns else [()] * len(nodes)
+        if len(dict.fromkeys(sigs)) * 2 > len(nodes):         # counted before grouping
+            self._no_gain.add((reads, len(nodes)))
+            return None
         groups: dict[tuple, list] = {}
-        for n, sig in zip(nodes, zip(*columns)) if columns else ((n, ()) for n in nodes):
+        for n, sig in zip(nodes, sigs):
             g = groups.get(sig)
             if g is None:
                 groups[sig] = [n]
             else:
                 g.append(n)
-        if len(groups) * 2 > len(nodes):
-            self._no_gain.add((reads, len(nodes)))
-            return None
         out = list(groups.values())
         self._groups[key] = (nodes, out)
         return out

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from santelex import vocab
 from santelex.validation.shapes import Shape
-from santelex.validation.terms import Triple
+from santelex.validation.terms import Pairs, Triple
 
 _TYPE = f"<{vocab.RDF}type>"
 _SUBCLASS = f"<{vocab.RDFS}subClassOf>"
@@ -59,11 +59,8 @@ class Reach:
 
 
 class Index:
-    def __init__(self, triples: Iterable[Triple]):
-        by_pred: dict[str, list] = defaultdict(list)
-        for s, p, o in triples:
-            by_pred[p].append((s, o))
-        self._by_pred = by_pred
+    def __init__(self, triples: Iterable[Triple] | Pairs):
+        self._by_pred = (triples if isinstance(triples, Pairs) else Pairs.of(triples)).by_predicate
         self._forward: dict[str, dict] = {}
         self._backward: dict[str, dict] = {}
         self._paths: dict[tuple, object] = {}
@@ -76,7 +73,8 @@ class Index:
         fw = self._forward.get(pred)
         if fw is None:
             pairs = self._by_pred.get(pred, ())
-            fw = {s: (o,) for s, o in pairs}
+            fw = dict(pairs)
+            fw = dict(zip(fw, zip(fw.values())))       # {subject: (object,)}, in C
             if len(fw) != len(pairs):          # some subject has several objects
                 many: dict = {}
                 for s, o in pairs:

@@ -9,8 +9,34 @@ import threading
 _WORK: dict = {}
 
 
+#: the work (objectives, focus nodes) below which one process is faster than forking
+MIN_SHARE = 20_000
+
+
 def cpus() -> int:
     return min(os.cpu_count() or 1, 4)
+
+
+def free_cores() -> float:
+    """Cores left idle by the other processes over the last minute (the load average)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):       # no load average on this system: assume idle
+        load = 0.0
+    return max(0.0, (os.cpu_count() or 1) - load)
+
+
+def workers(work: int, items: int | None = None) -> int:
+    """How many processes to share ``work`` among: one per free core (a core counts as free
+    when at least half of it is idle), at most one per ``MIN_SHARE`` of work and per item,
+    and one when the work is small, the cores busy, or forking impossible.  A process more
+    on a busy machine only adds its start and its share of the switching."""
+    if not can_fork():
+        return 1
+    n = min(cpus(), int(free_cores() + 0.5), work // MIN_SHARE)
+    if items is not None:
+        n = min(n, items)
+    return max(1, n)
 
 
 def can_fork() -> bool:

@@ -39,10 +39,11 @@ def _groups(report: Report) -> dict[str, list[Result]]:
     return groups
 
 
-def _file(report: Report, file: str) -> str:
-    """A file's name, or its path when the report covers several annexes."""
-    several = len({str(Path(r.file).parent) for r in report.results}) > 1
-    return file if several else Path(file).name
+def _files(report: Report):
+    """How to show a result's file: its name, or its path when the report covers several
+    annexes (decided once per report, not once per result)."""
+    several = len({str(Path(f).parent) for f in {r.file for r in report.results}}) > 1
+    return (lambda file: file) if several else (lambda file: Path(file).name)
 
 
 def _plural(n: int) -> str:
@@ -65,10 +66,11 @@ def to_text(report: Report) -> str:
     if report.conforms:
         return f"{report.source}: conforme — {report.objectives} objectifs, aucune violation\n{law}\n"
     lines = [f"{report.source}: NON CONFORME — {_plural(n)} sur {report.objectives} objectifs", law]
+    shown = _files(report)
     for territory, results in sorted(_groups(report).items()):
         lines.append("")
         lines.append(f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)")
-        rows = [(f"{_file(report, r.file)}:{r.row}", r.rule, r.value or "—", r.law) for r in results]
+        rows = [(f"{shown(r.file)}:{r.row}", r.rule, r.value or "—", r.law) for r in results]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for (loc, rule, value, law), r in zip(rows, results):
             sev = "" if r.severity == "Violation" else f"[{r.severity}] "
@@ -103,4 +105,4 @@ def to_html(report: Report) -> str:
                  f"Territoire {territory}" if territory else "Sans territoire (annexe, lignes sans code)")
         groups.append((title, results))
     return templates().get_template("page.html").render(
-        report=report, status=status, scope=scope, groups=groups, files=lambda f: _file(report, f)) + "\n"
+        report=report, status=status, scope=scope, groups=groups, files=_files(report)) + "\n"

@@ -104,25 +104,46 @@ _ANNEX_PRED_TO_KEY = {str(SLX.region): "region", vocab.DCTERMS + "title": "titre
 
 
 class _Locator:
-    """Where each node of the annexes' graph came from, and how to show its values."""
+    """Where each node of the annexes' graph came from, and how to show its values.
+
+    Most results are on objectives, found by their node; the other nodes (territories,
+    targets in a territory) are listed only when a result is on one of them."""
 
     def __init__(self, annexes: Sequence[annex_mod.Annexe]):
-        self.where: dict[str, tuple[str, int, str]] = {}
+        self._annexes = annexes
+        self._where: dict[str, tuple[str, int, str]] | None = None
+        self._groups: dict[str, annex_mod.Objectif] | None = None
         self.objectives: dict[str, annex_mod.Objectif] = {}
         self.annexes: dict[str, annex_mod.Annexe] = {}
-        #: target-in-a-territory nodes -> the first objective of that target there
-        self.groups: dict[str, annex_mod.Objectif] = {}
         for a in annexes:
             base = annex_mod.iri(a)
             self.annexes[f"<{base}>"] = a
-            for node, file, row, territory in annex_mod.node_iris(a, base):
-                self.where[node] = (file, row, territory)
-            for o in a.objectifs:
-                self.objectives[f"<{base}/objectif/{o.row}>"] = o
-            self.groups.update(annex_mod.groups(a, base))
+            self.objectives.update((f"<{base}/objectif/{o.row}>", o) for o in a.objectifs)
+
+    def _others(self) -> None:
+        self._where, self._groups = {}, {}
+        for a in self._annexes:
+            base = annex_mod.iri(a)
+            groups = annex_mod.groups(a, base)
+            self._groups.update(groups)
+            for node, file, row, territory in annex_mod.node_iris(a, base, objectives=False, targets=groups):
+                self._where[node] = (file, row, territory)
+
+    def group(self, node: str) -> annex_mod.Objectif | None:
+        """The first objective of a target-in-a-territory node."""
+        if node in self.objectives:
+            return None
+        if self._groups is None:
+            self._others()
+        return self._groups.get(node)
 
     def locate(self, raw: RawResult) -> tuple[str, int, str]:
-        file, row, territory = self.where.get(raw.focus, ("", 0, ""))
+        o = self.objectives.get(raw.focus)
+        if o is not None:
+            return o.file, o.row, o.territoire
+        if self._where is None:
+            self._others()
+        file, row, territory = self._where.get(raw.focus, ("", 0, ""))
         a = self.annexes.get(raw.focus)
         if a is not None and raw.path:
             key = _ANNEX_PRED_TO_KEY.get(raw.path.strip("<>"))
@@ -203,6 +224,17 @@ class _ShapeInfo:
                     yield from self._cells(o, seen)
 
 
+_INFOS: dict[int, tuple[rdflib.Graph, _ShapeInfo]] = {}
+
+
+def _shape_info(sg: rdflib.Graph) -> _ShapeInfo:
+    """What the report says of each shape, read once per shapes graph (not once per annex)."""
+    hit = _INFOS.get(id(sg))
+    if hit is None or hit[0] is not sg:
+        hit = _INFOS[id(sg)] = (sg, _ShapeInfo(sg))
+    return hit[1]
+
+
 _PAIR_SIGNS = {str(SH.LessThanConstraintComponent): "≥", str(SH.LessThanOrEqualsConstraintComponent): ">"}
 
 
@@ -215,7 +247,7 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
          shapes: rdflib.Graph, ruleset: str = "") -> list[tuple[RawResult, Result]]:
     """Each raw SHACL result with the user-level result made from it (located in the
     annexes' files when there are annexes)."""
-    info = _ShapeInfo(shapes)
+    info = _shape_info(shapes)
     where = _Locator(annexes)
     paired = []
     for raw in raws:
@@ -223,7 +255,7 @@ def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
         rule, law, uris, cells = info.info(raw.shape)
         value = show(raw.value)
         o = where.objectives.get(raw.focus)
-        group = where.groups.get(raw.focus)
+        group = where.group(raw.focus)
         if group is not None:          # a target in a territory: name them
             value = f"territoire={group.territoire}, cible={group.cible}"
         elif o is not None and raw.value is not None and raw.value == raw.focus:

@@ -270,6 +270,42 @@ def less(a: tuple | None, b: tuple | None, or_equal: bool = False) -> bool:
 
 # ----------------------------------------------------------------------------- graphs
 
+class Pairs:
+    """A graph held as {predicate: [(subject, object)]}, nodes in canonical form: how the
+    engine indexes it, built so by the annex reader (no triple made to be taken apart
+    again).  Iterating yields its triples."""
+
+    __slots__ = ("by_predicate",)
+
+    def __init__(self, by_predicate: dict[str, list[tuple[str, str]]]):
+        self.by_predicate = by_predicate
+
+    @classmethod
+    def of(cls, triples) -> "Pairs":
+        out: dict[str, list] = {}
+        for s, p, o in triples:
+            found = out.get(p)
+            if found is None:
+                out[p] = [(s, o)]
+            else:
+                found.append((s, o))
+        return cls(out)
+
+    def __add__(self, other: "Pairs") -> "Pairs":
+        out = dict(self.by_predicate)
+        for p, pairs in other.by_predicate.items():
+            out[p] = out[p] + pairs if p in out else pairs
+        return Pairs(out)
+
+    def __iter__(self):
+        for p, pairs in self.by_predicate.items():
+            for s, o in pairs:
+                yield s, p, o
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_predicate.values()))
+
+
 def graph_triples(g: rdflib.Graph) -> list[Triple]:
     """An rdflib graph's triples in canonical form (rdflib's lexical forms, as it parsed them)."""
     return [(canon(s), canon(p), canon(o)) for s, p, o in g]
