@@ -244,8 +244,8 @@ def main():
     from santelex.web.neighbourhood import neighbourhood, to_svg
 
     def clear():
-        for f in (law.number_label, law.split_work, law.split_jorf, law.page_url, law.label, law.natural,
-                  law.sub_label):
+        # the caches of the pure URI readers (santelex/uris.py) the pages use
+        for f in (uris.parse, uris.number_label, uris.sub_label, uris.name):
             f.cache_clear()
 
     def cold(fn, runs: int = 1):
