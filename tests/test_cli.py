@@ -135,3 +135,16 @@ def test_the_endpoint_offers_the_formats_query_writes():
             # what the endpoint is asked for by a format's own media type, it answers with that type
             assert negotiate(media_types[0], kind) == name and table[name][0] == media_types[0]
             assert negotiate(None, kind, name) == name
+
+
+def test_a_closed_pipe_ends_quietly(seed_store):
+    # santelex export | head -1: the reader goes away; no "internal error", no traceback
+    cmd = [sys.executable, "-m", "santelex.cli", "export", "--format", "ntriples", "--store", str(seed_store)]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as head does after its line
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=120)
+    assert first.startswith(b"<")
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert code in (0, 141)

@@ -40,6 +40,12 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("santelex: interrupted; the store is as it was before", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # the reader of the output went away (``santelex export | head``): nothing more to
+            # say to it; stdout is pointed at nothing so that Python's own flush at exit is quiet
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)  # 128 + SIGPIPE, as a shell reports a command a pipe stopped
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own usage errors and exits: click prints them
         except Exception as e:  # a bug of santelex's: still one line, never a traceback
