@@ -155,13 +155,14 @@ LOOKUPS = ["CSP R1434-4", "L1434-7", "L6121-2", "L162-14-1", "R6123-26", "L5121-
 
 def time_lookups(store_path: Path):
     """Wall time of cites + cited-by for a few articles, and of ``show`` (the baseline)."""
+    from santelex import lookup, uris
     from santelex.services import cite, show
     from santelex.store import open_store
     store = open_store(store_path, read_only=True)
     ours, base = [], []
     for name in LOOKUPS:
         try:
-            work = cite.resolve_article(store, name)
+            work = lookup.known_article(store, name)
         except Exception as e:  # an article the store does not have
             print(f"  {name}: {e}")
             continue
@@ -174,7 +175,7 @@ def time_lookups(store_path: Path):
         except Exception:
             pass
         base.append(time.perf_counter() - t)
-        print(f"  {cite.label(work)}: {n} citations in {ours[-1] * 1000:.1f} ms (show: {base[-1] * 1000:.1f} ms)")
+        print(f"  {uris.name(work)}: {n} citations in {ours[-1] * 1000:.1f} ms (show: {base[-1] * 1000:.1f} ms)")
     if ours:
         ours.sort()
         print(f"cite lookup: median {ours[len(ours) // 2] * 1000:.1f} ms, max {ours[-1] * 1000:.1f} ms; "

@@ -95,10 +95,11 @@ def query(query: str, store=None, *, params: dict[str, str] | None = None, timeo
 
 def cite(article: str, store=None, *, cited_by: bool = False) -> "list[Citation]":
     """The citations an article makes (or, with ``cited_by=True``, those made of it)."""
+    from santelex.lookup import known_article
     from santelex.services import cite as c
 
     with _opened(store) as st:
-        uri = c.resolve_article(st, article)
+        uri = known_article(st, article)
         return c.cited_by(st, uri) if cited_by else c.cites(st, uri)
 
 

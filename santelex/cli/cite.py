@@ -12,6 +12,8 @@ from santelex.cli.options import out, reader_option, store_option
 
 stores = lazy("santelex.store")
 c = lazy("santelex.services.cite")
+lookups = lazy("santelex.lookup")
+uris = lazy("santelex.uris")
 registry = lazy("santelex.ingest.registry")
 from santelex.errors import UsageError
 
@@ -62,9 +64,9 @@ def _print_rows(title: str, rows, arrow: str, side: str):
     out.print(f"{title} ({len(rows)}):", markup=False)
     for r in rows:
         if side == "target":
-            who = c.label(r.target) if r.target else "unresolved" + (f" ({r.reason})" if r.reason else "")
+            who = uris.name(r.target) if r.target else "unresolved" + (f" ({r.reason})" if r.reason else "")
         else:
-            who = c.label(r.source)
+            who = uris.name(r.source)
         out.print(f"  {arrow} {who}{_pin(r.pinpoint)}  «{r.surface}»  ({r.provenance})", markup=False)
 
 
@@ -81,35 +83,35 @@ def lookup(article, depth, path, dangling, store):
     """Look an article's citations up in the store."""
     st = stores.open_store(store, read_only=True)
     if path:
-        a, b = (c.resolve_article(st, x) for x in path)
+        a, b = (lookups.known_article(st, x) for x in path)
         found = c.path(c.graph(st), a, b)
         if found is None:
-            out.print(f"no citation path between {c.label(a)} and {c.label(b)}", markup=False)
+            out.print(f"no citation path between {uris.name(a)} and {uris.name(b)}", markup=False)
             sys.exit(1)
         nodes, flipped = found
         if flipped:
-            out.print(f"{c.label(b)} cites its way to {c.label(a)} (not the other way):", markup=False)
-        out.print(" → ".join(c.label(n) for n in nodes), markup=False)
+            out.print(f"{uris.name(b)} cites its way to {uris.name(a)} (not the other way):", markup=False)
+        out.print(" → ".join(uris.name(n) for n in nodes), markup=False)
         return
     if dangling:
-        work = c.resolve_article(st, article) if article else None
+        work = lookups.known_article(st, article) if article else None
         rows = c.dangling(st, work)
         out.print(f"citations of articles not in their code today ({len(rows)}):", markup=False)
         for d in rows:
-            out.print(f"  {c.label(d.source)} → {c.label(d.target)}{_pin(d.pinpoint)}  «{d.surface}»  "
+            out.print(f"  {uris.name(d.source)} → {uris.name(d.target)}{_pin(d.pinpoint)}  «{d.surface}»  "
                       f"({d.provenance})", markup=False)
         sys.exit(1 if rows else 0)
     if not article:
         raise UsageError("give an ARTICLE (or --path A B, or --dangling); see 'santelex cite --help'")
-    work = c.resolve_article(st, article)
-    out.print(c.label(work), markup=False)
+    work = lookups.known_article(st, article)
+    out.print(uris.name(work), markup=False)
     if depth:
         g = c.graph(st)
         for title, rev, arrow in (("Cites, transitively", False, "→"), ("Cited by, transitively", True, "←")):
             reach = c.closure(g, work, depth, reverse=rev)
             out.print(f"{title} (up to {depth} steps; {len(reach)}):", markup=False)
             for node, dist in reach.items():
-                out.print(f"  {arrow}{dist} {c.label(node)}", markup=False)
+                out.print(f"  {arrow}{dist} {uris.name(node)}", markup=False)
         return
     _print_rows("Cites", c.cites(st, work), "→", "target")
     _print_rows("Cited by", c.cited_by(st, work), "←", "source")

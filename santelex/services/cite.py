@@ -19,7 +19,7 @@ from typing import Iterator
 import networkx as nx
 from pyoxigraph import NamedNode
 
-from santelex import lookup, uris, vocab
+from santelex import uris, vocab
 from santelex.errors import UsageError
 from santelex.ingest import corpus_index, registry
 from santelex.ingest.citations.resolve import exists as ref_exists
@@ -28,10 +28,6 @@ from santelex.model import Article, LegalText, Reference
 
 P = vocab.sparql_prefixes("eli", "slx")
 _ARTICLE_PART = "/article/"
-
-
-#: the name of an article or text in what ``santelex cite`` prints (``code-de-la-sante-publique/L1434-7``)
-label = uris.name
 
 
 def code_article(uri: str) -> tuple[str, str] | None:
@@ -51,11 +47,6 @@ class Citation:
     provenance: str
     resolved: bool
     reason: str | None = None
-
-
-def resolve_article(store, text: str) -> str:
-    """The work URI of an article a user names, which the store has or cites (santelex.lookup)."""
-    return lookup.known_article(store, text)
 
 
 _ALL = ("surface", "provenance", "citingWork", "cited", "pinpoint", "resolved", "reason")
@@ -81,7 +72,7 @@ def _rows(store, where: str, bindings: dict, props=_ALL, target: str | None = No
         if key not in seen:  # the same article read from two files (seed and corpus)
             seen.add(key)
             out.append(c)
-    out.sort(key=lambda c: (c.target is None, label(c.target or ""), c.pinpoint or "", c.surface))
+    out.sort(key=lambda c: (c.target is None, uris.name(c.target or ""), c.pinpoint or "", c.surface))
     return out
 
 
@@ -94,7 +85,7 @@ def cited_by(store, work: str) -> list[Citation]:
     """What cites an article: every citation whose cited work is ``work``."""
     rows = _rows(store, "?c slx:cited ?w .", {"w": NamedNode(work)},
                  ("surface", "provenance", "citingWork", "pinpoint"), work)
-    return sorted(rows, key=lambda c: (label(c.source), c.pinpoint or "", c.surface))
+    return sorted(rows, key=lambda c: (uris.name(c.source), c.pinpoint or "", c.surface))
 
 
 def graph(store) -> nx.DiGraph:
@@ -114,7 +105,7 @@ def closure(g: nx.DiGraph, work: str, depth: int, reverse: bool = False) -> dict
     view = g.reverse(copy=False) if reverse else g
     lengths = nx.single_source_shortest_path_length(view, work, cutoff=depth)
     lengths.pop(work, None)
-    return dict(sorted(lengths.items(), key=lambda kv: (kv[1], label(kv[0]))))
+    return dict(sorted(lengths.items(), key=lambda kv: (kv[1], uris.name(kv[0]))))
 
 
 def path(g: nx.DiGraph, a: str, b: str) -> tuple[list[str], bool] | None:
@@ -152,7 +143,7 @@ def dangling(store, work: str | None = None, index=None) -> list[Dangling]:
             continue
         out.append(Dangling(r["src"].value, r["target"].value, r["pin"].value if r["pin"] else None,
                             r["surface"].value, r["prov"].value))
-    out.sort(key=lambda d: (label(d.target), label(d.source), d.surface))
+    out.sort(key=lambda d: (uris.name(d.target), uris.name(d.source), d.surface))
     return out
 
 
@@ -236,4 +227,4 @@ def extract(paths, format: str | None = None, skipped: list[str] | None = None) 
 
 
 __all__ = ["Citation", "Dangling", "FIELDS", "cites", "cited_by", "closure", "dangling", "extract",
-           "graph", "label", "path", "record", "resolve_article"]
+           "graph", "path", "record"]
