@@ -15,7 +15,8 @@
 ``key`` is the LEGIARTI identifier when the source gives one, else the reader's version
 label, else the first 12 hex digits of the SHA-1 of the text.
 
-And read back: :func:`parse` (a URI -> code, text, number, version, subdivision), :func:`label`
+And read back: :func:`parse` (a URI -> code, text, number, version, subdivision), :func:`text_of`
+(the code or JO text a URI belongs to), :func:`label`
 (a short French name: ``R. 1434-4``, ``L. 162-14-1 (CSS)``, ``décret n° 2005-76, art. 3``) and
 :func:`name` (the name a user types back: ``code-de-la-sante-publique/L1434-7``).
 """
@@ -202,6 +203,17 @@ def name(uri: str) -> str:
     if uri.startswith(JORF):
         return "jorf/" + unquote(uri[len(JORF):])
     return uri
+
+
+def text_of(uri: str) -> str:
+    """The code or the JO text that a URI santelex minted belongs to (an article, a version or a
+    subdivision of one, or the text itself): ``…/jorf/decret/2005-76/article/2`` ->
+    ``…/jorf/decret/2005-76``, ``…/code/code-civil/article/1240`` -> ``…/code/code-civil``.
+    Any other URI (a section of a plan, a citation node, a URI santelex did not mint): itself."""
+    p = parse(uri)
+    if p is None:
+        return uri
+    return code(p.code) if p.code is not None else JORF + (p.text or "")
 
 
 @lru_cache(maxsize=1 << 16)  # pure, and asked for again and again on a page

@@ -116,6 +116,26 @@ def test_minted_uris_parse_back(slug, number, sub):
     assert p is not None and (p.code, p.number, p.version, p.sub, p.work) == (slug, number, "k/1", "/".join(sub), w)
 
 
+#: a code and JO texts, with and without a number
+TEXTS = [uris.code("code-de-la-sante-publique"), uris.code("code-civil"), uris.text("decret", "2005-76"),
+         uris.text("decret-loi", "39-123"), uris.text(None, None, "JORFTEXT000000574488")]
+
+
+@given(st.sampled_from(TEXTS), st.text(alphabet="LRDA*. -0123456789bistereé/", min_size=1, max_size=14),
+       st.lists(st.sampled_from(["I", "3", "a", "alinea-2", "tiret-1"]), max_size=3), st.booleans())
+def test_the_text_a_minted_uri_belongs_to(text, number, sub, versioned):
+    # builder/changes.py and builder/archives.py took the amending text off an article's URI with
+    # a regex of their own; uris.text_of reads it with parse
+    p = uris.parse(text)
+    art = uris.article(p.code, number) if p.code is not None else uris.text_article(text, number)
+    node = uris.subdivision(uris.version(art, "k/1") if versioned else art, tuple(sub))
+    assert uris.text_of(node) == uris.text_of(art) == uris.text_of(text) == text
+    # what santelex did not mint, and what is not in a text, stay as they are
+    for other in ("https://example.org/jorf/article/2", uris.section("code-civil", ("livre-i",)),
+                  uris.version(art, "k") + "/citation/2"):
+        assert uris.text_of(other) == other
+
+
 # -- article numbers -------------------------------------------------------------------------
 
 def test_number_keys_and_order():

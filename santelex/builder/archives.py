@@ -287,7 +287,7 @@ def order(infos: list[ArchiveInfo]) -> list[ArchiveInfo]:
 def amended_texts(store: ox.Store) -> frozenset:
     """URIs of the JO texts that changed an article of the store (its eli:changed_by)."""
     rows = select(store, P + "SELECT DISTINCT ?t WHERE { ?w eli:changed_by ?t ; slx:code ?c }", union=True)
-    return frozenset(re.sub(r"/article/[^/]+$", "", r["t"].value) for r in rows)
+    return frozenset(uris.text_of(r["t"].value) for r in rows)
 
 
 class Names:

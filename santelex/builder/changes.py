@@ -11,7 +11,6 @@ under its Legifrance id) is no change.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
@@ -104,7 +103,7 @@ def _day(value: str | None) -> date | None:
 def _labels(targets: Iterable[str], titles: dict[str, str]) -> tuple[str, ...]:
     """Labels of amending texts; a text named with its article is not named again alone."""
     targets = sorted(set(targets))
-    with_article = {re.sub(r"/article/[^/]+$", "", t) for t in targets if "/article/" in t}
+    with_article = {text for t in targets if (text := uris.text_of(t)) != t}
     return tuple(uris.label(t, titles) for t in targets if t not in with_article)
 
 
@@ -164,7 +163,7 @@ def changes(store: Store, staging: ox.Store, touched: set[str]) -> list[Change]:
         works_l = sorted(works)
         before = _snapshot(live, works_l) if live is not None else {}
         after = _snapshot(staging, works_l)
-        targets = sorted({re.sub(r"/article/[^/]+$", "", t) for s in after.values() for t in s["by"]})
+        targets = sorted({uris.text_of(t) for s in after.values() for t in s["by"]})
         titles = {}
         for chunk in _chunks(targets):
             for r in select(staging, _with_values(_TITLE, _values("t", chunk)), union=True):
