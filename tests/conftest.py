@@ -1,5 +1,5 @@
-"""Shared fixtures (the seed texts parsed once, a store built from the seeds), and the rule that a
-skipped test fails the run.
+"""Shared fixtures (the seed texts parsed once, a store built from the seeds, stores of the seeds
+and chosen CSP articles), and the rule that a skipped test fails the run.
 
 Every part the suite needs (Chromium, Playwright, the Oxigraph server, the test extra) is a hard
 requirement: a test that skips for lack of one is reported as a failure, with its reason, so the
@@ -9,6 +9,9 @@ rest (the skips are then listed with their reasons, ``-rs``); CI (``.ci/run``) n
 from __future__ import annotations
 
 import os
+import shutil
+import tarfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,7 +95,47 @@ def decree():
 def seed_store(tmp_path_factory):
     """A store holding the two seed texts (not the CSP: fast)."""
     path = tmp_path_factory.mktemp("seedstore") / "store"
-    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt"], path)
+    builder.build(list(SEEDS), path)
     store = open_store(path, read_only=True)
     yield store
     store.close()
+
+
+#: the two seed texts
+SEEDS = (paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt")
+
+
+def csp_files(folder: Path, names=(), prefixes=()) -> Path:
+    """The files of the bundled CSP archive named in ``names`` or whose name starts with one of
+    ``prefixes``, written under ``folder`` as the archive holds them; returns the code's folder."""
+    names, prefixes = frozenset(names), tuple(prefixes)
+    with tarfile.open(paths.CSP_ARCHIVE, "r|*") as tar:
+        for member in tar:
+            name = member.name.removeprefix("./")
+            base = name.rsplit("/", 1)[-1]
+            if member.isfile() and (base in names or base.startswith(prefixes)):
+                dest = folder / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(member) as src, open(dest, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    return folder / "code-de-la-sante-publique"
+
+
+@pytest.fixture(scope="session")
+def csp_store(tmp_path_factory):
+    """``with csp_store(names=…, prefixes=…, seeds=…) as store``: a store of the ``seeds`` (both by
+    default) and the CSP articles chosen as :func:`csp_files` chooses them, built in a folder of
+    its own and open read-only until the ``with`` ends."""
+
+    @contextmanager
+    def make(names=(), prefixes=(), seeds=SEEDS):
+        folder = tmp_path_factory.mktemp("csp")
+        tree = csp_files(folder / "csp", names, prefixes)
+        builder.build([*seeds, tree], folder / "store", workers=1)
+        store = open_store(folder / "store", read_only=True)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    return make

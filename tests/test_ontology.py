@@ -8,15 +8,12 @@ skos:hiddenLabel), ignoring accents and case.
 """
 from __future__ import annotations
 
-import shutil
-import tarfile
 import unicodedata
 
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef
 
-from santelex import builder, paths
-from santelex.store import open_store
+from santelex import paths
 
 SLX = Namespace("https://data.santelex.fr/ontology#")
 OQOS = Namespace("https://data.santelex.fr/oqos/")
@@ -58,32 +55,20 @@ def ontology() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def law(tmp_path_factory):
-    """Text of every work subdivision: the two seeds plus the three CSP articles above."""
-    root = tmp_path_factory.mktemp("law")
-    tree = root / "csp"
-    with tarfile.open(paths.CSP_ARCHIVE, "r:xz") as tar:
-        for member in tar:
-            if member.isfile() and member.name.rsplit("/", 1)[-1] in CSP_ARTICLES:
-                target = tree / member.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-    store_path = root / "store"
-    builder.build([paths.SEEDS / "decret-2005-76-jo.txt", tree], store_path)
-    store = open_store(store_path, read_only=True)
-    texts: dict[str, str] = {}
-    query = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
-        PREFIX slx: <https://data.santelex.fr/ontology#>
-        SELECT ?expr ?work ?text WHERE { ?expr eli:realizes ?work ; slx:text ?text }"""
-    for row in store.query(query):
-        texts[row["work"].value] = texts.get(row["work"].value, "") + " " + row["text"].value
-        texts[row["expr"].value] = row["text"].value   # a subdivision of one version
-    # any resource of the graph (R. 712-37-1, repealed, is there only as what D. 712-2 cites)
-    works = {row["w"].value for row in store.query(
-        "SELECT DISTINCT ?w WHERE { { ?w ?p ?o } UNION { ?s ?p ?w } "
-        f"FILTER(isIRI(?w) && STRSTARTS(STR(?w), \"{WORKS}\")) }}")}
-    store.close()
+def law(csp_store):
+    """Text of every work subdivision: the décret seed plus the CSP articles above."""
+    with csp_store(names=CSP_ARTICLES, seeds=[paths.SEEDS / "decret-2005-76-jo.txt"]) as store:
+        texts: dict[str, str] = {}
+        query = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
+            PREFIX slx: <https://data.santelex.fr/ontology#>
+            SELECT ?expr ?work ?text WHERE { ?expr eli:realizes ?work ; slx:text ?text }"""
+        for row in store.query(query):
+            texts[row["work"].value] = texts.get(row["work"].value, "") + " " + row["text"].value
+            texts[row["expr"].value] = row["text"].value   # a subdivision of one version
+        # any resource of the graph (R. 712-37-1, repealed, is there only as what D. 712-2 cites)
+        works = {row["w"].value for row in store.query(
+            "SELECT DISTINCT ?w WHERE { { ?w ?p ?o } UNION { ?s ?p ?w } "
+            f"FILTER(isIRI(?w) && STRSTARTS(STR(?w), \"{WORKS}\")) }}")}
     assert {"R6122-25", "R6122-26", "R6123-136", "D712-2", "R712-37-1"} <= {w.rsplit("/", 1)[-1] for w in works}
     return {"texts": texts, "works": works}
 

@@ -2,15 +2,12 @@
 answers: the same rows in the same order, on real CSP articles, the most cited included."""
 from __future__ import annotations
 
-import tarfile
 from collections import Counter
 
 import pyoxigraph as ox
 import pytest
 
-from santelex import builder, paths
 from santelex.services import query as q
-from santelex.store import open_store
 from santelex.store.sparql import final_order
 
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
@@ -24,21 +21,10 @@ P = "PREFIX slx: <https://data.santelex.fr/ontology#>\n"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(csp_store):
     """The seeds and the CSP articles named by PREFIXES, read from the CSP archive."""
-    folder = tmp_path_factory.mktemp("order")
-    tree = folder / "csp"
-    with tarfile.open(paths.CSP_ARCHIVE, "r|*") as tar:
-        for member in tar:
-            if member.isfile() and member.name.rsplit("/", 1)[-1].startswith(PREFIXES):
-                dest = tree / member.name.removeprefix("./")
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(tar.extractfile(member).read())
-    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
-                   tree / "code-de-la-sante-publique"], folder / "store", workers=1)
-    st = open_store(folder / "store", read_only=True)
-    yield st
-    st.close()
+    with csp_store(prefixes=PREFIXES) as st:
+        yield st
 
 
 def engine(store, text, bindings=None) -> list[tuple]:
