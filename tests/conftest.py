@@ -1,5 +1,6 @@
 """Shared fixtures (the seed texts parsed once, a store built from the seeds, stores of the seeds
-and chosen CSP articles), and the rule that a skipped test fails the run.
+and chosen CSP articles), the rule that a skipped test fails the run, and the rule that no
+process the tests started (a server above all) outlives them.
 
 Every part the suite needs (Chromium, Playwright, the Oxigraph server, the test extra) is a hard
 requirement: a test that skips for lack of one is reported as a failure, with its reason, so the
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tarfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,6 +75,68 @@ def pytest_make_collect_report(collector):
         report.outcome = "failed"
         report.longrepr = f"{SKIP_IS_FAILURE}: {_reason(report.longrepr)}"
     return report
+
+
+def _live_processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent's pid, command line) of every process still running (zombies left out),
+    read from /proc; empty where there is no /proc."""
+    out = {}
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (d / "stat").read_text()
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # gone meanwhile
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if state not in ("Z", "X"):
+            out[int(d.name)] = (int(ppid), cmd)
+    return out
+
+
+def started_by_tests(basetemp: Path, root: int | None = None) -> dict[int, str]:
+    """The processes this session started that still run: the descendants of ``root`` (this
+    process) and any process whose command line names a folder of this session's temporary
+    folder (a server started detached).  Python's own helpers (multiprocessing's resource
+    tracker and fork server), which end with the interpreter, are not counted."""
+    root = os.getpid() if root is None else root
+    procs = _live_processes()
+    ours, grew = {root}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in procs.items() if ppid in ours} - ours
+        ours |= more
+        grew = bool(more)
+    return {pid: cmd for pid, (_, cmd) in procs.items()
+            if pid != root and (pid in ours or f"{basetemp}{os.sep}" in cmd) and "multiprocessing" not in cmd}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session):
+    """Every fixture is torn down by now: a process the tests started that still runs (the
+    Oxigraph server a fixture failed to stop) fails the run, is named, and is stopped."""
+    result = yield
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    basetemp = factory.getbasetemp() if factory is not None else Path("/nonexistent")
+    deadline = time.monotonic() + 10  # one being stopped gets a few seconds
+    while (left := started_by_tests(basetemp)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"{len(left)} process(es) started by the tests still running after them (stopped now):"]
+        lines += [f"  {pid}: {cmd}" for pid, cmd in sorted(left.items())]
+        if reporter is not None:
+            reporter.line("")  # after the progress dots
+        for line in lines:
+            if reporter is not None:
+                reporter.write_line(line, red=True)
+            else:
+                print(line)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    return result
 
 
 def read_one(path: Path):

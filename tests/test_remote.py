@@ -9,7 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pyoxigraph as ox
@@ -36,33 +38,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """An Oxigraph server on a free loopback port, as santelex would meet it in production."""
+@contextmanager
+def oxigraph_server(location: Path) -> Iterator[str]:
+    """An Oxigraph server on a free loopback port, its database in ``location``, as santelex
+    would meet it in production: its ``sparql+http://…`` address, the server stopped when the
+    ``with`` ends, however it ends."""
     port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph-server")
     binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
     proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"oxigraph server did not start: {proc.stderr.read()!r}")
-        time.sleep(0.1)
-    yield "sparql+" + url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(f"oxigraph server did not start: {proc.communicate()[1]!r}")
+            time.sleep(0.1)
+        yield "sparql+" + url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-server")) as url:
+        yield url
 
 
 def nquads(store) -> list[str]:

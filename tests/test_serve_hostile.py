@@ -396,12 +396,9 @@ def test_an_unexpected_error_in_a_route_is_one_line_without_traceback(seed_store
 
 def test_serving_a_remote_store_answers_pages_and_queries(tmp_path_factory):
     """A store on a SPARQL server has no folder to watch: pages and queries answer at once."""
-    from tests.test_remote import build
-    from tests.test_remote import server as remote_server
+    from tests.test_remote import build, oxigraph_server
 
-    gen = remote_server.__wrapped__(tmp_path_factory)
-    remote = next(gen)
-    try:
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-server")) as remote:
         assert build(remote, paths.SEEDS / "decret-2005-76-jo.txt").exit_code == 0
         from santelex.store.local import generation
         assert generation(open_store(remote, read_only=True).path) is None
@@ -414,5 +411,3 @@ def test_serving_a_remote_store_answers_pages_and_queries(tmp_path_factory):
             assert r.status_code == 200 and int(r.json()["results"]["bindings"][0]["n"]["value"]) > 0
         finally:
             stop(proc)
-    finally:
-        gen.close()

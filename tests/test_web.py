@@ -127,7 +127,7 @@ def web(request, tmp_path_factory) -> WebServer:
         store = build_web_store(tmp_path_factory.mktemp("web"))
         server = start_server(store)
         request.config.stash[WEB_KEY] = server
-        request.config.add_cleanup(server.stop)
+        request.addfinalizer(server.stop)  # at the session's end, before the check that nothing outlives it
     return server
 
 
