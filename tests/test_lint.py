@@ -1,5 +1,5 @@
 """ruff, as configured in pyproject.toml (pyflakes and import order), finds nothing; nor does mypy on
-the contract, the store and the build engine."""
+the contract, the store, the build engine and the services."""
 from __future__ import annotations
 
 import os
@@ -16,8 +16,9 @@ def test_ruff_is_clean():
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
 
 
-#: what mypy checks (issue 15): the contract, the store (its protocol and both kinds) and the build engine
-TYPED = ["santelex/model.py", "santelex/errors.py", "santelex/store", "santelex/builder"]
+#: what mypy checks (issue 15): the contract, the store (its protocol and both kinds), the build engine
+#: and the services (query, cite, show)
+TYPED = ["santelex/model.py", "santelex/errors.py", "santelex/store", "santelex/builder", "santelex/services"]
 
 
 def test_mypy_is_clean():

@@ -58,12 +58,12 @@ def _rows(store, where: str, bindings: dict, props=_ALL, target: str | None = No
     values = " ".join(f"slx:{p}" for p in props)
     rows = store.query(P + f"""SELECT ?c ?p ?o WHERE {{ {where}
         VALUES ?p {{ {values} }} ?c ?p ?o }}""", bindings)
-    props: dict[str, dict] = {}
+    found: dict[str, dict] = {}
     for r in rows:
-        props.setdefault(r["c"].value, {})[r["p"].value[len(vocab.SLX):]] = r["o"].value
+        found.setdefault(r["c"].value, {})[r["p"].value[len(vocab.SLX):]] = r["o"].value
     out = []
     seen = set()
-    for d in props.values():
+    for d in found.values():
         if "surface" not in d or "citingWork" not in d:
             continue
         c = Citation(d["citingWork"], d.get("cited", target), d.get("pinpoint"), d["surface"], d.get("provenance", ""),

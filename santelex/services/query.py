@@ -139,7 +139,7 @@ def from_text(text: str, file: str = "<query>", name: str = "") -> NamedQuery:
     params: list[Param] = []
     examples: list[str] = []
     findings = False
-    for key, value, line in fields:
+    for key, value, at in fields:
         if key == "title":
             title = value
         elif key == "description":
@@ -149,7 +149,7 @@ def from_text(text: str, file: str = "<query>", name: str = "") -> NamedQuery:
         elif key == "findings":
             findings = value.lower().startswith(("yes", "true"))
         elif key == "param":
-            params.append(_param(value, file, line))
+            params.append(_param(value, file, at))
     for p in params:
         if not re.search(rf"\?{p.name}\b", text):
             raise UsageError(f"parameter {p.name!r} is declared but ?{p.name} is not in the query", file)
@@ -315,14 +315,16 @@ def _run(store, text, bindings, kind, max_results) -> Result:
         return Result(kind, boolean=bool(res))
     if kind == "select":
         variables = [v.value for v in res.variables]
-        rows, truncated = [], False
+        rows: list[tuple] = []
+        truncated = False
         for sol in res:
             if max_results is not None and len(rows) >= max_results:
                 truncated = True
                 break
             rows.append(tuple(sol[v] for v in variables))
         return Result(kind, variables=variables, rows=rows, truncated=truncated)
-    triples, truncated = [], False
+    triples: list[ox.Triple] = []
+    truncated = False
     for t in res:
         if max_results is not None and len(triples) >= max_results:
             truncated = True
@@ -351,7 +353,7 @@ def _sorted_here(store, order: FinalOrder, bindings, max_results) -> Result | No
     """
     res = store.query(order.text, bindings or None)
     variables = [v.value for v in res.variables]
-    rows = []
+    rows: list[tuple] = []
     for sol in res:
         if len(rows) >= SORT_HERE_MAX:
             return None
@@ -393,17 +395,17 @@ def _order_key(column: list):
         if not all(re.fullmatch(r"[+-]?\d+", t.value) for t in column if isinstance(t, ox.Literal)):
             return None
 
-        def key(term):
+        def by_number(term):
             if term is None:
                 return (0, 0, "")
             return (2, int(term.value), "") if isinstance(term, ox.Literal) else (1, 0, term.value)
-        return key
+        return by_number
 
-    def key(term):
+    def by_text(term):
         if term is None:
             return (0, "")
         return (2, term.value) if isinstance(term, ox.Literal) else (1, term.value)
-    return key
+    return by_text
 
 
 # -- writing results -------------------------------------------------------------------------
@@ -427,14 +429,14 @@ def serialize(result: Result, fmt: str) -> bytes:
     if result.kind == "ask":
         b = ox.parse_query_results('{"head":{},"boolean":%s}' % ("true" if result.boolean else "false"),
                                    ox.QueryResultsFormat.JSON)
-        return b.serialize(format=target)
+        return b.serialize(format=target) or b""  # bytes: no output file given
     variables, rows = result.variables, result.rows
     if result.kind in ("construct", "describe"):
         variables = ["s", "p", "o"]
         rows = [(t.subject, t.predicate, t.object) for t in result.triples]
     if fmt == "csv":
         rows = [tuple(defuse(t) for t in row) for row in rows]
-    return _solutions(variables, rows).serialize(format=target)
+    return _solutions(variables, rows).serialize(format=target) or b""
 
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -462,4 +464,6 @@ def _solutions(variables: list[str], rows: list[tuple]) -> ox.QuerySolutions:
     lines = ["\t".join("?" + v for v in variables)]
     for row in rows:
         lines.append("\t".join("" if t is None else str(t) for t in row))
-    return ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    solutions = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    assert isinstance(solutions, ox.QuerySolutions)  # a header of variables: solutions, not a boolean
+    return solutions
