@@ -139,11 +139,16 @@ def _walk(el, out: _Collector, skip_nota: bool):
 #: inputs are bounded anyway (ingest/registry.py: MAX_INPUT_BYTES)
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
 
+#: where the NOTA begins: ``<br/>``s then ``<i>NOTA``.  Written with the ``<`` first (the same
+#: language as ``(?:<br\s*/?>\s*)*<i>\s*NOTA``) so that the engine scans for it rather than
+#: trying the group at every character (a tenth of a millisecond per article)
+_NOTA = re.compile(r"<(?:br\s*/?>\s*<)*i>\s*NOTA\s*:?")
+
 
 def parse_fragment(html: str) -> tuple[list[str], list[list[Reference]], str | None]:
     """Paragraphs, per-paragraph link references, and the NOTA text (if any) of an article body."""
     nota = None
-    m = re.search(r"(?:<br\s*/?>\s*)*<i>\s*NOTA\s*:?", html)
+    m = _NOTA.search(html) if "NOTA" in html else None
     if m:
         nota_html = html[m.start():]
         html = html[:m.start()]

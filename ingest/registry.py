@@ -41,6 +41,7 @@ _READERS: dict[str, Reader] = {}
 
 def register(format: str, module: str, suffixes=(), sniff=lambda head: False, description=""):
     _READERS[format] = Reader(format, module, tuple(suffixes), sniff, description)
+    _SUFFIXES.clear()
 
 
 def formats() -> list[Reader]:
@@ -70,10 +71,16 @@ def for_input(name: str, head: bytes) -> Reader:
 
 _ARCHIVES = (".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
 
+#: the suffix tuples below, computed once (asked for every file; emptied by ``register``)
+_SUFFIXES: dict[str, tuple[str, ...]] = {}
+
+
 def _rdf_suffixes() -> tuple[str, ...]:
     """The suffixes of RDF serialisations (santelex/formats.py) that no reader owns (.xml is LEGI's)."""
-    owned = {s for r in _READERS.values() for s in r.suffixes}
-    return tuple(s for f in rdf_formats.RDF for s in f.suffixes if s not in owned)
+    if "rdf" not in _SUFFIXES:
+        owned = {s for r in _READERS.values() for s in r.suffixes}
+        _SUFFIXES["rdf"] = tuple(s for f in rdf_formats.RDF for s in f.suffixes if s not in owned)
+    return _SUFFIXES["rdf"]
 
 
 def rdf_format(name: str) -> str | None:
@@ -84,7 +91,9 @@ def rdf_format(name: str) -> str | None:
 
 
 def _member_suffixes() -> tuple[str, ...]:
-    return tuple(s for r in _READERS.values() for s in r.suffixes) + _rdf_suffixes()
+    if "member" not in _SUFFIXES:
+        _SUFFIXES["member"] = tuple(s for r in _READERS.values() for s in r.suffixes) + _rdf_suffixes()
+    return _SUFFIXES["member"]
 
 
 def skip_note(name: str) -> str:

@@ -228,3 +228,18 @@ def test_mutated_real_files(data):
     end = data.draw(st.integers(start, min(len(source), start + 200)))
     junk = data.draw(st.binary(max_size=30) | _HTML.map(str.encode) | st.just(b""))
     read_or_refuse("mutant.md", source[:start] + junk + source[end:])
+
+
+_NOTA_PIECES = st.sampled_from(["<br/>", "<br>", "<br />", "<br\t/>", "<b", "<br", "<i>", "<i> NOTA", "<i>NOTA",
+                                "NOTA", " ", "\n", "\u00a0", "<", ">", "i>", "/", ":", "x", "<p>", "</i>"])
+
+
+@settings(max_examples=300, **SLOW)
+@given(st.lists(_NOTA_PIECES | st.text(max_size=5), max_size=25).map("".join))
+def test_nota_starts_where_the_plain_pattern_says(html):
+    """The NOTA pattern is written to be scanned fast (html_text._NOTA): it starts where the plain
+    one, ``(?:<br\\s*/?>\\s*)*<i>\\s*NOTA``, starts."""
+    from santelex.ingest.html_text import _NOTA
+    plain = re.search(r"(?:<br\s*/?>\s*)*<i>\s*NOTA\s*:?", html)
+    fast = _NOTA.search(html) if "NOTA" in html else None
+    assert (plain and plain.start()) == (fast and fast.start())
