@@ -18,13 +18,16 @@ from santelex.ingest.text import slugify
 from santelex.model import Reference
 
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u202f\u2009]+")
+#: the runs of _SPACES that are not already one plain space (most are: between two words); the
+#: same text after ``sub(" ", …)``, without replacing every space of the text by a space
+_RUNS = re.compile(r"[ \t\r\n\u00a0\u202f\u2009]{2,}|[\t\r\n\u00a0\u202f\u2009]")
 _BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table",
            "ul", "ol", "center", "br"}
 
 
 def clean(text: str) -> str:
     """Collapse whitespace (non-breaking spaces included) and strip."""
-    return _SPACES.sub(" ", text).strip()
+    return _RUNS.sub(" ", text).strip()
 
 
 _CODE_TITLE = re.compile(r"^(?P<code>Code .+?) - art\. (?P<num>[^ ]+)")
@@ -102,8 +105,8 @@ class _Collector:
         found = []
         for start, end, href, title in refs:
             # offsets in the cleaned text: the cleaned length of what precedes
-            s = len(_SPACES.sub(" ", raw[:start]).lstrip())
-            e = len(_SPACES.sub(" ", raw[:end]).lstrip())
+            s = len(_RUNS.sub(" ", raw[:start]).lstrip())
+            e = len(_RUNS.sub(" ", raw[:end]).lstrip())
             s, e = min(s, len(text)), min(e, len(text))
             while s < e and text[s] == " ":
                 s += 1

@@ -243,3 +243,13 @@ def test_nota_starts_where_the_plain_pattern_says(html):
     plain = re.search(r"(?:<br\s*/?>\s*)*<i>\s*NOTA\s*:?", html)
     fast = _NOTA.search(html) if "NOTA" in html else None
     assert (plain and plain.start()) == (fast and fast.start())
+
+
+@settings(max_examples=300, **SLOW)
+@given(st.lists(st.sampled_from([" ", "  ", "\t", "\r\n", "\u00a0", "\u202f", "\u2009", "\u2003", "a", "é", "x y"])
+                | st.text(max_size=4), max_size=30).map("".join))
+def test_whitespace_runs_collapse_as_the_plain_pattern_says(text):
+    """html_text collapses only the runs that are not already one space (_RUNS): the same text as
+    replacing every run of _SPACES by one space."""
+    from santelex.ingest.html_text import _RUNS, _SPACES
+    assert _RUNS.sub(" ", text) == _SPACES.sub(" ", text)
