@@ -129,7 +129,8 @@ def convert(batch: list[tuple[str, str, bytes]], format: str | None, keep_texts:
                 continue
             lines.extend(to_nquads(doc, name, snapshot=in_force, seen=seen))
             _count(doc, stats)
-    return graphs, "".join(lines).encode("utf-8") + b"".join(rdf), stats
+    data = "".join(lines).encode("utf-8")
+    return graphs, data + b"".join(rdf) if rdf else data, stats  # (no copy of the batch without RDF files)
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:
