@@ -403,7 +403,7 @@ def read_input(item: Input, format: str | None = None):
     if b"\x00" in item.data[:4096]:
         raise ReadError("binary file, not a legal text", item.name)
     reader = get(format) if format else for_input(item.name, item.data[:2048])
-    long = _LONG_NUMBER.search(item.data)
+    long = _LONG_NUMBER.search(item.data) if _RUN_OF_ZEROS in item.data.translate(_DIGITS_AS_ZERO) else None
     if long:
         end = long.end()
         while end < len(item.data) and item.data[end:end + 1].isdigit():
@@ -417,6 +417,11 @@ def read_input(item: Input, format: str | None = None):
 #: before they reach a reader (Python refuses to convert more than 4,300 digits to an integer)
 MAX_DIGITS = 100
 _LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+#: looked for first with every digit made a 0 and a plain substring search (a tenth of the
+#: regular expression's time, which tries a run of digits at every byte); the expression then
+#: says where
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_RUN_OF_ZEROS = b"0" * (MAX_DIGITS + 1)
 
 
 def _wrapped(docs, name: str):
