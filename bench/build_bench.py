@@ -10,8 +10,9 @@ Run in the same process, one after the other:
    as a build loads them (the same pieces, lenient), nothing else running in this process;
 4. the build itself.
 
-Prints each one's wall time and CPU (all processes), the build's peak memory (this process
-and the largest worker), the store's size, and the ratios: build / reading floor, Oxigraph
+Prints each one's wall time and CPU (all processes; for the build, santelex alone and Oxigraph
+alone also the user and system time and the minor page faults of the main process and of the
+workers), the build's peak memory (this process and the largest worker), the store's size, and the ratios: build / reading floor, Oxigraph
 alone / reading floor, build / Oxigraph alone.  The machine is shared: the load average is
 printed at each step, and CPU seconds are the steadier figure.
 
@@ -147,6 +148,21 @@ def cpu_all() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def usage() -> tuple[float, float, int, float, float, int]:
+    """(user s, system s, minor page faults) of this process, then of its children that have ended."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime, s.ru_stime, s.ru_minflt, c.ru_utime, c.ru_stime, c.ru_minflt
+
+
+def split(before: tuple, after: tuple) -> str:
+    """Where the CPU went between two ``usage()``: user and system time, minor page faults, in
+    this process (the main one: it reads the archive, gathers the N-Quads, runs the loads in a
+    thread) and in the workers."""
+    d = [b - a for a, b in zip(before, after)]
+    return (f"main process {d[0]:.1f} s user + {d[1]:.1f} s system, {d[2] / 1e3:,.0f} k minor faults; "
+            f"workers {d[3]:.1f} s user + {d[4]:.1f} s system, {d[5] / 1e3:,.0f} k minor faults")
+
+
 def map_only(archive: Path, out: Path, workers: int) -> tuple[float, float, int, int]:
     """santelex alone: the archive read and mapped to N-Quads by ``workers`` processes as a
     build does (the engine's batches and ``convert``), written to ``out``, nothing loaded.
@@ -172,8 +188,9 @@ def map_only(archive: Path, out: Path, workers: int) -> tuple[float, float, int,
 
         def batches():
             batch = []
+            named = files.graph_namer(archive)
             for item in registry.iter_inputs(archive, []):
-                batch.append((files.graph_name(archive, item.name), item.name, item.data))
+                batch.append((named(item.name), item.name, item.data))
                 if len(batch) >= engine.BATCH:
                     yield batch
                     batch = []
@@ -249,15 +266,16 @@ def main():
     store = args.store or tmp / "store"
     if args.store and store.exists():
         shutil.rmtree(store)
-    started, cpu = time.perf_counter(), cpu_all()
+    started, cpu, use = time.perf_counter(), cpu_all(), usage()
     stats = builder.build([args.archive], store, workers=args.workers)
-    build_s, build_cpu = time.perf_counter() - started, cpu_all() - cpu
+    build_s, build_cpu, build_use = time.perf_counter() - started, cpu_all() - cpu, split(use, usage())
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size = du(store) / 2**20
     print(f"santelex build: {stats.files} files, {stats.articles} articles, {stats.citations} citations, "
           f"{stats.triples:,} triples in {build_s:.1f} s = {stats.articles / build_s:,.0f} articles/s, "
           f"{build_cpu:.1f} s of CPU in all processes ({load()})")
+    print(f"  CPU: {build_use}")
     print(f"  peak memory: main process {self_rss:,.0f} MB, largest worker {child_rss:,.0f} MB; "
           f"store on disk {size:,.0f} MB")
     print(f"  build / reading floor: {build_s / floor_s:.2f}x (CPU: {build_cpu / floor_cpu:.2f}x)")
@@ -266,14 +284,20 @@ def main():
     if args.floors:
         with tempfile.TemporaryDirectory(prefix="santelex-bench-nq-") as d:
             nq = Path(d) / "build.nq"
+            use = usage()
             m_wall, m_cpu, m_files, m_bytes = map_only(args.archive, nq, workers)
+            m_use = split(use, usage())
             print(f"santelex alone (read, citations, map to N-Quads in {workers} workers, nothing loaded): "
                   f"{m_files} files, {m_bytes / 1e6:,.0f} MB of N-Quads in {m_wall:.1f} s, "
                   f"{m_cpu:.1f} s of CPU ({load()})")
+            print(f"  CPU: {m_use} (the main process writes the N-Quads to a file)")
+            use = usage()
             l_wall, l_cpu, quads, pieces, l_size = load_only(nq)
+            l_use = split(use, usage()).split(";")[0]
         print(f"Oxigraph alone (the library's floor): those {quads:,} quads bulk-loaded as a build loads "
               f"them ({pieces} pieces of {engine.CHUNK // 10**6} MB, lenient) into a fresh store: "
               f"{l_wall:.1f} s, {l_cpu:.1f} s of CPU; store {l_size / 2**20:,.0f} MB ({load()})")
+        print(f"  CPU: {l_use}")
         print(f"  Oxigraph alone / reading floor: {l_wall / floor_s:.2f}x (CPU: {l_cpu / floor_cpu:.2f}x)")
         print(f"  build / Oxigraph alone: {build_s / l_wall:.2f}x (CPU: {build_cpu / l_cpu:.2f}x)")
         least = max(l_cpu, (l_cpu + m_cpu) / cores)

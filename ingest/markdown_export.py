@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from santelex.errors import ReadError
 from santelex.ingest.citations.link import article_references
@@ -21,6 +22,7 @@ _LEVELS = ("partie", "livre", "titre", "chapitre", "section", "sous-section", "p
            "sous-paragraphe", "annexe", "annexes")
 
 
+@lru_cache(maxsize=8192)
 def level_of(slug: str) -> str:
     if re.match(r"^[a-z]+-partie(-|$)", slug):  # premiere-partie-…, partie-legislative
         return "partie"
@@ -36,6 +38,12 @@ def title_of(slug: str) -> str:
 
 
 def hierarchy_from_path(parts: list[str]) -> tuple[Heading, ...]:
+    return _hierarchy(tuple(parts))
+
+
+@lru_cache(maxsize=8192)
+def _hierarchy(parts: tuple[str, ...]) -> tuple[Heading, ...]:
+    """(The articles of one section share it: read once per folder of the export.)"""
     return tuple(Heading(level_of(p), title_of(p), p) for p in parts)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
@@ -65,6 +66,9 @@ IS_PART_OF, HAS_PART, REALIZES, CITES = E("is_part_of"), E("has_part"), E("reali
 NUMBER, TEXT, KIND, ALINEA, ORDER = E("number"), S("text"), S("kind"), S("alinea"), S("order")
 _INTEGER = f"^^<{XSD}integer>"
 _TRUE, _FALSE = f'"true"^^<{XSD}boolean>', f'"false"^^<{XSD}boolean>'
+CITING_WORK, CITING_SUBDIVISION, SURFACE = S("citingWork"), S("citingSubdivision"), S("surface")
+START, END, PROVENANCE, RESOLVED, LINK = S("start"), S("end"), S("provenance"), S("resolved"), S("link")
+REASON, PINPOINT, CITED, CITED_SUBDIVISION = S("reason"), S("pinpoint"), S("cited"), S("citedSubdivision")
 _DATE = f"^^<{XSD}date>"
 
 #: what N-Triples strings must escape: the quote, the backslash, line ends; other control
@@ -102,12 +106,15 @@ class _Emitter:
     """Collects N-Quads lines; ``add`` writes into the document's graph."""
 
     def __init__(self, graph: str, seen: set | None = None):
-        self.tail = f" <{graph}> .\n"
+        self.tail = tail = f" <{graph}> .\n"
         self.lines: list[str] = []
         self.seen = seen if seen is not None else set()
+        append = self.lines.append
 
-    def add(self, s: str, p: str, o: str):
-        self.lines.append(f"{s} {p} {o}{self.tail}")
+        def add(s: str, p: str, o: str):  # (a closure: a hundred calls an article)
+            append(f"{s} {p} {o}{tail}")
+
+        self.add = add
 
     def add_to(self, graph: str, s: str, p: str, o: str):
         self.lines.append(f"{s} {p} {o} {graph} .\n")
@@ -137,28 +144,28 @@ def _citation(out: _Emitter, holder: str, n: int, ref: Reference, citing_work: s
     node = f"<{holder}/citation/{n}>"
     add = out.add
     add(node, RDF_TYPE, CITATION)
-    add(node, S("citingWork"), citing_work)
-    add(node, S("citingSubdivision"), citing_node)
-    add(node, S("surface"), fr(ref.text))
-    add(node, S("start"), lit(ref.start))
-    add(node, S("end"), lit(ref.end))
-    add(node, S("provenance"), lit(ref.provenance))
-    add(node, S("resolved"), lit(ref.resolved))
+    add(node, CITING_WORK, citing_work)
+    add(node, CITING_SUBDIVISION, citing_node)
+    add(node, SURFACE, fr(ref.text))
+    add(node, START, lit(ref.start))
+    add(node, END, lit(ref.end))
+    add(node, PROVENANCE, lit(ref.provenance))
+    add(node, RESOLVED, lit(ref.resolved))
     add(node, DERIVED_FROM, source)
     if ref.link:
-        add(node, S("link"), lit(ref.link))
+        add(node, LINK, lit(ref.link))
     if ref.reason:
-        add(node, S("reason"), lit(ref.reason))
+        add(node, REASON, lit(ref.reason))
     if ref.pinpoint:
-        add(node, S("pinpoint"), lit(", ".join(ref.pinpoint)))
+        add(node, PINPOINT, lit(", ".join(ref.pinpoint)))
     work, sub = reference_target(ref)
     if work is not None:
         work = iri(work)
-        add(node, S("cited"), work)
+        add(node, CITED, work)
         add(citing_work, CITES, work)
         if sub is not None:
             sub = iri(sub)
-            add(node, S("citedSubdivision"), sub)
+            add(node, CITED_SUBDIVISION, sub)
             add(sub, IS_PART_OF, work)
             add(sub, RDF_TYPE, SUBDIVISION)
             add(citing_node, CITES, sub)
@@ -200,9 +207,8 @@ def _hierarchy(out: _Emitter, art: Article) -> str:
     Shared by every article of the code, so written once per build (``out.seen``) into a
     graph that re-reads only ever add to: the same heading gives the same quads.
     """
-    code_uri = uris.code(art.code)
+    code_uri, plan = _code(art.code)
     code = iri(code_uri)
-    plan = iri(uris.graph("plan/" + art.code))
     parent, path = code, ()
     if code_uri not in out.seen:
         out.seen.add(code_uri)
@@ -210,7 +216,7 @@ def _hierarchy(out: _Emitter, art: Article) -> str:
         out.add_to(plan, code, E("id_local"), lit(art.code))
     for heading in art.hierarchy:
         path = path + (heading.slug or heading.title,)
-        node_uri = uris.section(art.code, path)
+        node_uri = _section(art.code, path)
         node = iri(node_uri)
         if node_uri not in out.seen:
             out.seen.add(node_uri)
@@ -221,6 +227,19 @@ def _hierarchy(out: _Emitter, art: Article) -> str:
             out.add_to(plan, node, S("level"), lit(heading.level))
         parent = node
     return parent
+
+
+@lru_cache(maxsize=1024)
+def _code(slug: str) -> tuple[str, str]:
+    """A code's URI and its plan graph (in N-Triples form): once per code, not per article."""
+    return uris.code(slug), iri(uris.graph("plan/" + slug))
+
+
+#: the URI of a section of a code's plan, by its path: the articles of a section share it
+_section = lru_cache(maxsize=16384)(uris.section)
+
+#: the graph of a source file, asked for by the build and by ``to_nquads`` (a SHA-1 each time)
+graph_of = lru_cache(maxsize=4096)(uris.graph)
 
 
 def article_quads(art: Article, out: _Emitter, source: str, text_uri: str | None = None,
@@ -247,7 +266,7 @@ def article_quads(art: Article, out: _Emitter, source: str, text_uri: str | None
     add(w, NUMBER, lit(art.number))
     add(w, E("id_local"), lit(art.number))
     if art.code:
-        add(w, S("code"), iri(uris.code(art.code)))
+        add(w, S("code"), iri(_code(art.code)[0]))
     text = art.text
     key = uris.version_key(art.legiarti, art.version, text)
     expr = uris.version(work, key)
@@ -372,7 +391,7 @@ def to_nquads(doc: Document, source_name: str, snapshot: date | None = None,
     Quads of a code's plan go to the code's plan graph; ``seen`` (URIs of plan nodes
     already written in this build) keeps them from being written once per article.
     """
-    out = _Emitter(uris.graph(source_name), seen)
+    out = _Emitter(graph_of(source_name), seen)
     source = iri(uris.source(source_name))
     out.add(source, RDF_TYPE, f"<{PROV}Entity>")
     out.add(source, RDFS_LABEL, lit(source_name))
@@ -392,4 +411,4 @@ def to_quads(doc: Document, source_name: str, snapshot: date | None = None,
     return list(parse(text.encode("utf-8"), format=RdfFormat.N_QUADS))
 
 
-__all__ = ["to_nquads", "to_quads", "reference_target"]
+__all__ = ["graph_of", "to_nquads", "to_quads", "reference_target"]

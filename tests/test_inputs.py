@@ -17,6 +17,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from santelex import builder, paths
 from santelex.builder.snapshots import members_of, snapshot_of
@@ -185,3 +187,57 @@ def test_a_bug_is_one_line_not_a_traceback(tmp_path, monkeypatch):
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("santelex: internal error: RuntimeError: forced failure")
     assert "Traceback" not in r.output
+
+
+# --- archives are read by santelex's own tar reader (ingest/registry.py, _TarStream): the same
+# members, names and bytes as Python's tarfile, whatever the tar format
+
+def _by_tarfile(path: Path) -> list[tuple[str, bytes]]:
+    out = []
+    with registry.decompressed(path) as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
+        for m in tar:
+            if m.isfile() and m.name.lower().endswith(registry._member_suffixes()):
+                f = tar.extractfile(m)
+                assert f is not None
+                out.append((m.name[2:] if m.name.startswith("./") else m.name, f.read()))
+            tar.members = []
+    return out
+
+
+def test_the_csp_archive_reads_as_tarfile_reads_it():
+    ours = [(i.name, i.data) for i in registry.iter_inputs(paths.CSP_ARCHIVE)]
+    assert len(ours) == 13238 and ours == _by_tarfile(paths.CSP_ARCHIVE)
+
+
+_NAMES = st.lists(st.sampled_from(["code-de-la-sante-publique", "partie-réglementaire", "x" * 60, "livre-ier",
+                                   "chapitre-ii-dispositions-générales-à-l'ensemble", "r1434-4.md", "notes.pdf",
+                                   "a.ttl", "b.xml", "deep", "é" * 70]), min_size=1, max_size=6).map("/".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from([tarfile.GNU_FORMAT, tarfile.PAX_FORMAT, tarfile.USTAR_FORMAT]),
+       st.lists(st.tuples(_NAMES, st.sampled_from([tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE]),
+                          st.binary(max_size=1500)), max_size=8),
+       st.sampled_from(["", "./"]))
+def test_any_tar_reads_as_tarfile_reads_it(tmp_path_factory, fmt, members, lead):
+    path = tmp_path_factory.mktemp("tar") / "t.tar"
+    with tarfile.open(path, "w", format=fmt) as tar:
+        for name, kind, data in members:
+            info = tarfile.TarInfo(lead + name)
+            info.type = kind
+            if kind == tarfile.SYMTYPE:
+                info.linkname = "y" * 120
+            try:
+                if kind == tarfile.REGTYPE:
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+                else:
+                    tar.addfile(info)
+            except ValueError:  # a name ustar cannot hold
+                continue
+    expected = _by_tarfile(path)
+    if not expected:
+        with pytest.raises(registry.ReadError, match="nothing to read"):
+            list(registry.iter_inputs(path))
+        return
+    assert [(i.name, i.data) for i in registry.iter_inputs(path)] == expected

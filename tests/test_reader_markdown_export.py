@@ -228,3 +228,28 @@ def test_mutated_real_files(data):
     end = data.draw(st.integers(start, min(len(source), start + 200)))
     junk = data.draw(st.binary(max_size=30) | _HTML.map(str.encode) | st.just(b""))
     read_or_refuse("mutant.md", source[:start] + junk + source[end:])
+
+
+_NOTA_PIECES = st.sampled_from(["<br/>", "<br>", "<br />", "<br\t/>", "<b", "<br", "<i>", "<i> NOTA", "<i>NOTA",
+                                "NOTA", " ", "\n", "\u00a0", "<", ">", "i>", "/", ":", "x", "<p>", "</i>"])
+
+
+@settings(max_examples=300, **SLOW)
+@given(st.lists(_NOTA_PIECES | st.text(max_size=5), max_size=25).map("".join))
+def test_nota_starts_where_the_plain_pattern_says(html):
+    """The NOTA pattern is written to be scanned fast (html_text._NOTA): it starts where the plain
+    one, ``(?:<br\\s*/?>\\s*)*<i>\\s*NOTA``, starts."""
+    from santelex.ingest.html_text import _NOTA
+    plain = re.search(r"(?:<br\s*/?>\s*)*<i>\s*NOTA\s*:?", html)
+    fast = _NOTA.search(html) if "NOTA" in html else None
+    assert (plain and plain.start()) == (fast and fast.start())
+
+
+@settings(max_examples=300, **SLOW)
+@given(st.lists(st.sampled_from([" ", "  ", "\t", "\r\n", "\u00a0", "\u202f", "\u2009", "\u2003", "a", "é", "x y"])
+                | st.text(max_size=4), max_size=30).map("".join))
+def test_whitespace_runs_collapse_as_the_plain_pattern_says(text):
+    """html_text collapses only the runs that are not already one space (_RUNS): the same text as
+    replacing every run of _SPACES by one space."""
+    from santelex.ingest.html_text import _RUNS, _SPACES
+    assert _RUNS.sub(" ", text) == _SPACES.sub(" ", text)

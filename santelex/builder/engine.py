@@ -48,7 +48,7 @@ from santelex import formats, uris, vocab
 from santelex.builder.stats import BuildStats
 from santelex.errors import ReadError, StoreError, UsageError
 from santelex.ingest import registry
-from santelex.ingest.to_rdf import to_nquads
+from santelex.ingest.to_rdf import graph_of, to_nquads
 from santelex.model import LegalText
 from santelex.store import open_store
 from santelex.store.local import Store, bulk_load, select
@@ -117,7 +117,7 @@ def convert(batch: list[tuple[str, str, bytes]], format: str | None, keep_texts:
     rdf: list[bytes] = []
     graphs = []
     for name, display, data in batch:
-        graphs.append(uris.graph(name))
+        graphs.append(graph_of(name))
         stats.files += 1
         if not format and registry.rdf_format(display):
             nquads = ox.serialize(_rdf_quads(name, display, data), format=ox.RdfFormat.N_QUADS)
@@ -129,7 +129,8 @@ def convert(batch: list[tuple[str, str, bytes]], format: str | None, keep_texts:
                 continue
             lines.extend(to_nquads(doc, name, snapshot=in_force, seen=seen))
             _count(doc, stats)
-    return graphs, "".join(lines).encode("utf-8") + b"".join(rdf), stats
+    data = "".join(lines).encode("utf-8")
+    return graphs, data + b"".join(rdf) if rdf else data, stats  # (no copy of the batch without RDF files)
 
 
 def _rdf_quads(name: str, display: str, data: bytes) -> list[ox.Quad]:

@@ -20,7 +20,7 @@ from santelex.builder.snapshots import snapshot_of
 from santelex.builder.stats import BuildStats
 from santelex.ingest import registry
 
-__all__ = ["default_sources", "graph_name", "plan", "vocabularies"]
+__all__ = ["default_sources", "graph_name", "graph_namer", "plan", "vocabularies"]
 
 
 def default_sources() -> list[Path]:
@@ -37,16 +37,28 @@ def vocabularies() -> list[Path]:
 
 def graph_name(path: Path, item_name: str) -> str:
     """A stable name for the graph of one input, independent of the current directory."""
+    return graph_namer(path)(item_name)
+
+
+def graph_namer(path: Path) -> Callable[[str], str]:
+    """``graph_name`` for the inputs of one source, its path resolved once (not once per file:
+    resolving a path is a system call per folder of it)."""
     p = Path(path).resolve()
     try:
         base = str(p.relative_to(paths.DATA))
     except ValueError:
         base = str(p)
     if p.is_dir():
-        return str(Path(base).parent / item_name)
-    if item_name == str(path) or Path(item_name).name == p.name and not registry.is_archive(p):
-        return base
-    return f"{base}!{item_name}"
+        parent = Path(base).parent
+        return lambda item_name: str(parent / item_name)
+    whole, archive = str(path), registry.is_archive(p)
+
+    def name(item_name: str) -> str:
+        if item_name == whole or not archive and Path(item_name).name == p.name:
+            return base
+        return f"{base}!{item_name}"
+
+    return name
 
 
 def plan(sources: list[Path], format: str | None = None,
@@ -78,9 +90,10 @@ def plan(sources: list[Path], format: str | None = None,
                         progress("", None)
                 skipped.clear()
 
+            named = graph_namer(source)
             for item in registry.iter_inputs(source, skipped):  # nothing readable: ReadError
                 note_skipped()
-                load.put(graph_name(source, item.name), item.data, display=item.name, format=format,
+                load.put(named(item.name), item.data, display=item.name, format=format,
                          in_force=in_force, tag=f"source{i}")
             note_skipped()
             stats.sources.append(str(source))
