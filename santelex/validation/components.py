@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import compress
 from typing import Callable
 
 from rdflib import Literal, URIRef
@@ -298,13 +299,13 @@ def _order(name: str, or_equal: bool):
     def evaluate(engine, shape, pairs, path):
         out = []
         key, less = terms.order_key, terms.less
+        others = engine.column(path, pairs.focus)
         failing: dict[tuple, list] = {}     # (values, other values) -> a value per pair that fails
-        for (f, vs), others in zip(pairs, engine.column(path, pairs.focus)):
-            if not others or not vs:
-                continue
-            bad = failing.get((vs, others))
+        both = zip(pairs.focus, pairs.column, others)
+        for f, vs, ws in compress(both, map(all, zip(pairs.column, others))):      # both sides given
+            bad = failing.get((vs, ws))
             if bad is None:
-                bad = failing[(vs, others)] = [v for v in vs for w in others if not less(key(v), key(w), or_equal)]
+                bad = failing[(vs, ws)] = [v for v in vs for w in ws if not less(key(v), key(w), or_equal)]
             if bad:
                 out.extend((f, v, shape, name) for v in bad)
         return out
