@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from itertools import compress, repeat
+from itertools import compress, islice
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote
@@ -53,7 +53,7 @@ from santelex.annex import workbook
 from santelex.errors import AnnexError
 
 __all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "OPTIONAL", "ALIASES", "read", "triples", "ntriples",
-           "ntriples_many", "by_predicate", "node_iris", "ObjectiveNodes", "Rows",
+           "ntriples_many", "by_predicate", "node_iris", "ObjectiveNodes", "Rows", "Edges",
            "GroupNodes", "iri", "synthetic", "groups", "BASE", "OQOS"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -180,18 +180,15 @@ def _read_csv(path: Path, name: str) -> Table:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise _encoding_error(data, e, shown, name) from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    first = text.split("\n", 1)[0].splitlines()[:1]          # the first line, not every line
+    if not first or not first[0].strip():
         raise AnnexError(f"empty file: the header must be {','.join(COLUMNS[name])}", shown, 1)
-    delimiter = _delimiter(lines[0], name, shown)
-    del lines
+    delimiter = _delimiter(first[0], name, shown)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = []
     try:
-        for record in reader:
-            records.append(record)
-            if len(records) > workbook.MAX_ROWS + 1:
-                workbook.check_rows(len(records) - 1, shown, reader.line_num)
+        records = list(islice(reader, workbook.MAX_ROWS + 2))        # one row more than allowed, at most
+        if len(records) > workbook.MAX_ROWS + 1:
+            workbook.check_rows(len(records) - 1, shown, reader.line_num)
     except csv.Error as e:  # a cell past the csv module's own limit (128 KB), a NUL byte
         what = (f"a cell of more than {csv.field_size_limit():,} characters (at most {workbook.MAX_CELL:,})"
                 if "field larger" in str(e) else f"not a readable CSV row: {e}")
@@ -516,6 +513,9 @@ def _lit(text: str) -> str:
 _XSD = vocab.XSD
 
 
+_INTEGER = '"{}"^^<' + _XSD + 'integer>'
+
+
 def _num(n: Number) -> str:
     if isinstance(n, int):
         return f'"{n}"^^<{_XSD}integer>'
@@ -739,17 +739,23 @@ def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str
     nodes = [f"{prefix}{r}>" for r in rows]
     n = len(nodes)
 
+    columns: dict[str, list[tuple[list, list]]] = {}       # predicate -> (subjects, objects) of the objectives
+
     def add(name: str, objects: list) -> None:
         """A triple (node, predicate, object) for each node whose object is not None."""
-        out[P[name]].extend(zip(compress(nodes, objects), filter(None, objects)))
+        columns.setdefault(P[name], []).append((list(compress(nodes, objects)), list(filter(None, objects))))
+
+    def every(predicate: str, objects: list) -> None:
+        """A triple (node, predicate, object) for each node and its object."""
+        columns.setdefault(predicate, []).append((nodes, objects))
 
     def by_cell(cells: list, node_of) -> list:
         """Each cell's node, made once per distinct cell (None for an empty cell)."""
         made = {v: node_of(v) if v else None for v in dict.fromkeys(cells)}
         return list(map(made.__getitem__, cells))
 
-    out[_RDF_TYPE].extend(zip(nodes, repeat(f"<{SLX}ObjectifQuantifie>", n)))
-    out[P["annexe"]].extend(zip(nodes, repeat(s, n)))
+    every(_RDF_TYPE, [f"<{SLX}ObjectifQuantifie>"] * n)
+    every(P["annexe"], [s] * n)
     add("territoire", by_cell(c["territoire"], lambda t: f"<{_territory_iri(base, t)}>"))
     targets = by_cell(c["cible"], lambda v: _concept(notations, "cible", v))
     add("cible", targets)
@@ -779,9 +785,9 @@ def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str
         add("taux", [v if t else None for v, t in zip(c["valeur"], rate)])
     add("echeance", c["echeance"])
     if a.debut:
-        out[P["debutPeriode"]].extend(zip(nodes, repeat(_date(a.debut), n)))
+        every(P["debutPeriode"], [_date(a.debut)] * n)
     if a.fin:
-        out[P["finPeriode"]].extend(zip(nodes, repeat(_date(a.fin), n)))
+        every(P["finPeriode"], [_date(a.fin)] * n)
     # same territory, target, indicator, form, modality and deadline: the same key node, named
     # after the first row that has it (the steps of one objective differ by their deadline)
     folded = {v: v.casefold() for v in dict.fromkeys(c["cible"] + c["indicateur"])}
@@ -789,14 +795,13 @@ def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str
     keys = zip(c["territoire"], map(fold, c["cible"]), map(fold, c["indicateur"]), map(_or_empty, forms),
                modal_keys, map(_or_empty, c["echeance"]))
     first: dict[tuple, int] = {}
-    key_rows = [first.setdefault(k, r) for k, r in zip(keys, rows)]
+    key_rows = list(map(first.setdefault, keys, rows))
     key_node = {r: f"<{base}/cle/{r}>" for r in first.values()}
-    out[P["cle"]].extend(zip(nodes, map(key_node.__getitem__, key_rows)))
+    every(P["cle"], list(map(key_node.__getitem__, key_rows)))
     # each target quantified in a territory is one node, described where it first appears
     pairs = list(zip(c["territoire"], c["cible"]))
     group_of = {tc: _group_iri(base, *tc) if tc[0] and tc[1] else None for tc in dict.fromkeys(pairs)}
-    out[P["groupe"]].extend(zip(compress(nodes, groups_ := list(map(group_of.__getitem__, pairs))),
-                                filter(None, groups_)))
+    add("groupe", list(map(group_of.__getitem__, pairs)))
     seen: set[str] = set()
     concept_of = dict(zip(c["cible"], targets))
     for (territoire, cible), group in group_of.items():
@@ -805,10 +810,60 @@ def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str
             typed((group, f"<{SLX}CibleDuTerritoire>"))
             out[P["cible"]].append((group, concept_of[cible]))
             out[P["territoire"]].append((group, f"<{_territory_iri(base, territoire)}>"))
-    of_file_many = by_cell(c["file"], _lit)
-    out[P["file"]].extend(zip(nodes, of_file_many))
-    out[P["row"]].extend(zip(nodes, map(_num, rows)))
-    return {p: pairs for p, pairs in out.items() if pairs}
+    every(P["file"], by_cell(c["file"], _lit))
+    every(P["row"], list(map(_INTEGER.format, rows)))
+    graph: dict[str, list[tuple[str, str]] | Edges] = {}
+    for p in dict.fromkeys([*out, *columns]):
+        small, parts = out.get(p, []), columns.get(p, [])
+        if not parts:
+            if small:
+                graph[p] = small
+            continue
+        subjects, objects = [s for s, _ in small], [o for _, o in small]
+        for ss, oo in parts:
+            subjects += ss
+            objects += oo
+        # the objectives' nodes are distinct, and distinct from the annex's other nodes
+        graph[p] = Edges(subjects, objects, functional=len(set(subjects[:len(small)])) == len(small))
+    return graph
+
+
+class Edges(_Sequence):
+    """The (subject, object) pairs of one predicate held as two columns; ``functional`` when
+    each subject has one object (no subject twice).  Iterates, compares and adds as the list
+    of its pairs; the validation engine indexes it without making the pairs."""
+
+    __slots__ = ("subjects", "objects", "functional")
+
+    def __init__(self, subjects: list[str], objects: list[str], functional: bool = False):
+        self.subjects, self.objects, self.functional = subjects, objects, functional
+
+    def __len__(self) -> int:
+        return len(self.subjects)
+
+    def __iter__(self):
+        return zip(self.subjects, self.objects)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return list(zip(self.subjects[k], self.objects[k]))
+        return self.subjects[k], self.objects[k]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Edges, list)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other) -> list:
+        return list(self) + list(other)
+
+    def __radd__(self, other) -> list:
+        return list(other) + list(self)
+
+    def __repr__(self) -> str:
+        return f"Edges({list(self)!r})"
 
 
 def _or_empty(x):
