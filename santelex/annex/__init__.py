@@ -859,8 +859,15 @@ class Edges(_Sequence):
     def __add__(self, other) -> list:
         return list(self) + list(other)
 
-    def __radd__(self, other) -> list:
-        return list(other) + list(self)
+    def __radd__(self, other) -> list | Edges:
+        """Pairs before these (another graph's pairs of the same predicate: the vocabulary's
+        rdf:type); functional still if no subject repeats."""
+        if not isinstance(other, list):
+            return list(other) + list(self)
+        subjects = [s for s, _ in other]
+        seen = set(subjects)
+        functional = self.functional and len(seen) == len(subjects) and seen.isdisjoint(self.subjects)
+        return Edges(subjects + self.subjects, [o for _, o in other] + self.objects, functional)
 
     def __repr__(self) -> str:
         return f"Edges({list(self)!r})"
