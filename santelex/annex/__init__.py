@@ -540,9 +540,17 @@ def _notations(a: Annexe, notations):
     return rulesets.in_force(a.debut, "the annex's debut").notations()
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _segment(text: str) -> str:
+    """A path segment of an IRI: the text percent-encoded (codes and notations need not be)."""
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
 @lru_cache(maxsize=65536)
 def _territory_iri(base: str, code: str) -> str:
-    return f"{base}/territoire/{quote(code, safe='')}"
+    return f"{base}/territoire/{_segment(code)}"
 
 
 def node_iris(a: Annexe, base: str | None = None, objectives: bool = True,
@@ -657,7 +665,7 @@ def _group_node(base: str, o: Objectif) -> str:
 
 @lru_cache(maxsize=65536)
 def _group_iri(base: str, territoire: str, cible: str) -> str:
-    return f"<{base}/groupe/{quote(territoire, safe='')}/{quote(cible.casefold(), safe='')}>"
+    return f"<{base}/groupe/{_segment(territoire)}/{_segment(cible.casefold())}>"
 
 
 def _territory_node(base: str, t: Territoire) -> str:
@@ -873,6 +881,10 @@ class Edges(_Sequence):
         return f"Edges({list(self)!r})"
 
 
+def _num_or_none(n: Number | None) -> str | None:
+    return None if n is None else _num(n)
+
+
 def _or_empty(x):
     return x or ""
 
@@ -883,7 +895,7 @@ def _columns(objectives: Sequence[Objectif]) -> dict[str, list]:
     rate.  Read straight from the table's columns when the objectives are :class:`Rows`."""
     if isinstance(objectives, Rows):
         cells, n = objectives.cells, len(objectives.rows)
-        number = {t: None if x is None else _num(x) for t, x in objectives.numbers.items()}
+        number = dict(zip(objectives.numbers, map(_num_or_none, objectives.numbers.values())))
         day = {t: None if d is None else _date(d) for t, d in objectives.dates.items()}
         rate = {v: (number[_rate_text(v)], v.endswith("%")) for v in dict.fromkeys(cells["valeur"])}
         valeur = list(map(rate.__getitem__, cells["valeur"]))
