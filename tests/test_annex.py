@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -260,3 +261,37 @@ def test_a_rate_reads_back_as_a_rate(tmp_path_factory, x):
     o = annex.read(d).objectifs[-1]
     assert o.taux and o.valeur == x
     assert "<https://data.santelex.fr/ontology#taux>" in annex.ntriples(annex.read(d))
+
+
+@pytest.mark.parametrize("example", [EX2006, ERREURS])
+def test_objectives_read_as_columns_give_the_same_graph_as_objectives_made_one_by_one(example):
+    """An annex read from its files keeps its objectives as columns (Rows); the same
+    objectives as a tuple of Objectif give the same graph, triple for triple."""
+    a = annex.read(example)
+    assert isinstance(a.objectifs, annex.Rows)
+    made = tuple(a.objectifs)
+    assert a.objectifs == made and made == a.objectifs and len(a.objectifs) == len(made)
+    assert a.objectifs[1:4] == made[1:4] and a.objectifs[-1] == made[-1]
+    assert a.objectifs + () == made and () + a.objectifs == made
+    assert all(a.objectifs.at_row(o.row) == o for o in made)
+    by_hand = replace(a, objectifs=made)
+    assert sorted(annex.triples(a)) == sorted(annex.triples(by_hand))
+    assert annex.groups(a) == annex.groups(by_hand)
+
+
+def test_the_first_bad_number_by_row_then_column_is_named(tmp_path):
+    """Numbers are read once per distinct cell, column by column; the error still names the
+    first bad cell in reading order (row, then column)."""
+    d = copy_example(tmp_path)
+    lines = (d / "objectifs.csv").read_text(encoding="utf-8-sig").splitlines()
+    sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    header = lines[0].split(sep)
+    i_min, i_max = header.index("min"), header.index("max")
+    for row, column in ((5, i_min), (3, i_max), (3, header.index("echeance"))):
+        cells = lines[row - 1].split(sep)
+        cells[column] = "douze" if column != header.index("echeance") else "2006-13-45"
+        lines[row - 1] = sep.join(cells)
+    (d / "objectifs.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(AnnexError) as e:
+        annex.read(d)
+    assert e.value.line == 3 and "column 'max'" in e.value.message

@@ -33,13 +33,15 @@ otherwise it stays free text.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import compress, islice
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote
@@ -51,7 +53,8 @@ from santelex.annex import workbook
 from santelex.errors import AnnexError
 
 __all__ = ["Annexe", "Objectif", "Territoire", "COLUMNS", "OPTIONAL", "ALIASES", "read", "triples", "ntriples",
-           "ntriples_many", "by_predicate", "node_iris", "iri", "synthetic", "groups", "BASE", "OQOS"]
+           "ntriples_many", "by_predicate", "node_iris", "ObjectiveNodes", "Rows", "Edges",
+           "GroupNodes", "iri", "synthetic", "groups", "BASE", "OQOS"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "annexe": ("cle", "valeur"),
@@ -141,7 +144,7 @@ def read(path) -> Annexe:
     return _build(str(p), tables)
 
 
-Table = tuple[str, tuple[str, ...], list[tuple[int, list[str]]]]  # display name, columns, [(row, cells)]
+Table = tuple[str, tuple[str, ...], list[int], list[list[str]]]  # display name, columns, rows, cells by column
 
 
 def _csv_path(folder: Path, name: str) -> Path:
@@ -177,18 +180,15 @@ def _read_csv(path: Path, name: str) -> Table:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise _encoding_error(data, e, shown, name) from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    first = text.split("\n", 1)[0].splitlines()[:1]          # the first line, not every line
+    if not first or not first[0].strip():
         raise AnnexError(f"empty file: the header must be {','.join(COLUMNS[name])}", shown, 1)
-    delimiter = _delimiter(lines[0], name, shown)
-    del lines
+    delimiter = _delimiter(first[0], name, shown)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = []
     try:
-        for record in reader:
-            records.append(record)
-            if len(records) > workbook.MAX_ROWS + 1:
-                workbook.check_rows(len(records) - 1, shown, reader.line_num)
+        records = list(islice(reader, workbook.MAX_ROWS + 2))        # one row more than allowed, at most
+        if len(records) > workbook.MAX_ROWS + 1:
+            workbook.check_rows(len(records) - 1, shown, reader.line_num)
     except csv.Error as e:  # a cell past the csv module's own limit (128 KB), a NUL byte
         what = (f"a cell of more than {csv.field_size_limit():,} characters (at most {workbook.MAX_CELL:,})"
                 if "field larger" in str(e) else f"not a readable CSV row: {e}")
@@ -245,26 +245,44 @@ def _column_error(found: list[str], expected: tuple[str, ...], shown: str, optio
 
 
 def _table(shown: str, name: str, records: list[list[str]]) -> Table:
+    """The table's header checked, its rows numbered and read column by column: (display
+    name, columns, row numbers, cells of each column).  Rows whose cells are all empty are
+    skipped."""
     expected = COLUMNS[name]
     header = [c.strip().lstrip("\ufeff").casefold() for c in records[0]]
     if not _columns_match(header, name):
         _column_error(header, expected, shown, OPTIONAL.get(name, ()))
-    rows = []
     workbook.check_rows(len(records) - 1, shown, workbook.MAX_ROWS + 2)
     width = len(header)
     missing = [c for c in OPTIONAL.get(name, ()) if c not in header]    # read as empty
-    pad = [""] * len(missing)
-    for number, record in enumerate(records[1:], start=2):
-        cells = list(map(str.strip, record))
-        if not any(cells):
-            continue
-        if len(cells) != width:
-            raise AnnexError(f"{len(cells)} cells where the header has {width}", shown, number)
-        if max(map(len, cells)) > workbook.MAX_CELL:
-            for column, cell in zip(header, cells):
-                workbook.check_cell(cell, shown, number, column)
-        rows.append((number, cells + pad if pad else cells))
-    return shown, tuple(header + missing), rows
+    body = records[1:]
+    numbers: list[int] = list(range(2, len(body) + 2))
+    cols: list[list[str]] | None = None
+    if set(map(len, body)) <= {width}:          # the usual table: every row as wide as the header
+        cols = [list(map(str.strip, c)) for c in zip(*body)] if body else [[] for _ in header]
+        if body:
+            filled = list(map(any, zip(*cols)))
+            if not all(filled):
+                numbers = list(compress(numbers, filled))
+                cols = [list(compress(c, filled)) for c in cols]
+        if any(max(map(len, c), default=0) > workbook.MAX_CELL for c in cols):
+            cols = None                          # a cell too long: found row by row below
+    if cols is None:
+        numbers, rows = [], []
+        for number, record in enumerate(body, start=2):
+            cells = list(map(str.strip, record))
+            if not any(cells):
+                continue
+            if len(cells) != width:
+                raise AnnexError(f"{len(cells)} cells where the header has {width}", shown, number)
+            if max(map(len, cells)) > workbook.MAX_CELL:
+                for column, cell in zip(header, cells):
+                    workbook.check_cell(cell, shown, number, column)
+            numbers.append(number)
+            rows.append(cells)
+        cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in header]
+    cols += [[""] * len(numbers) for _ in missing]
+    return shown, tuple(header + missing), numbers, cols
 
 
 def _read_workbook(path: Path) -> dict[str, Table]:
@@ -352,8 +370,8 @@ def parse_number(text: str, file: str, row: int, column: str) -> Number | None:
 
 
 def _build(source: str, tables: dict[str, Table]) -> Annexe:
-    file, columns, records = tables["annexe"]
-    rows = [(row, dict(zip(columns, cells))) for row, cells in records]
+    file, columns, numbers, cols = tables["annexe"]
+    rows = [(row, dict(zip(columns, cells))) for row, cells in zip(numbers, zip(*cols))]
     values: dict[str, str] = {}
     where: dict[str, tuple[str, int]] = {}
     regions: list[str] = []
@@ -373,40 +391,108 @@ def _build(source: str, tables: dict[str, Table]) -> Annexe:
     debut = parse_date(values.get("debut", ""), file, where.get("debut", (file, 0))[1], "valeur")
     fin = parse_date(values.get("fin", ""), file, where.get("fin", (file, 0))[1], "valeur")
 
-    tfile, columns, records = tables["territoires"]
-    code, libelle, region = (columns.index(c) for c in ("code", "libelle", "region"))
-    territoires = tuple(Territoire(c[code], c[libelle], c[region], tfile, row) for row, c in records)
+    tfile, columns, numbers, cols = tables["territoires"]
+    code, libelle, region = (cols[columns.index(c)] for c in ("code", "libelle", "region"))
+    territoires = tuple(Territoire(c, lb, r, tfile, row) for row, c, lb, r in zip(numbers, code, libelle, region))
 
-    ofile, columns, records = tables["objectifs"]
-    at = {c: columns.index(c) for c in COLUMNS["objectifs"] + OPTIONAL["objectifs"]}
-    numbers: dict[str, Number | None] = {"": None}      # each distinct cell read once
-    dates: dict[str, date | None] = {"": None}
-
-    def number(text: str, row: int, column: str) -> Number | None:
-        found = numbers.get(text, numbers)
-        if found is numbers:
-            found = numbers[text] = parse_number(text, ofile, row, column)
-        return found
-
-    def day(text: str, row: int) -> date | None:
-        found = dates.get(text, dates)
-        if found is dates:
-            found = dates[text] = parse_date(text, ofile, row, "echeance")
-        return found
-
-    (i_territoire, i_cible, i_indicateur, i_modalite, i_min, i_max, i_evolution, i_valeur, i_echeance,
-     i_forme) = (at[c] for c in COLUMNS["objectifs"] + OPTIONAL["objectifs"])
-    objectifs = []
-    for row, c in records:
-        valeur = c[i_valeur]
-        objectifs.append(Objectif(
-            c[i_territoire], c[i_cible], c[i_indicateur], c[i_modalite],
-            number(c[i_min], row, "min"), number(c[i_max], row, "max"), c[i_evolution],
-            number(valeur.removesuffix("%").rstrip(), row, "valeur"), day(c[i_echeance], row), ofile, row,
-            c[i_forme], valeur.endswith("%")))
+    ofile, columns, numbers, cols = tables["objectifs"]
     return Annexe(source=source, region=values.get("region", ""), regions=tuple(r for r in regions if r),
-                  titre=values.get("titre", ""),
-                  debut=debut, fin=fin, rows=where, territoires=territoires, objectifs=tuple(objectifs))
+                  titre=values.get("titre", ""), debut=debut, fin=fin, rows=where, territoires=territoires,
+                  objectifs=Rows(ofile, numbers, dict(zip(columns, cols))))
+
+
+class Rows(_Sequence):
+    """The objectives of a table, kept as its columns (the cells as written, and each distinct
+    number and date read once); an :class:`Objectif` is made when it is asked for.  Compares,
+    adds and slices as the tuple of its objectives.
+
+    Reading it raises the AnnexError of the first cell, in row then column order, that is not
+    a number or a date where one is expected."""
+
+    __slots__ = ("file", "rows", "cells", "numbers", "dates", "_made", "_at")
+
+    def __init__(self, file: str, rows: list[int], cells: dict[str, list[str]]):
+        self.file, self.rows, self.cells = file, rows, cells
+        self._made: dict[int, Objectif] = {}
+        self._at: dict[int, int] | None = None
+        self.numbers, self.dates = self._read(cells)
+
+    def _read(self, cells):
+        numbers: dict[str, Number | None] = {"": None}
+        dates: dict[str, date | None] = {"": None}
+        errors = []
+        parsers = (("min", numbers, parse_number), ("max", numbers, parse_number),
+                   ("valeur", numbers, parse_number), ("echeance", dates, parse_date))
+        for order, (column, known, parse) in enumerate(parsers):
+            texts = cells[column]
+            if column == "valeur":
+                texts = list(map(_rate_text, texts))
+            for text in dict.fromkeys(texts):
+                if text in known:
+                    continue
+                try:
+                    known[text] = parse(text, self.file, 0, column)
+                except AnnexError:
+                    k = texts.index(text)
+                    errors.append((k, order, column, text))
+        if errors:
+            k, _, column, text = min(errors)
+            (parse_date if column == "echeance" else parse_number)(text, self.file, self.rows[k], column)
+        return numbers, dates
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _make(self, k: int) -> Objectif:
+        o = self._made.get(k)
+        if o is None:
+            c, num = self.cells, self.numbers
+            valeur = c["valeur"][k]
+            o = self._made[k] = Objectif(
+                c["territoire"][k], c["cible"][k], c["indicateur"][k], c["modalite"][k], num[c["min"][k]],
+                num[c["max"][k]], c["evolution"][k], num[_rate_text(valeur)], self.dates[c["echeance"][k]],
+                self.file, self.rows[k], c["forme"][k], valeur.endswith("%"))
+        return o
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return tuple(map(self._make, range(len(self.rows))[k]))
+        if k < 0:
+            k += len(self.rows)
+        if not 0 <= k < len(self.rows):
+            raise IndexError("objective index out of range")
+        return self._make(k)
+
+    def __iter__(self):
+        return map(self._make, range(len(self.rows)))
+
+    def at_row(self, row: int) -> Objectif | None:
+        """The objective of a row of the file, if any."""
+        if self._at is None:
+            self._at = dict(zip(self.rows, range(len(self.rows))))
+        k = self._at.get(row)
+        return None if k is None else self._make(k)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Rows, tuple)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other):
+        return tuple(self) + tuple(other)
+
+    def __radd__(self, other):
+        return tuple(other) + tuple(self)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def _rate_text(valeur: str) -> str:
+    return valeur.removesuffix("%").rstrip()
 
 
 # ----------------------------------------------------------------------------- RDF
@@ -425,6 +511,9 @@ def _lit(text: str) -> str:
 
 
 _XSD = vocab.XSD
+
+
+_INTEGER = '"{}"^^<' + _XSD + 'integer>'
 
 
 def _num(n: Number) -> str:
@@ -451,9 +540,17 @@ def _notations(a: Annexe, notations):
     return rulesets.in_force(a.debut, "the annex's debut").notations()
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _segment(text: str) -> str:
+    """A path segment of an IRI: the text percent-encoded (codes and notations need not be)."""
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
 @lru_cache(maxsize=65536)
 def _territory_iri(base: str, code: str) -> str:
-    return f"{base}/territoire/{quote(code, safe='')}"
+    return f"{base}/territoire/{_segment(code)}"
 
 
 def node_iris(a: Annexe, base: str | None = None, objectives: bool = True,
@@ -468,19 +565,94 @@ def node_iris(a: Annexe, base: str | None = None, objectives: bool = True,
     if objectives:
         for o in a.objectifs:
             yield f"<{base}/objectif/{o.row}>", o.file, o.row, o.territoire
-    for g, o in (targets if targets is not None else groups(a, base)).items():   # where a target first appears
-        yield g, o.file, o.row, o.territoire
+    targets = targets if targets is not None else groups(a, base)
+    if isinstance(targets, GroupNodes):       # where a target first appears
+        yield from targets.located()
+    else:
+        for g, o in targets.items():
+            yield g, o.file, o.row, o.territoire
 
 
-def groups(a: Annexe, base: str | None = None) -> dict[str, Objectif]:
+class ObjectiveNodes(_Mapping):
+    """{objective node: Objectif} over annexes, each objective made only when asked for (a
+    report looks up the few its results fall on)."""
+
+    def __init__(self, annexes: Iterable[Annexe]):
+        self._by_base = {iri(a): a.objectifs for a in annexes}
+        self._rows: dict[str, dict[int, Objectif]] = {}
+
+    def __getitem__(self, node: str) -> Objectif:
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def get(self, node, default=None):
+        head, sep, tail = node.rpartition("/objectif/")
+        objectives = self._by_base.get(head[1:]) if sep and head[:1] == "<" else None
+        if objectives is None or not tail.endswith(">") or not tail[:-1].isdigit():
+            return default
+        row = int(tail[:-1])
+        if isinstance(objectives, Rows):
+            found = objectives.at_row(row)
+        else:
+            at = self._rows.get(head)
+            if at is None:
+                at = self._rows[head] = {o.row: o for o in objectives}
+            found = at.get(row)
+        return default if found is None else found
+
+    def __contains__(self, node) -> bool:
+        return isinstance(node, str) and self.get(node) is not None
+
+    def __iter__(self):
+        for base, objectives in self._by_base.items():
+            for o in objectives:
+                yield f"<{base}/objectif/{o.row}>"
+
+    def __len__(self) -> int:
+        return sum(map(len, self._by_base.values()))
+
+
+class GroupNodes(_Mapping):
+    """{target-in-a-territory node: the first objective of it} for one annex, each objective
+    made only when asked for."""
+
+    def __init__(self, a: Annexe, base: str | None = None):
+        base = base or iri(a)
+        self._objectifs = a.objectifs
+        self._territories = _cells(a.objectifs, "territoire")
+        pairs = list(zip(self._territories, _cells(a.objectifs, "cible")))
+        first = dict(zip(reversed(pairs), range(len(pairs) - 1, -1, -1)))      # each pair's first index
+        self._first: dict[str, int] = {}
+        for tc in dict.fromkeys(pairs):
+            if tc[0] and tc[1]:
+                self._first.setdefault(_group_iri(base, *tc), first[tc])
+
+    def __getitem__(self, node: str) -> Objectif:
+        return self._objectifs[self._first[node]]
+
+    def __iter__(self):
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def located(self) -> Iterator[tuple[str, str, int, str]]:
+        """(node, file, row, territory code) of each group, where it first appears."""
+        objectives = self._objectifs
+        if isinstance(objectives, Rows):
+            for g, k in self._first.items():
+                yield g, objectives.file, objectives.rows[k], self._territories[k]
+        else:
+            for g, k in self._first.items():
+                o = objectives[k]
+                yield g, o.file, o.row, o.territoire
+
+
+def groups(a: Annexe, base: str | None = None) -> GroupNodes:
     """Each target-in-a-territory node of the annex's graph, with the first objective of it."""
-    base = base or iri(a)
-    out: dict[str, Objectif] = {}
-    for o in a.objectifs:
-        g = _group_node(base, o)
-        if g:
-            out.setdefault(g, o)
-    return out
+    return GroupNodes(a, base)
 
 
 def _group_node(base: str, o: Objectif) -> str:
@@ -493,7 +665,7 @@ def _group_node(base: str, o: Objectif) -> str:
 
 @lru_cache(maxsize=65536)
 def _group_iri(base: str, territoire: str, cible: str) -> str:
-    return f"<{base}/groupe/{quote(territoire, safe='')}/{quote(cible.casefold(), safe='')}>"
+    return f"<{base}/groupe/{_segment(territoire)}/{_segment(cible.casefold())}>"
 
 
 def _territory_node(base: str, t: Territoire) -> str:
@@ -529,8 +701,9 @@ _PREDICATES = {name: f"<{SLX}{name}>" for name in (
 
 def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str, list[tuple[str, str]]]:
     """The annex's graph as {predicate: [(subject, object)]}, each node in canonical N-Triples
-    form: what :func:`triples` yields, grouped as the validation engine indexes it (each
-    objective's cells are read once, and no triple is built to be taken apart again)."""
+    form: what :func:`triples` yields, grouped as the validation engine indexes it.  The
+    objectives are mapped column by column: each distinct cell is turned into its node once,
+    and no triple is built to be taken apart again."""
     base = base or iri(a)
     notations = _notations(a, notations)
     P = _PREDICATES
@@ -566,94 +739,190 @@ def by_predicate(a: Annexe, base: str | None = None, notations=None) -> dict[str
         of_file((node, _lit(t.file)))
         of_row((node, _num(t.row)))
 
-    debut = _date(a.debut) if a.debut else None
-    fin = _date(a.fin) if a.fin else None
-    objective, group_class = f"<{SLX}ObjectifQuantifie>", f"<{SLX}CibleDuTerritoire>"
-    (of_territory, of_target, of_indicator, of_form, of_modality, of_min, of_max, of_evolution, of_value,
-     of_rate, of_deadline, of_start, of_end, of_key, of_group) = (out[P[n]].append for n in (
-        "territoire", "cible", "indicateur", "forme", "modalite", "minimum", "maximum", "evolution", "valeur",
-        "taux", "echeance", "debutPeriode", "finPeriode", "cle", "groupe"))
-    concepts: dict[tuple[str, str], str] = {}        # a cell's node, once per distinct cell
+    c = _columns(a.objectifs)
+    rows = c["rows"]
+    if not rows:
+        return {p: pairs for p, pairs in out.items() if pairs}
+    prefix = f"<{base}/objectif/"
+    nodes = [f"{prefix}{r}>" for r in rows]
+    n = len(nodes)
 
-    def concept(column: str, value: str) -> str:
-        found = concepts.get((column, value))
-        if found is None:
-            found = concepts[(column, value)] = _concept(notations, column, value)
-        return found
+    columns: dict[str, list[tuple[list, list]]] = {}       # predicate -> (subjects, objects) of the objectives
 
-    scoped = notations.knows("modalite")
-    modalities: dict[tuple[str, str], str] = {}
-    territories: dict[str, str] = {}
-    files: dict[str, str] = {}
-    groups_seen: set[str] = set()
-    for o in a.objectifs:
-        n = f"<{base}/objectif/{o.row}>"
-        typed((n, objective))
-        of_annex((n, s))
-        if o.territoire:
-            territory = territories.get(o.territoire)
-            if territory is None:
-                territory = territories[o.territoire] = f"<{_territory_iri(base, o.territoire)}>"
-            of_territory((n, territory))
-        if o.cible:
-            of_target((n, concept("cible", o.cible)))
-        if o.indicateur:
-            of_indicator((n, concept("indicateur", o.indicateur)))
-        forme = concept("forme", o.forme) if o.forme else ""
-        if forme:
-            of_form((n, forme))
-        modalite = ""
-        if o.modalite:
-            # a modality or mention of the target activity, where the rule set lists them
-            if scoped:
-                modalite = modalities.get((o.cible, o.modalite))
-                if modalite is None:
-                    found = notations.concept("modalite", o.modalite, scope=notations.concept("cible", o.cible))
-                    modalite = modalities[(o.cible, o.modalite)] = f"<{found}>" if found else ""
-            of_modality((n, modalite or _lit(o.modalite)))
-        if o.min is not None:
-            of_min((n, _num(o.min)))
-        if o.max is not None:
-            of_max((n, _num(o.max)))
-        if o.evolution:
-            of_evolution((n, concept("evolution", o.evolution)))
-        if o.valeur is not None:
-            (of_rate if o.taux else of_value)((n, _num(o.valeur)))
-        if o.echeance:
-            of_deadline((n, _date(o.echeance)))
-        if debut:
-            of_start((n, debut))
-        if fin:
-            of_end((n, fin))
-        of_key((n, f"<{base}/cle/{_key(o, forme, modalite)}>"))
-        group = _group_node(base, o)
-        if group:
-            of_group((n, group))
-            if group not in groups_seen:
-                groups_seen.add(group)
-                typed((group, group_class))
-                out[P["cible"]].append((group, concept("cible", o.cible)))
-                out[P["territoire"]].append((group, f"<{_territory_iri(base, o.territoire)}>"))
-        file = files.get(o.file)
-        if file is None:
-            file = files[o.file] = _lit(o.file)
-        of_file((n, file))
-        of_row((n, _num(o.row)))
-    return {p: pairs for p, pairs in out.items() if pairs}
+    def add(name: str, objects: list) -> None:
+        """A triple (node, predicate, object) for each node whose object is not None."""
+        columns.setdefault(P[name], []).append((list(compress(nodes, objects)), list(filter(None, objects))))
+
+    def every(predicate: str, objects: list) -> None:
+        """A triple (node, predicate, object) for each node and its object."""
+        columns.setdefault(predicate, []).append((nodes, objects))
+
+    def by_cell(cells: list, node_of) -> list:
+        """Each cell's node, made once per distinct cell (None for an empty cell)."""
+        made = {v: node_of(v) if v else None for v in dict.fromkeys(cells)}
+        return list(map(made.__getitem__, cells))
+
+    every(_RDF_TYPE, [f"<{SLX}ObjectifQuantifie>"] * n)
+    every(P["annexe"], [s] * n)
+    add("territoire", by_cell(c["territoire"], lambda t: f"<{_territory_iri(base, t)}>"))
+    targets = by_cell(c["cible"], lambda v: _concept(notations, "cible", v))
+    add("cible", targets)
+    add("indicateur", by_cell(c["indicateur"], lambda v: _concept(notations, "indicateur", v)))
+    forms = by_cell(c["forme"], lambda v: _concept(notations, "forme", v))
+    add("forme", forms)
+    # the modality: a node where the rule set lists the target's own (oqos-2023), else text;
+    # the key reads the node, or the text case and spaces aside
+    if notations.knows("modalite"):
+        def modality(cm: tuple[str, str]) -> tuple:
+            found = notations.concept("modalite", cm[1], scope=notations.concept("cible", cm[0]))
+            return (f"<{found}>", f"<{found}>") if found else (_lit(cm[1]), " ".join(cm[1].casefold().split()))
+        made = {cm: modality(cm) if cm[1] else (None, "") for cm in dict.fromkeys(zip(c["cible"], c["modalite"]))}
+        modal = list(map(made.__getitem__, zip(c["cible"], c["modalite"])))
+        add("modalite", [m for m, _ in modal])
+        modal_keys = [k for _, k in modal]
+    else:
+        add("modalite", by_cell(c["modalite"], _lit))
+        made_keys = {v: " ".join(v.casefold().split()) for v in dict.fromkeys(c["modalite"])}
+        modal_keys = list(map(made_keys.__getitem__, c["modalite"]))
+    add("minimum", c["min"])
+    add("maximum", c["max"])
+    add("evolution", by_cell(c["evolution"], lambda v: _concept(notations, "evolution", v)))
+    rate = c["taux"]
+    add("valeur", [None if t else v for v, t in zip(c["valeur"], rate)] if any(rate) else c["valeur"])
+    if any(rate):
+        add("taux", [v if t else None for v, t in zip(c["valeur"], rate)])
+    add("echeance", c["echeance"])
+    if a.debut:
+        every(P["debutPeriode"], [_date(a.debut)] * n)
+    if a.fin:
+        every(P["finPeriode"], [_date(a.fin)] * n)
+    # same territory, target, indicator, form, modality and deadline: the same key node, named
+    # after the first row that has it (the steps of one objective differ by their deadline)
+    folded = {v: v.casefold() for v in dict.fromkeys(c["cible"] + c["indicateur"])}
+    fold = folded.__getitem__
+    keys = zip(c["territoire"], map(fold, c["cible"]), map(fold, c["indicateur"]), map(_or_empty, forms),
+               modal_keys, map(_or_empty, c["echeance"]))
+    first: dict[tuple, int] = {}
+    key_rows = list(map(first.setdefault, keys, rows))
+    key_node = {r: f"<{base}/cle/{r}>" for r in first.values()}
+    every(P["cle"], list(map(key_node.__getitem__, key_rows)))
+    # each target quantified in a territory is one node, described where it first appears
+    pairs = list(zip(c["territoire"], c["cible"]))
+    group_of = {tc: _group_iri(base, *tc) if tc[0] and tc[1] else None for tc in dict.fromkeys(pairs)}
+    add("groupe", list(map(group_of.__getitem__, pairs)))
+    seen: set[str] = set()
+    concept_of = dict(zip(c["cible"], targets))
+    for (territoire, cible), group in group_of.items():
+        if group is not None and group not in seen:
+            seen.add(group)
+            typed((group, f"<{SLX}CibleDuTerritoire>"))
+            out[P["cible"]].append((group, concept_of[cible]))
+            out[P["territoire"]].append((group, f"<{_territory_iri(base, territoire)}>"))
+    every(P["file"], by_cell(c["file"], _lit))
+    every(P["row"], list(map(_INTEGER.format, rows)))
+    graph: dict[str, list[tuple[str, str]] | Edges] = {}
+    for p in dict.fromkeys([*out, *columns]):
+        small, parts = out.get(p, []), columns.get(p, [])
+        if not parts:
+            if small:
+                graph[p] = small
+            continue
+        subjects, objects = [s for s, _ in small], [o for _, o in small]
+        for ss, oo in parts:
+            subjects += ss
+            objects += oo
+        # the objectives' nodes are distinct, and distinct from the annex's other nodes
+        graph[p] = Edges(subjects, objects, functional=len(set(subjects[:len(small)])) == len(small))
+    return graph
+
+
+class Edges(_Sequence):
+    """The (subject, object) pairs of one predicate held as two columns; ``functional`` when
+    each subject has one object (no subject twice).  Iterates, compares and adds as the list
+    of its pairs; the validation engine indexes it without making the pairs."""
+
+    __slots__ = ("subjects", "objects", "functional")
+
+    def __init__(self, subjects: list[str], objects: list[str], functional: bool = False):
+        self.subjects, self.objects, self.functional = subjects, objects, functional
+
+    def __len__(self) -> int:
+        return len(self.subjects)
+
+    def __iter__(self):
+        return zip(self.subjects, self.objects)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return list(zip(self.subjects[k], self.objects[k]))
+        return self.subjects[k], self.objects[k]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Edges, list)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other) -> list:
+        return list(self) + list(other)
+
+    def __radd__(self, other) -> list | Edges:
+        """Pairs before these (another graph's pairs of the same predicate: the vocabulary's
+        rdf:type); functional still if no subject repeats."""
+        if not isinstance(other, list):
+            return list(other) + list(self)
+        subjects = [s for s, _ in other]
+        seen = set(subjects)
+        functional = self.functional and len(seen) == len(subjects) and seen.isdisjoint(self.subjects)
+        return Edges(subjects + self.subjects, [o for _, o in other] + self.objects, functional)
+
+    def __repr__(self) -> str:
+        return f"Edges({list(self)!r})"
+
+
+def _num_or_none(n: Number | None) -> str | None:
+    return None if n is None else _num(n)
+
+
+def _or_empty(x):
+    return x or ""
+
+
+def _columns(objectives: Sequence[Objectif]) -> dict[str, list]:
+    """The objectives column by column, as the graph needs them: the cells as strings, the
+    numbers and dates as their literals (None where empty), ``taux`` whether the valeur is a
+    rate.  Read straight from the table's columns when the objectives are :class:`Rows`."""
+    if isinstance(objectives, Rows):
+        cells, n = objectives.cells, len(objectives.rows)
+        number = dict(zip(objectives.numbers, map(_num_or_none, objectives.numbers.values())))
+        day = {t: None if d is None else _date(d) for t, d in objectives.dates.items()}
+        rate = {v: (number[_rate_text(v)], v.endswith("%")) for v in dict.fromkeys(cells["valeur"])}
+        valeur = list(map(rate.__getitem__, cells["valeur"]))
+        return {**{k: cells[k] for k in ("territoire", "cible", "indicateur", "modalite", "evolution", "forme")},
+                "rows": objectives.rows, "file": [objectives.file] * n,
+                "min": list(map(number.__getitem__, cells["min"])), "max": list(map(number.__getitem__, cells["max"])),
+                "valeur": [v for v, _ in valeur], "taux": [t for _, t in valeur],
+                "echeance": list(map(day.__getitem__, cells["echeance"]))}
+    objs = tuple(objectives)
+    out: dict[str, list] = {k: [getattr(o, k) for o in objs] for k in (
+        "territoire", "cible", "indicateur", "modalite", "evolution", "forme", "file", "taux")}
+    out["rows"] = [o.row for o in objs]
+    for k in ("min", "max", "valeur"):
+        out[k] = [None if getattr(o, k) is None else _num(getattr(o, k)) for o in objs]
+    out["echeance"] = [None if o.echeance is None else _date(o.echeance) for o in objs]
+    return out
+
+
+def _cells(objectives: Sequence[Objectif], column: str) -> list:
+    if isinstance(objectives, Rows):
+        return objectives.cells[column]
+    return [getattr(o, column) for o in objectives]
 
 
 @lru_cache(maxsize=4096)
 def _region_node(base: str, region: str) -> str:
     return f"<{base}/region/{quote(region, safe='')}>"
-
-
-def _key(o: Objectif, forme: str = "", modalite: str = "") -> str:
-    """Same territory, target, indicator, form, modality and deadline: same key (the steps of
-    one objective differ by their deadline)."""
-    parts = (o.territoire, o.cible.casefold(), o.indicateur.casefold(), forme,
-             modalite or " ".join(o.modalite.casefold().split()), o.echeance.isoformat() if o.echeance else "")
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
-
 
 
 # ----------------------------------------------------------------------------- synthetic annexes

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain, compress
 from typing import Callable
 
 from rdflib import Literal, URIRef
@@ -298,15 +299,18 @@ def _order(name: str, or_equal: bool):
     def evaluate(engine, shape, pairs, path):
         out = []
         key, less = terms.order_key, terms.less
+        column, others = pairs.column, engine.column(path, pairs.focus)
+        keys = {v: key(v) for v in dict.fromkeys(chain(chain.from_iterable(column), chain.from_iterable(others)))}
         failing: dict[tuple, list] = {}     # (values, other values) -> a value per pair that fails
-        for (f, vs), others in zip(pairs, engine.column(path, pairs.focus)):
-            if not others or not vs:
+        for f, vs, ws in compress(zip(pairs.focus, column, others), map(all, zip(column, others))):  # both sides
+            if len(vs) == 1 and len(ws) == 1:                                   # the usual: one value each
+                if not less(keys[vs[0]], keys[ws[0]], or_equal):
+                    out.append((f, vs[0], shape, name))
                 continue
-            bad = failing.get((vs, others))
+            bad = failing.get((vs, ws))
             if bad is None:
-                bad = failing[(vs, others)] = [v for v in vs for w in others if not less(key(v), key(w), or_equal)]
-            if bad:
-                out.extend((f, v, shape, name) for v in bad)
+                bad = failing[(vs, ws)] = [v for v in vs for w in ws if not less(keys[v], keys[w], or_equal)]
+            out.extend((f, v, shape, name) for v in bad)
         return out
     return evaluate
 

@@ -34,21 +34,26 @@ _NODE_VALUE = frozenset({"NotConstraintComponent", "AndConstraintComponent", "Or
                          "XoneConstraintComponent", "NodeConstraintComponent"})
 
 
-class Pairs(list):
-    """The (focus node, value nodes) pairs of a property shape, and how they were made:
-    ``table`` ({node: values} along the path), ``focus`` (the node list), ``column`` (the
-    values of each focus node, in order) and ``focus_set``."""
+class Pairs:
+    """The (focus node, value nodes) pairs of a property shape, held as columns: ``table``
+    ({node: values} along the path), ``focus`` (the node list), ``column`` (the values of each
+    focus node, in order) and ``focus_set``; iterating zips them (no list of pairs is made)."""
 
-    _distinct = None
-    table: dict = {}
-    focus: Sequence[str] = ()
-    column: list = []
-    focus_set: frozenset | None = None
+    __slots__ = ("table", "focus", "column", "focus_set", "_distinct")
+
+    def __init__(self, table, focus: Sequence[str], column: list, focus_set: frozenset | None = None):
+        self.table, self.focus, self.column, self.focus_set = table, focus, column, focus_set
+        self._distinct: list | None = None
+
+    def __iter__(self):
+        return zip(self.focus, self.column)
+
+    def __len__(self) -> int:
+        return len(self.column)
 
     def distinct(self) -> list:
         if self._distinct is None:
-            self._distinct = list(dict.fromkeys(chain.from_iterable(
-                self.column if self.column or not self else (vs for _, vs in self))))
+            self._distinct = list(dict.fromkeys(chain.from_iterable(self.column)))
         return self._distinct
 
 
@@ -134,11 +139,12 @@ class Engine:
     def evaluate(self, shape: Shape, focus: Sequence[str]) -> list[tuple]:
         if shape.deactivated or not focus:
             return []
-        # node shapes only: a property shape's constraints already work per distinct value
-        if shape.path is None and len(focus) >= 64 and not self._shifts(shape):
-            groups = self._group(shape, focus)
-            if groups is not None:
-                return self._spread(shape, groups)
+        # node shapes with nested shapes checked on the focus nodes themselves only: a property
+        # shape's constraints already work per distinct value
+        if shape.path is None and len(focus) >= 64 and self._nests(shape) and not self._shifts(shape):
+            grouped = self._group(shape, focus)
+            if grouped is not None:
+                return self._spread(shape, focus, grouped)
         return self._evaluate(shape, focus)
 
     def pairs(self, path: tuple, focus: Sequence[str]) -> Pairs:
@@ -149,10 +155,9 @@ class Engine:
             return hit[1]
         table = self.index.values(path)
         column = list(map(table.get, focus, repeat((), len(focus))))
-        pairs = Pairs(zip(focus, column))
-        pairs.table, pairs.focus, pairs.column = table, focus, column
-        if len(focus) >= 1024:
-            pairs.focus_set = self._focus_set(focus)
+        big = len(focus) >= 1024
+        pairs = Pairs(table, focus, column, self._focus_set(focus) if big else None)
+        if big:
             self._pairs_cache[key] = (focus, pairs)
         return pairs
 
@@ -162,6 +167,12 @@ class Engine:
             hit = self._focus_sets[id(focus)] = (focus, frozenset(focus))
         return hit[1]
 
+    @staticmethod
+    def _nests(shape: Shape) -> bool:
+        """Whether a node shape checks nested shapes on its focus nodes (sh:not, sh:and, sh:or,
+        sh:xone, sh:node): grouping alike focus nodes pays only then."""
+        return any(comp.name in _NODE_VALUE for comp, _ in shape.constraints)
+
     def _shifts(self, shape: Shape) -> bool:
         """Whether some results of ``shape`` have another focus node than the one evaluated
         (a property shape nested in a property shape reports on the outer one's values)."""
@@ -170,8 +181,10 @@ class Engine:
             return bool(nested)
         return any(self._shifts(m) for m in nested)
 
-    def _group(self, shape: Shape, nodes: Sequence[str]) -> list[list] | None:
-        """Nodes that read the same along the shape's paths, or None if that does not pay."""
+    def _group(self, shape: Shape, nodes: Sequence[str]) -> tuple[list, list] | None:
+        """Nodes that read the same along the shape's paths: (the representative of each node,
+        the first node that reads as it does; the representatives), or None if that does not
+        pay.  Made with C loops: one dictionary from signature to representative."""
         reads = self._reads(shape)
         if "self" in reads or (reads, len(nodes)) in self._no_gain:
             return None
@@ -188,35 +201,40 @@ class Engine:
                 return None
         columns = [list(map(len, self.pairs(p, nodes).column)) if mode == "n" else self.pairs(p, nodes).column
                    for p, mode in reads]
-        sigs = list(zip(*columns)) if columns else [()] * len(nodes)
-        if len(dict.fromkeys(sigs)) * 2 > len(nodes):         # counted before grouping
+        first: dict[tuple, str] = {}
+        of = list(map(first.setdefault, zip(*columns) if columns else repeat((), len(nodes)), nodes))
+        if len(first) * 2 > len(nodes):
             self._no_gain.add((reads, len(nodes)))
             return None
-        groups: dict[tuple, list] = {}
-        for n, sig in zip(nodes, sigs):
-            g = groups.get(sig)
-            if g is None:
-                groups[sig] = [n]
-            else:
-                g.append(n)
-        out = list(groups.values())
+        out = (of, list(first.values()))
         self._groups[key] = (nodes, out)
         return out
 
-    def _spread(self, shape: Shape, groups: list[list]) -> list[tuple]:
-        """A node shape's results on one node of each group, repeated for the others.
+    def _spread(self, shape: Shape, nodes: Sequence[str], grouped: tuple[list, list]) -> list[tuple]:
+        """A node shape's results on the representative of each group, repeated for the others.
 
         A result of a logical constraint has the focus node as its value; a result of a
         nested property shape has a value along its path, the same for the whole group.
         """
-        reps = {g[0]: g for g in groups}
+        of, reps = grouped
+        found = self._evaluate(shape, reps)
+        if not found:
+            return []
+        hit = {r[0] for r in found}
+        members: dict[str, list] = {}
+        for n, rep in compress(zip(nodes, of), map(hit.__contains__, of)):
+            g = members.get(rep)
+            if g is None:
+                members[rep] = [n]
+            else:
+                g.append(n)
         out = []
-        for r in self._evaluate(shape, list(reps)):
+        for r in found:
             f, v, s, name = r[:4]
             if v == f and s is shape and name in _NODE_VALUE:
-                out.extend((m, m) + r[2:] for m in reps[f])
+                out.extend((m, m) + r[2:] for m in members[f])
             else:
-                out.extend((m,) + r[1:] for m in reps[f])
+                out.extend((m,) + r[1:] for m in members[f])
         return out
 
     def _evaluate(self, shape: Shape, focus: Sequence[str]) -> list[tuple]:
@@ -235,10 +253,11 @@ class Engine:
         Nodes that read the same are checked once, through one of them.
         """
         if len(nodes) >= 64:
-            groups = self._group(shape, nodes)
-            if groups is not None:
-                bad_reps = {r[0] for r in self._evaluate(shape, [g[0] for g in groups])}
-                return {m for g in groups if g[0] in bad_reps for m in g}
+            grouped = self._group(shape, nodes)
+            if grouped is not None:
+                of, reps = grouped
+                bad_reps = {r[0] for r in self._evaluate(shape, reps)}
+                return set(compress(nodes, map(bad_reps.__contains__, of))) if bad_reps else set()
         return {r[0] for r in self._evaluate(shape, nodes)}
 
     def _reads(self, shape: Shape) -> tuple:

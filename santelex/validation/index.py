@@ -71,6 +71,10 @@ class Index:
     def pred(self, pred: str) -> dict:
         """{subject: (objects,)} for one predicate (each triple counted once)."""
         fw = self._forward.get(pred)
+        if fw is None and getattr(self._by_pred.get(pred), "functional", False):
+            edges = self._by_pred[pred]            # columns, each subject once: one dictionary, in C,
+            one = {o: (o,) for o in dict.fromkeys(edges.objects)}     # one tuple per distinct object
+            fw = self._forward[pred] = dict(zip(edges.subjects, map(one.__getitem__, edges.objects)))
         if fw is None:
             pairs = self._by_pred.get(pred, ())
             fw = dict(pairs)

@@ -112,20 +112,16 @@ class _Locator:
     def __init__(self, annexes: Sequence[annex_mod.Annexe]):
         self._annexes = annexes
         self._where: dict[str, tuple[str, int, str]] | None = None
-        self._groups: dict[str, annex_mod.Objectif] | None = None
-        self.objectives: dict[str, annex_mod.Objectif] = {}
-        self.annexes: dict[str, annex_mod.Annexe] = {}
-        for a in annexes:
-            base = annex_mod.iri(a)
-            self.annexes[f"<{base}>"] = a
-            self.objectives.update((f"<{base}/objectif/{o.row}>", o) for o in a.objectifs)
+        self._groups: list[annex_mod.GroupNodes] | None = None
+        self.objectives = annex_mod.ObjectiveNodes(annexes)      # each made when a result falls on it
+        self.annexes: dict[str, annex_mod.Annexe] = {f"<{annex_mod.iri(a)}>": a for a in annexes}
 
     def _others(self) -> None:
-        self._where, self._groups = {}, {}
+        self._where, self._groups = {}, []
         for a in self._annexes:
             base = annex_mod.iri(a)
             groups = annex_mod.groups(a, base)
-            self._groups.update(groups)
+            self._groups.append(groups)           # each objective made when a result falls on it
             for node, file, row, territory in annex_mod.node_iris(a, base, objectives=False, targets=groups):
                 self._where[node] = (file, row, territory)
 
@@ -135,7 +131,7 @@ class _Locator:
             return None
         if self._groups is None:
             self._others()
-        return self._groups.get(node)
+        return next((o for o in (g.get(node) for g in self._groups) if o is not None), None)
 
     def locate(self, raw: RawResult) -> tuple[str, int, str]:
         o = self.objectives.get(raw.focus)
