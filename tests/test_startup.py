@@ -4,6 +4,7 @@ no rdflib (its import costs more than the rest of the command); only what needs 
 it, and ``-X importtime`` lists every module it imported."""
 from __future__ import annotations
 
+import ast
 import csv
 import subprocess
 import sys
@@ -56,3 +57,18 @@ def test_the_turtle_report_and_pyshacl_still_load_rdflib():
     assert status == 1 and "sh:ValidationReport" in out and "rdflib" in found
     status, found, _ = imported("validate", str(EX2006), "--engine", "pyshacl")
     assert status == 0 and {"rdflib", "pyshacl"} <= found
+
+
+def test_a_command_loads_its_own_module_only():
+    # `santelex validate` runs the code of santelex/cli/validate.py, not that of the other
+    # commands (serve's sockets, cite's store…); `--help` still lists them all with their help
+    code = ("import sys, types\nfrom santelex.cli.main import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m, mod in sys.modules.items() if m.startswith('santelex.cli.')"
+            " and type(mod) is types.ModuleType))")
+    done = subprocess.run([sys.executable, "-c", code, "validate", str(EX2006)], capture_output=True, text=True)
+    assert done.stdout.splitlines()[-1] == "['santelex.cli.main', 'santelex.cli.validate']", done.stdout
+    done = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True)
+    names = ("build", "cite", "export", "fetch", "query", "serve", "show", "update", "validate")
+    assert {f"santelex.cli.{n}" for n in names} <= set(ast.literal_eval(done.stdout.splitlines()[-1]))
+    assert all(f"  {n} " in done.stdout for n in names)
