@@ -40,9 +40,15 @@ _CLASS = f"<{vocab.RDFS}Class>"
 _SUBCLASS = f"<{vocab.RDFS}subClassOf>"
 
 
-def _sh(name: str) -> str:
-    """A SHACL term in canonical form."""
-    return f"{_SH}{name}>"
+class _Terms(dict):
+    """SHACL terms in canonical form, each made once (``_sh("path")``)."""
+
+    def __missing__(self, name: str) -> str:
+        term = self[name] = f"{_SH}{name}>"
+        return term
+
+
+_sh = _Terms().__getitem__
 
 
 def parse_path(sg, node, seen: frozenset = frozenset()) -> tuple:
@@ -239,7 +245,7 @@ class Shapes:
                 raise ShapeError(f"the fast engine does not evaluate sh:{name} (shape {shape.key}); "
                                  "use --engine pyshacl")
         for comp in components.REGISTRY.values():
-            if not all(p in own for p in comp.parameters):
+            if comp.parameters[0] not in own or not all(p in own for p in comp.parameters):
                 continue
             for value in sorted(sg.objects(node, _sh(comp.parameters[0])), key=terms.plain):
                 for param in comp.compile(self, node, value):
