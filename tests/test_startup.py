@@ -72,3 +72,28 @@ def test_a_command_loads_its_own_module_only():
     names = ("build", "cite", "export", "fetch", "query", "serve", "show", "update", "validate")
     assert {f"santelex.cli.{n}" for n in names} <= set(ast.literal_eval(done.stdout.splitlines()[-1]))
     assert all(f"  {n} " in done.stdout for n in names)
+
+
+LABEL_RULE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <https://example.org/> .
+ex:court a sh:PropertyShape ; sh:targetClass ex:Lieu ; sh:path ex:nom ; sh:maxLength {n} .
+"""
+
+
+def test_shapes_read_once_are_read_again_when_edited(tmp_path):
+    # a process keeps the shapes it has read, by their files' content: an edited file (same
+    # name, same folder) is read again, in a folder and alone, never served from before
+    from santelex import validation as v
+
+    data = tmp_path / "data.ttl"
+    data.write_text('<https://example.org/a> a <https://example.org/Lieu> ; <https://example.org/nom> "Lyon" .\n',
+                    encoding="utf-8")
+    folder = tmp_path / "regles"
+    folder.mkdir()
+    rule = folder / "regle.ttl"
+    for n, conforms in ((10, True), (3, False), (10, True), (2, False)):
+        rule.write_text(LABEL_RULE.replace("{n}", str(n)), encoding="utf-8")
+        assert v.validate(data, folder).conforms is conforms, n
+        assert v.validate(data, rule).conforms is conforms, n
+        assert len(v.read_shapes(folder)) == 4

@@ -63,16 +63,34 @@ def _parse(files: Iterable[Path]) -> terms.Graph:
     return terms.Graph(t for f in files for t in file_triples(f))
 
 
-@lru_cache(maxsize=16)
 def _parse_folder(folder: str) -> terms.Graph:
     files = sorted(f for f in Path(folder).iterdir() if f.is_file() and formats.by_suffix(f))
     if not files:
         raise ShapeError("no shapes: no RDF file (.ttl, .nt, …) in the folder", folder)
-    return _parse(files)
+    return _parse_once(files)
+
+
+def _parse_once(files: list[Path]) -> terms.Graph:
+    """The files parsed once per content: the key is each file's name and digest, so that an
+    edited file is read again, never served from before (hashing is a fraction of parsing)."""
+    import hashlib
+
+    key = []
+    for f in files:
+        try:
+            key.append((str(f), hashlib.sha256(f.read_bytes()).digest()))
+        except OSError as e:
+            raise DataError(f"cannot read: {e.strerror or e}", str(f)) from None
+    return _parse_known(tuple(key))
+
+
+@lru_cache(maxsize=16)
+def _parse_known(key: tuple) -> terms.Graph:
+    return _parse([Path(f) for f, _ in key])
 
 
 def read_shapes(shapes) -> rdflib.Graph:
-    """A shapes graph: an rdflib graph, a Turtle file, or a folder of them (parsed once)."""
+    """A shapes graph: an rdflib graph, a Turtle file, or a folder of them (parsed once per content)."""
     sg = _read_shapes(shapes)
     return sg.rdflib() if isinstance(sg, terms.Graph) else sg
 
@@ -89,9 +107,8 @@ def _read_shapes(shapes):
     return _parse_file(str(p.resolve()))
 
 
-@lru_cache(maxsize=16)
 def _parse_file(path: str) -> terms.Graph:
-    return _parse([Path(path)])
+    return _parse_once([Path(path)])
 
 
 def _ruleset(ruleset: rulesets.RuleSet | str) -> rulesets.RuleSet:
