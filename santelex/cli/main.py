@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 
 import click
 
+from santelex._lazy import lazy
 from santelex.errors import SantelexError
 
 
@@ -68,12 +70,37 @@ def main():
     """santelex: French health-care planning law as a knowledge graph."""
 
 
+class _Commands(MutableMapping):
+    """The commands by name, each module imported when its command is first asked for:
+    ``santelex validate`` loads no other command's module (``--help`` loads them all)."""
+
+    def __init__(self, modules: dict):
+        self._modules = modules
+        self._added: dict = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self._added:
+            return self._added[name]
+        return self._modules[name].command
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._added[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._added.pop(name, None)
+        self._modules.pop(name)
+
+    def __iter__(self):
+        return iter({**self._modules, **self._added})
+
+    def __len__(self) -> int:
+        return len({**self._modules, **self._added})
+
+
 # The commands, one module each (santelex/cli/<name>.py, defining one click command or group
 # named ``command``): an explicit list, so a missing one is an ImportError.
-from santelex.cli import build, cite, export, fetch, query, serve, show, update, validate  # noqa: E402
-
-for _module in (build, show, export, validate, cite, query, serve, fetch, update):
-    main.add_command(_module.command)
+main.commands = _Commands({name: lazy(f"santelex.cli.{name}") for name in (
+    "build", "show", "export", "validate", "cite", "query", "serve", "fetch", "update")})
 
 if __name__ == "__main__":
     main()

@@ -24,53 +24,80 @@ from __future__ import annotations
 import gc
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
-
-import rdflib
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from santelex import annex as annex_mod
-from santelex import formats
+from santelex import formats, vocab
 from santelex.errors import AnnexError
-from santelex.validation import components, parallel, rulesets
+from santelex.validation import components, parallel, rulesets, terms
 from santelex.validation import shapes as shapes_mod
 from santelex.validation.engine import compile_shapes, evaluate_all, prepare
 from santelex.validation.errors import DataError, ShapeError
 from santelex.validation.render import render
 from santelex.validation.report import SEVERITIES, RawResult, Report, Result, assemble, pair
 from santelex.validation.shapes import SH
-from santelex.validation.terms import Pairs, Triple, canon, file_triples, graph_triples, rdflib_term, store_triples
+from santelex.validation.terms import Pairs, Triple, canon, file_triples, graph_triples, store_triples
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = ["validate", "render", "Report", "Result", "RawResult", "ShapeError", "DataError", "run_fast",
            "run_pyshacl", "read_shapes", "shapes_graph", "ontology_graph", "fast_input", "data_graph", "canon", "choose",
            "graph_triples", "store_triples", "file_triples", "path_text", "FAST_COMPONENTS", "SEVERITIES"]
 
-#: SHACL parameter -> constraint component, derived from the registry
-FAST_COMPONENTS = {SH[c.parameters[-1]]: c.name for c in components.REGISTRY.values()}
+
+def __getattr__(name: str):
+    if name == "FAST_COMPONENTS":   # SHACL parameter (an rdflib term) -> constraint component, from the registry
+        from rdflib import URIRef
+
+        table = globals()[name] = {URIRef(vocab.SH + c.parameters[-1]): c.name for c in components.REGISTRY.values()}
+        return table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- inputs
 
-def _parse(files: Iterable[Path]) -> rdflib.Graph:
-    """RDF files read by Oxigraph into an rdflib graph, lexical forms kept as written
-    (rdflib's own parsers would normalise them: "1"^^xsd:boolean would become "true")."""
-    g = rdflib.Graph()
-    for f in files:
-        for s, p, o in file_triples(f):
-            g.add((rdflib_term(s), rdflib_term(p), rdflib_term(o)))
-    return g
+def _parse(files: Iterable[Path]) -> terms.Graph:
+    """RDF files read by Oxigraph, as canonical N-Triples triples: lexical forms kept as
+    written (rdflib's own parsers would normalise them: "1"^^xsd:boolean would become "true")."""
+    return terms.Graph(t for f in files for t in file_triples(f))
 
 
-@lru_cache(maxsize=16)
-def _parse_folder(folder: str) -> rdflib.Graph:
+def _parse_folder(folder: str) -> terms.Graph:
     files = sorted(f for f in Path(folder).iterdir() if f.is_file() and formats.by_suffix(f))
     if not files:
         raise ShapeError("no shapes: no RDF file (.ttl, .nt, …) in the folder", folder)
-    return _parse(files)
+    return _parse_once(files)
+
+
+def _parse_once(files: list[Path]) -> terms.Graph:
+    """The files parsed once per content: the key is each file's name and digest, so that an
+    edited file is read again, never served from before (hashing is a fraction of parsing)."""
+    import hashlib
+
+    key = []
+    for f in files:
+        try:
+            key.append((str(f), hashlib.sha256(f.read_bytes()).digest()))
+        except OSError as e:
+            raise DataError(f"cannot read: {e.strerror or e}", str(f)) from None
+    return _parse_known(tuple(key))
+
+
+@lru_cache(maxsize=16)
+def _parse_known(key: tuple) -> terms.Graph:
+    return _parse([Path(f) for f, _ in key])
 
 
 def read_shapes(shapes) -> rdflib.Graph:
-    """A shapes graph: an rdflib graph, a Turtle file, or a folder of them (parsed once)."""
-    if isinstance(shapes, rdflib.Graph):
+    """A shapes graph: an rdflib graph, a Turtle file, or a folder of them (parsed once per content)."""
+    sg = _read_shapes(shapes)
+    return sg.rdflib() if isinstance(sg, terms.Graph) else sg
+
+
+def _read_shapes(shapes):
+    """A shapes graph as given (an rdflib graph), or read from a file or folder as a terms.Graph."""
+    if terms.is_rdflib_graph(shapes) or isinstance(shapes, terms.Graph):
         return shapes
     p = Path(shapes)
     if p.is_dir():
@@ -80,9 +107,8 @@ def read_shapes(shapes) -> rdflib.Graph:
     return _parse_file(str(p.resolve()))
 
 
-@lru_cache(maxsize=16)
-def _parse_file(path: str) -> rdflib.Graph:
-    return _parse([Path(path)])
+def _parse_file(path: str) -> terms.Graph:
+    return _parse_once([Path(path)])
 
 
 def _ruleset(ruleset: rulesets.RuleSet | str) -> rulesets.RuleSet:
@@ -101,7 +127,7 @@ def ontology_graph(ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
 
 @lru_cache(maxsize=None)
 def _ontology_triples(ruleset: rulesets.RuleSet) -> Pairs:
-    return Pairs.of(graph_triples(ruleset.vocabulary()))
+    return Pairs.of(ruleset.vocabulary_triples())
 
 
 def fast_input(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> Pairs:
@@ -116,6 +142,8 @@ def fast_input(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | 
 
 def data_graph(annexes: Sequence[annex_mod.Annexe], ruleset: rulesets.RuleSet | str) -> rdflib.Graph:
     """The annexes' graph in rdflib, for pySHACL (the vocabulary is given to it separately)."""
+    import rdflib
+
     g = rdflib.Graph()
     g.parse(data=annex_mod.ntriples_many(annexes, _ruleset(ruleset).notations()), format="nt")
     return g
@@ -143,9 +171,10 @@ def path_text(g: rdflib.Graph, node) -> str:
 
 # ----------------------------------------------------------------------------- engines
 
-def run_fast(triples: Iterable[Triple], shapes: rdflib.Graph,
+def run_fast(triples: Iterable[Triple], shapes,
              workers: int | None = None) -> tuple[bool, list[RawResult]]:
-    """The fast engine on a data graph given as canonical N-Triples triples.
+    """The fast engine on a data graph given as canonical N-Triples triples, against
+    ``shapes`` (an rdflib graph or a terms.Graph).
 
     ``workers`` processes (default: :func:`parallel.workers`, from the focus nodes and the
     free cores) share out the focus nodes; the results do not depend on how many there are.
@@ -186,9 +215,8 @@ def _results(compiled, found: list[tuple]) -> list[RawResult]:
     return results
 
 
-def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph,
-                ontology: rdflib.Graph) -> tuple[bool, list[RawResult], rdflib.Graph]:
-    """The reference, pySHACL with default options."""
+def run_pyshacl(data: rdflib.Graph, shapes, ontology) -> tuple[bool, list[RawResult], rdflib.Graph]:
+    """The reference, pySHACL with default options (shapes and ontology: rdflib graphs or terms.Graph)."""
     from santelex.validation.reference import run_pyshacl as run
 
     return run(data, shapes, ontology)
@@ -202,7 +230,7 @@ _ANNEX_SUFFIXES = {".xlsx", ".ods", ".xls"}
 def _is_annex(item) -> bool:
     if isinstance(item, annex_mod.Annexe):
         return True
-    if isinstance(item, rdflib.Graph):
+    if terms.is_rdflib_graph(item):
         return False
     p = Path(item)
     return p.is_dir() or p.suffix.lower() in _ANNEX_SUFFIXES
@@ -233,15 +261,15 @@ def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = N
             raise DataError("give one RDF data file or graph at a time", ", ".join(map(str, items)))
         if shapes is None:
             raise ShapeError("no shapes given to validate RDF data against")
-        return _validate_rdf(items[0], read_shapes(shapes), engine, workers)
-    sg = read_shapes(shapes) if shapes is not None else None
+        return _validate_rdf(items[0], _read_shapes(shapes), engine, workers)
+    sg = _read_shapes(shapes) if shapes is not None else None
     source = ", ".join(str(a.source if isinstance(a, annex_mod.Annexe) else a) for a in items)
     if engine == "fast" and len(items) > 1:
         if workers is None:
             workers = parallel.workers(_size(items), len(items))
         if workers > 1 and parallel.can_fork():
             for rs in rulesets.available():                       # once, before forking
-                rs.notations(), _ontology_triples(rs), compile_shapes(rs.shapes())
+                rs.notations(), _ontology_triples(rs), compile_shapes(rs.shape_triples())
             if sg is not None:
                 compile_shapes(sg)
             parts = parallel.split_items(items, [_size([a]) for a in items], workers,
@@ -253,7 +281,7 @@ def validate(data, shapes=None, *, engine: str = "fast", workers: int | None = N
     return assemble(source, paired, engine, objectives, sg, rulesets=used)
 
 
-def _validate_annexes(items: list, sg: rdflib.Graph | None, engine: str, workers: int | None,
+def _validate_annexes(items: list, sg, engine: str, workers: int | None,
                       ruleset=None, law=None) -> tuple[list, int, list[str]]:
     collecting = gc.isenabled()
     gc.disable()          # the rows, cells and graphs of the annexes: many objects, no cycle
@@ -269,24 +297,26 @@ def _each_annex(items, sg, engine, workers, ruleset, law) -> tuple[list, int, li
     for item in items:
         a = item if isinstance(item, annex_mod.Annexe) else annex_mod.read(item)
         rs = choose(a, ruleset, law)
-        shapes = sg if sg is not None else rs.shapes()
+        shapes = sg if sg is not None else rs.shape_triples()
         if engine == "fast":
             _, raws = run_fast(fast_input([a], rs), shapes, workers=workers)
         else:
-            _, raws, _ = run_pyshacl(data_graph([a], rs), shapes, rs.vocabulary())
+            _, raws, _ = run_pyshacl(data_graph([a], rs), shapes, rs.vocabulary_triples())
         paired.extend(pair([a], raws, shapes, rs.name))
         objectives += len(a.objectifs)
         used.append(rs.name)
     return paired, objectives, used
 
 
-def _validate_rdf(data, sg: rdflib.Graph, engine: str, workers: int | None) -> Report:
-    source = "graphe" if isinstance(data, rdflib.Graph) else str(data)
+def _validate_rdf(data, sg, engine: str, workers: int | None) -> Report:
+    source = "graphe" if terms.is_rdflib_graph(data) else str(data)
     if engine == "fast":
-        triples = graph_triples(data) if isinstance(data, rdflib.Graph) else file_triples(data)
+        triples = graph_triples(data) if terms.is_rdflib_graph(data) else file_triples(data)
         _, raws = run_fast(triples, sg, workers=workers)
     else:
-        g = data if isinstance(data, rdflib.Graph) else _parse([Path(data)])
+        import rdflib
+
+        g = data if terms.is_rdflib_graph(data) else _parse([Path(data)]).rdflib()
         _, raws, _ = run_pyshacl(g, sg, rdflib.Graph())
     return assemble(source, pair([], raws, sg), engine, 0, sg, annex=False)
 

@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from itertools import chain, compress
 from typing import Callable
 
-from rdflib import Literal, URIRef
-from rdflib.collection import Collection
-
 from santelex import vocab
 from santelex.validation import terms
 from santelex.validation.errors import ShapeError
 
 SH = vocab.SH
+
+
+def _sh(name: str) -> str:
+    return f"<{SH}{name}>"
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,10 @@ def table() -> list[tuple[str, str, str]]:
 
 
 # ----------------------------------------------------------------------------- compile helpers
+# nodes and values come in canonical N-Triples form; ``shapes.sg`` is a terms.Graph
 
 def _canon(shapes, node, value):
-    return [terms.canon(value)]
+    return [value]
 
 
 def _shape(shapes, node, value):
@@ -87,22 +89,34 @@ def _shape(shapes, node, value):
 
 
 def _shape_list(shapes, node, value):
-    return [[shapes.get(m) for m in Collection(shapes.sg, value)]]
+    return [[shapes.get(m) for m in shapes.sg.items(value)]]
+
+
+_INTEGER_TYPES = frozenset(f"{terms.XSD}{t}" for t in terms.INTEGER_TYPES)
 
 
 def _int(shapes, node, value):
-    if not isinstance(value, Literal) or not isinstance(value.toPython(), int):
-        raise ShapeError(f"{value} is not an integer (shape {terms.canon(node)})")
-    return [int(value)]
+    """An integer parameter, read as rdflib reads one (int() of the lexical form of a literal
+    of an integer datatype; a boolean counts as 0 or 1)."""
+    if value[0] == '"':
+        lexical, datatype, _ = terms.split(value)
+        if datatype in _INTEGER_TYPES:
+            try:
+                return [int(lexical)]
+            except ValueError:
+                pass
+        elif datatype == f"{terms.XSD}boolean":
+            return [int(lexical.lower() in ("1", "true"))]
+    raise ShapeError(f"{terms.plain(value)} is not an integer (shape {node})")
 
 
 TRUE = f'"true"^^<{terms.XSD}boolean>'
 
 
-def is_true(value) -> bool:
-    """Whether an rdflib term is the literal true: only that term activates sh:closed,
+def is_true(value: str) -> bool:
+    """Whether a node is the literal true: only that term activates sh:closed,
     sh:uniqueLang, sh:deactivated… ("1"^^xsd:boolean is another term)."""
-    return terms.canon(value) == TRUE
+    return value == TRUE
 
 
 def _true(shapes, node, value):
@@ -110,13 +124,13 @@ def _true(shapes, node, value):
 
 
 def _path_of(shapes, node, value):
-    if not isinstance(value, URIRef):
-        raise ShapeError(f"{value} is not an IRI (shape {terms.canon(node)})")
-    return [("p", terms.canon(value))]
+    if value[0] != "<":
+        raise ShapeError(f"{terms.plain(value)} is not an IRI (shape {node})")
+    return [("p", value)]
 
 
 def _literal(shapes, node, value):
-    return [terms.canon(value)]
+    return [value]
 
 
 # ----------------------------------------------------------------------------- 4.1 value type
@@ -141,9 +155,9 @@ _NODE_KINDS = {f"<{SH}{k}>": frozenset(v) for k, v in (
 
 
 def _node_kind(shapes, node, value):
-    kind = terms.canon(value)
+    kind = value
     if kind not in _NODE_KINDS:
-        raise ShapeError(f"sh:nodeKind {kind} is not a node kind (shape {terms.canon(node)})")
+        raise ShapeError(f"sh:nodeKind {kind} is not a node kind (shape {node})")
     return [_NODE_KINDS[kind]]
 
 
@@ -209,20 +223,20 @@ register("MaxLengthConstraintComponent", "4.4.2", ("maxLength",), compile=_int)(
 
 def _regex(shapes, node, pattern):
     """sh:pattern with sh:flags, as a Python regular expression (XPath's flags s, m, i, x, q)."""
-    flags = shapes.sg.value(node, URIRef(SH + "flags"))
+    flags = shapes.sg.value(node, _sh("flags"))
     bits = 0
-    text = str(pattern)
-    for letter in str(flags or ""):
+    text = terms.plain(pattern)
+    for letter in terms.plain(flags) if flags else "":
         if letter == "q":
             text = re.escape(text)
         elif letter in "smix":
             bits |= {"s": re.S, "m": re.M, "i": re.I, "x": re.X}[letter]
         else:
-            raise ShapeError(f"unknown sh:flags letter {letter!r} (shape {terms.canon(node)})")
+            raise ShapeError(f"unknown sh:flags letter {letter!r} (shape {node})")
     try:
         return [re.compile(text, bits)]
     except re.error as e:
-        raise ShapeError(f"sh:pattern {text!r} is not a regular expression: {e} (shape {terms.canon(node)})") from None
+        raise ShapeError(f"sh:pattern {text!r} is not a regular expression: {e} (shape {node})") from None
 
 
 @register("PatternConstraintComponent", "4.4.3", ("pattern",), optional=("flags",), compile=_regex)
@@ -233,7 +247,7 @@ def _pattern(engine, shape, pairs, matcher):
 
 
 def _ranges(shapes, node, value):
-    return [tuple(str(r).lower() for r in Collection(shapes.sg, value))]
+    return [tuple(terms.plain(r).lower() for r in shapes.sg.items(value))]
 
 
 def lang_matches(tag: str, rng: str) -> bool:
@@ -394,17 +408,17 @@ def _property(engine, shape, pairs, inner):
 def _qualified_compile(count: str):
     def compile(shapes, node, qvs):
         sg = shapes.sg
-        disjoint = any(is_true(v) for v in sg.objects(node, URIRef(SH + "qualifiedValueShapesDisjoint")))
+        disjoint = any(is_true(v) for v in sg.objects(node, _sh("qualifiedValueShapesDisjoint")))
         siblings = []
         if disjoint:
-            for parent in sg.subjects(URIRef(SH + "property"), node):
-                for prop in sg.objects(parent, URIRef(SH + "property")):
-                    for other in sg.objects(prop, URIRef(SH + "qualifiedValueShape")):
+            for parent in sg.subjects(_sh("property"), node):
+                for prop in sg.objects(parent, _sh("property")):
+                    for other in sg.objects(prop, _sh("qualifiedValueShape")):
                         if other != qvs and other not in siblings:
                             siblings.append(other)
         inner = shapes.get(qvs)
         return [(inner, n, [shapes.get(o) for o in siblings])
-                for v in sg.objects(node, URIRef(SH + count)) for n in _int(shapes, node, v)]
+                for v in sg.objects(node, _sh(count)) for n in _int(shapes, node, v)]
     return compile
 
 
@@ -441,12 +455,12 @@ def _closed_compile(shapes, node, value):
         return []
     sg = shapes.sg
     allowed = set()
-    for prop in sg.objects(node, URIRef(SH + "property")):
-        path = sg.value(prop, URIRef(SH + "path"))
-        if isinstance(path, URIRef):
-            allowed.add(terms.canon(path))
-    for lst in sg.objects(node, URIRef(SH + "ignoredProperties")):
-        allowed.update(terms.canon(p) for p in Collection(sg, lst))
+    for prop in sg.objects(node, _sh("property")):
+        path = sg.value(prop, _sh("path"))
+        if path is not None and path[0] == "<":
+            allowed.add(path)
+    for lst in sg.objects(node, _sh("ignoredProperties")):
+        allowed.update(sg.items(lst))
     return [frozenset(allowed)]
 
 
@@ -472,7 +486,7 @@ def _has_value(engine, shape, pairs, term):
 
 
 def _list(shapes, node, value):
-    return [frozenset(terms.canon(m) for m in Collection(shapes.sg, value))]
+    return [frozenset(shapes.sg.items(value))]
 
 
 @register("InConstraintComponent", "4.8.3", ("in",), compile=_list)

@@ -12,8 +12,6 @@ from itertools import chain, compress, repeat
 from operator import not_
 from typing import Iterable, Sequence
 
-import rdflib
-
 from santelex.validation.index import Index
 from santelex.validation.shapes import Shape, Shapes
 
@@ -290,11 +288,12 @@ class Engine:
         return reads
 
 
-_COMPILED: dict[int, tuple[rdflib.Graph, Shapes]] = {}
+_COMPILED: dict[int, tuple[object, Shapes]] = {}
 
 
-def compile_shapes(sg: rdflib.Graph) -> Shapes:
-    """The shapes graph compiled (once per graph object; do not modify it afterwards)."""
+def compile_shapes(sg) -> Shapes:
+    """The shapes graph (a terms.Graph or an rdflib graph) compiled (once per graph object;
+    do not modify it afterwards)."""
     hit = _COMPILED.get(id(sg))
     if hit is None or hit[0] is not sg:
         hit = _COMPILED[id(sg)] = (sg, Shapes(sg))

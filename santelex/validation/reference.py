@@ -4,15 +4,24 @@ from __future__ import annotations
 import rdflib
 from rdflib import RDF
 
+from santelex import vocab
+from santelex.validation import terms
 from santelex.validation.report import RawResult
-from santelex.validation.shapes import SH, parse_path, path_text
+from santelex.validation.shapes import parse_path, path_text
 from santelex.validation.terms import canon
 
+SH = rdflib.Namespace(vocab.SH)
 
-def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None
-                ) -> tuple[bool, list[RawResult], rdflib.Graph]:
-    """pySHACL with default options.  Returns (conforms, results, report graph)."""
+
+def run_pyshacl(data: rdflib.Graph, shapes, ontology=None) -> tuple[bool, list[RawResult], rdflib.Graph]:
+    """pySHACL with default options (``shapes`` and ``ontology``: rdflib graphs or
+    terms.Graph, given to pySHACL in rdflib).  Returns (conforms, results, report graph)."""
     import pyshacl
+
+    if isinstance(shapes, terms.Graph):
+        shapes = shapes.rdflib()
+    if isinstance(ontology, terms.Graph):
+        ontology = ontology.rdflib()
 
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology)
     results = []

@@ -1,7 +1,6 @@
 """A report as text, JSON, Turtle (the SHACL validation report) or an HTML page."""
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,6 +12,8 @@ def render(report: Report, format: str = "text") -> str:
 
 
 def to_json(report: Report) -> str:
+    import json  # only this format needs it: the text report loads no more than it uses
+
     if not report.annex:
         results = [{k: v for k, v in {**r.as_json(), "focus": r.focus}.items() if k not in ("law_uri", "ruleset")}
                    for r in report.results]

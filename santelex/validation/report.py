@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 from urllib.parse import unquote
-
-import rdflib
-from rdflib import RDF, BNode, Literal, URIRef
-from rdflib.collection import Collection
 
 from santelex import annex as annex_mod
 from santelex import vocab
-from santelex.validation.shapes import SH, path_node, text_path
+from santelex.validation import terms
+from santelex.validation.shapes import SH, Namespace, path_node, text_path
 from santelex.validation.terms import rdflib_term
 
-SLX = rdflib.Namespace(vocab.SLX)
-SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
+if TYPE_CHECKING:
+    import rdflib
+
+SLX = Namespace(vocab.SLX)
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Report:
     paired: tuple[tuple[RawResult, Result], ...] = ()
     #: whether the data are annexes (results located by file and row)
     annex: bool = True
-    shapes: rdflib.Graph | None = field(default=None, compare=False, repr=False)
+    shapes: object = field(default=None, compare=False, repr=False)
     #: the rule sets the annexes were validated against (one, unless their dates differ)
     rulesets: tuple[str, ...] = ()
 
@@ -99,8 +99,7 @@ class Report:
 _PRED_TO_CELL = {"territoire": "territoire", "cible": "cible", "indicateur": "indicateur",
                  "modalite": "modalite", "minimum": "min", "maximum": "max", "evolution": "evolution",
                  "valeur": "valeur", "taux": "valeur", "echeance": "echeance", "forme": "forme"}
-_ANNEX_PRED_TO_KEY = {str(SLX.region): "region", vocab.DCTERMS + "title": "titre",
-                      str(SLX.debut): "debut", str(SLX.fin): "fin"}
+_ANNEX_PRED_TO_KEY = {SLX.region: "region", vocab.DCTERMS + "title": "titre", SLX.debut: "debut", SLX.fin: "fin"}
 
 
 class _Locator:
@@ -159,79 +158,88 @@ def show(node: str | None) -> str | None:
         if iri.startswith(annex_mod.BASE) and ("/territoire/" in iri or "/region/" in iri):
             return unquote(iri.rsplit("/", 1)[-1])
         return iri
-    return str(rdflib_term(node))
+    return terms.plain(node)
+
+
+def _iri(name: str) -> str:
+    return f"<{name}>"
+
+
+_SLX = f"<{vocab.SLX}"
 
 
 class _ShapeInfo:
-    def __init__(self, sg: rdflib.Graph):
+    """What the report says of each shape, read from the shapes graph (a terms.Graph: nodes
+    in canonical N-Triples form, as the results name them)."""
+
+    def __init__(self, sg: terms.Graph):
         self.sg = sg
         self._parents: dict = defaultdict(list)
-        for s, o in sg.subject_objects(SH.property):
+        for s, o in sg.subject_objects(_iri(SH.property)):
             self._parents[o].append(s)
         self._cache: dict = {}
-
-    @staticmethod
-    def node(key: str):
-        return URIRef(key[1:-1]) if key.startswith("<") else BNode(key[2:])
 
     def info(self, key: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
         """(rule, law label, law URIs, cells the shape reads) for a source shape."""
         if key in self._cache:
             return self._cache[key]
         sg = self.sg
-        node = self.node(key)
-        rule = str(node).rsplit("#", 1)[-1] if isinstance(node, URIRef) else "(forme anonyme)"
+        node = key
+        rule = node[1:-1].rsplit("#", 1)[-1] if node[0] == "<" else "(forme anonyme)"
+        law_label, law = _iri(SLX.lawLabel), _iri(SLX.law)
         holder, seen = node, set()
         while holder is not None and holder not in seen:
             seen.add(holder)
-            if sg.value(holder, SLX.lawLabel) is not None:
+            if sg.value(holder, law_label) is not None:
                 break
             parents = self._parents.get(holder)
             holder = parents[0] if parents else None
-        label = str(sg.value(holder, SLX.lawLabel)) if holder is not None else ""
-        uris = tuple(sorted(str(u) for u in sg.objects(holder, SLX.law))) if holder is not None else ()
+        found = sg.value(holder, law_label) if holder is not None else None
+        label = terms.plain(found) if found is not None else ("None" if holder is not None else "")
+        uris = tuple(sorted(terms.plain(u) for u in sg.objects(holder, law))) if holder is not None else ()
         cells = tuple(dict.fromkeys(self._cells(node, set())))
         self._cache[key] = (rule, label, uris, cells)
         return self._cache[key]
 
     def compared_cell(self, key: str, component: str) -> str | None:
         """The annex column a property-pair constraint compares the value with."""
-        param = SH.lessThan if component == str(SH.LessThanConstraintComponent) else SH.lessThanOrEquals
-        prop = self.sg.value(self.node(key), param)
-        if isinstance(prop, URIRef) and str(prop).startswith(str(SLX)):
-            return _PRED_TO_CELL.get(str(prop)[len(str(SLX)):])
+        param = SH.lessThan if component == SH.LessThanConstraintComponent else SH.lessThanOrEquals
+        prop = self.sg.value(key, _iri(param))
+        if prop is not None and prop.startswith(_SLX):
+            return _PRED_TO_CELL.get(prop[len(_SLX):-1])
         return None
 
     def _cells(self, node, seen) -> Iterable[str]:
         if node in seen:
             return
         seen.add(node)
-        path = self.sg.value(node, SH.path)
-        if isinstance(path, URIRef) and str(path).startswith(str(SLX)):
-            local = str(path)[len(str(SLX)):]
+        path = self.sg.value(node, _iri(SH.path))
+        if path is not None and path.startswith(_SLX):
+            local = path[len(_SLX):-1]
             if local in _PRED_TO_CELL:
                 yield _PRED_TO_CELL[local]
         for p in (SH.property, SH.node, SH["not"]):
-            for o in self.sg.objects(node, p):
+            for o in self.sg.objects(node, _iri(p)):
                 yield from self._cells(o, seen)
         for p in (SH["or"], SH["and"], SH.xone):
-            for lst in self.sg.objects(node, p):
-                for o in Collection(self.sg, lst):
+            for lst in self.sg.objects(node, _iri(p)):
+                for o in self.sg.items(lst):
                     yield from self._cells(o, seen)
 
 
-_INFOS: dict[int, tuple[rdflib.Graph, _ShapeInfo]] = {}
+_INFOS: dict[int, tuple[terms.Graph, _ShapeInfo]] = {}
 
 
-def _shape_info(sg: rdflib.Graph) -> _ShapeInfo:
+def _shape_info(sg) -> _ShapeInfo:
     """What the report says of each shape, read once per shapes graph (not once per annex)."""
+    sg = terms.as_graph(sg)
     hit = _INFOS.get(id(sg))
     if hit is None or hit[0] is not sg:
         hit = _INFOS[id(sg)] = (sg, _ShapeInfo(sg))
     return hit[1]
 
 
-_PAIR_SIGNS = {str(SH.LessThanConstraintComponent): "≥", str(SH.LessThanOrEqualsConstraintComponent): ">"}
+_PAIR_SIGNS = {SH.LessThanConstraintComponent: "≥", SH.LessThanOrEqualsConstraintComponent: ">"}
 
 
 def _message(messages: tuple[str, ...]) -> str:
@@ -240,7 +248,7 @@ def _message(messages: tuple[str, ...]) -> str:
 
 
 def pair(annexes: Sequence[annex_mod.Annexe], raws: Sequence[RawResult],
-         shapes: rdflib.Graph, ruleset: str = "") -> list[tuple[RawResult, Result]]:
+         shapes, ruleset: str = "") -> list[tuple[RawResult, Result]]:
     """Each raw SHACL result with the user-level result made from it (located in the
     annexes' files when there are annexes)."""
     info = _shape_info(shapes)
@@ -275,7 +283,7 @@ def raw_key(r: RawResult) -> tuple:
     return (r.focus, r.path or "", r.value or "", r.shape, r.component, r.severity, r.messages)
 
 
-def assemble(source: str, paired: list, engine: str, objectives: int, shapes: rdflib.Graph | None,
+def assemble(source: str, paired: list, engine: str, objectives: int, shapes,
              annex: bool = True, rulesets: Iterable[str] = ()) -> Report:
     paired.sort(key=lambda p: raw_key(p[0]))
     results = sorted((r for _, r in paired), key=lambda r: (r.territory, r.file, r.row, r.rule, r.value or "",
@@ -286,7 +294,13 @@ def assemble(source: str, paired: list, engine: str, objectives: int, shapes: rd
 
 
 def report_graph(report: Report) -> rdflib.Graph:
-    """The standard SHACL validation report (SHACL §3.6)."""
+    """The standard SHACL validation report (SHACL §3.6), in rdflib (imported here: only the
+    Turtle report needs it)."""
+    import rdflib
+    from rdflib import RDF, BNode, Literal, URIRef
+
+    SH = rdflib.Namespace(vocab.SH)
+    SLX = rdflib.Namespace(vocab.SLX)
     g = rdflib.Graph()
     g.bind("sh", SH)
     g.bind("slx", SLX)

@@ -11,8 +11,12 @@ versions it encodes (``slx:encodes``, expression URIs) and what establishes its 
     rulesets.available()                 # every rule set, by start
     rulesets.in_force(date(2006, 4, 1))  # the one in force that day, or RuleSetError
     rs = rulesets.get("oqos-2005")
-    rs.shapes(), rs.vocabulary()         # rdflib graphs (parsed once; do not modify)
+    rs.shape_triples(), rs.vocabulary_triples()   # terms.Graph: canonical N-Triples triples
+    rs.shapes(), rs.vocabulary()         # the same in rdflib (built on demand; do not modify)
     rs.notations().concept("cible", "medecine")   # -> concept IRI, or None
+
+The Turtle files are read by Oxigraph (lexical forms as written) into canonical N-Triples
+triples, once per process: validating an annex does not import rdflib.
 
 The annex reader asks ``notations()`` for the concept a cell names: each ``skos:ConceptScheme``
 of the rule set's vocabulary says which annex column it gives values to
@@ -35,10 +39,13 @@ from pathlib import Path
 
 from santelex import paths, vocab
 from santelex.errors import RuleSetError
+from santelex.validation import terms
+from santelex.validation.errors import DataError
 
 __all__ = ["RuleSet", "Notations", "RuleSetError", "available", "get", "in_force", "fold", "periods"]
 
 SLX = vocab.SLX
+SKOS = vocab.SKOS
 MANIFEST = "regles.ttl"
 
 
@@ -104,13 +111,21 @@ class RuleSet:
         end = self.end.isoformat() if self.end else "…"
         return f"{start} to {end}"
 
-    def shapes(self):
-        """The shapes graph: shapes/<name>/*.ttl, manifest included."""
+    def shape_triples(self) -> terms.Graph:
+        """The shapes graph: shapes/<name>/*.ttl, manifest included (read once)."""
         return _parse((str(self.shapes_dir),))
 
-    def vocabulary(self):
-        """The vocabulary graph: ontology/*.ttl (shared classes) and ontology/<name>/*.ttl."""
+    def vocabulary_triples(self) -> terms.Graph:
+        """The vocabulary graph: ontology/*.ttl (shared classes) and ontology/<name>/*.ttl (read once)."""
         return _parse((str(paths.ONTOLOGY), str(self.ontology_dir)))
+
+    def shapes(self):
+        """The shapes graph in rdflib (built once from :meth:`shape_triples`; do not modify)."""
+        return self.shape_triples().rdflib()
+
+    def vocabulary(self):
+        """The vocabulary graph in rdflib (built once from :meth:`vocabulary_triples`; do not modify)."""
+        return self.vocabulary_triples().rdflib()
 
     def files(self) -> list[Path]:
         """Every Turtle file of the rule set (its vocabulary, then its shapes)."""
@@ -121,60 +136,65 @@ class RuleSet:
         return _notations((str(paths.ONTOLOGY), str(self.ontology_dir)))
 
 
-@lru_cache(maxsize=None)
-def _parse(folders: tuple[str, ...]):
-    import rdflib
+def _triples(f: Path) -> list:
+    """A bundled Turtle file's triples; RuleSetError naming the file and line if it is not valid."""
+    try:
+        return terms.file_triples(f)
+    except DataError as e:
+        raise RuleSetError(e.message.replace("not valid RDF", "not valid Turtle"), e.file, e.line) from None
 
-    g = rdflib.Graph()
-    for folder in folders:
-        for f in paths.files_of(Path(folder), "*.ttl", f"the Turtle files of {Path(folder).name}/"):
-            try:
-                g.parse(f, format="turtle")
-            except Exception as e:  # rdflib raises many kinds; name the file once
-                raise RuleSetError(f"not valid Turtle: {e}", str(f)) from None
-    return g
+
+@lru_cache(maxsize=None)
+def _parse(folders: tuple[str, ...]) -> terms.Graph:
+    return terms.Graph(t for folder in folders
+                       for f in paths.files_of(Path(folder), "*.ttl", f"the Turtle files of {Path(folder).name}/")
+                       for t in _triples(f))
+
+
+def _iri(name: str) -> str:
+    return f"<{name}>"
+
+
+_SKOS_IN_SCHEME, _SKOS_NOTATION = _iri(SKOS + "inScheme"), _iri(SKOS + "notation")
+_SKOS_LABELS = tuple(_iri(SKOS + p) for p in ("prefLabel", "altLabel", "hiddenLabel"))
+_TRUE = f'"true"^^<{vocab.XSD}boolean>'
 
 
 @lru_cache(maxsize=None)
 def _notations(folders: tuple[str, ...]) -> Notations:
-    from rdflib import Literal, Namespace, URIRef
-    from rdflib.namespace import SKOS
-
-    slx = Namespace(SLX)
     g = _parse(folders)
+    plain = terms.plain
     columns: dict[str, dict[str, str]] = {}
     scoped: dict[str, dict[str, dict[str, str]]] = {}
     labels = set()
-    for scheme, column in g.subject_objects(slx.annexColumn):
-        col = str(column)
-        by_scope = g.value(scheme, slx.scopedBy) is not None
+    for scheme, column in g.subject_objects(_iri(SLX + "annexColumn")):
+        col = plain(column)
+        by_scope = g.value(scheme, _iri(SLX + "scopedBy")) is not None
         known = columns.setdefault(col, {})
-        with_labels = g.value(scheme, slx.matchLabels) == Literal(True)
+        with_labels = g.value(scheme, _iri(SLX + "matchLabels")) == _TRUE
         if with_labels:
             labels.add(col)
-        for concept in sorted(g.subjects(SKOS.inScheme, scheme)):
-            if not isinstance(concept, URIRef):
-                continue
+        for concept in sorted((c for c in g.subjects(_SKOS_IN_SCHEME, scheme) if c[0] == "<"), key=plain):
+            iri = plain(concept)
             if by_scope:  # keys are unique within the scope (the activity), not across it
-                known = scoped.setdefault(col, {}).setdefault(str(g.value(concept, slx.modaliteDe) or ""), {})
-            for n in g.objects(concept, SKOS.notation):
-                known[str(n)] = str(concept)
-                known.setdefault(str(n).casefold(), str(concept))
+                scope = g.value(concept, _iri(SLX + "modaliteDe"))
+                known = scoped.setdefault(col, {}).setdefault(plain(scope) if scope else "", {})
+            for n in map(plain, g.objects(concept, _SKOS_NOTATION)):
+                known[n] = iri
+                known.setdefault(n.casefold(), iri)
                 if with_labels:
-                    known.setdefault(fold(str(n)), str(concept))
+                    known.setdefault(fold(n), iri)
             if with_labels:
-                for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+                for p in _SKOS_LABELS:
                     for label in g.objects(concept, p):
-                        known.setdefault(fold(str(label)), str(concept))
+                        known.setdefault(fold(plain(label)), iri)
     for col, scopes in scoped.items():
         for scope, known in scopes.items():  # a key two concepts of one scope share names neither
             named: dict[str, set[str]] = {}
             for concept in set(known.values()):
-                for n in g.objects(URIRef(concept), SKOS.notation):
-                    named.setdefault(fold(str(n)), set()).add(concept)
-                for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
-                    for label in g.objects(URIRef(concept), p):
-                        named.setdefault(fold(str(label)), set()).add(concept)
+                for p in (_SKOS_NOTATION, *_SKOS_LABELS):
+                    for label in g.objects(_iri(concept), p):
+                        named.setdefault(fold(plain(label)), set()).add(concept)
             for key in [k for k in known if len(named.get(fold(k), ())) > 1]:
                 del known[key]
     return Notations(columns={c: k for c, k in columns.items() if c not in scoped}, labels=frozenset(labels),
@@ -193,40 +213,36 @@ def available() -> tuple[RuleSet, ...]:
 
 
 def _manifest(folder: Path) -> RuleSet:
-    import rdflib
-    from rdflib import RDF, RDFS, Namespace
-    from rdflib.namespace import DCTERMS
-
-    slx = Namespace(SLX)
-    g = rdflib.Graph()
     shown = str(folder / MANIFEST)
-    try:
-        g.parse(folder / MANIFEST, format="turtle")
-    except Exception as e:
-        raise RuleSetError(f"not valid Turtle: {e}", shown) from None
-    nodes = list(g.subjects(RDF.type, slx.RuleSet))
+    g = terms.Graph(_triples(folder / MANIFEST))
+    nodes = g.subjects(_iri(vocab.RDF + "type"), _iri(SLX + "RuleSet"))
     if len(nodes) != 1:
         raise RuleSetError(f"a manifest has one slx:RuleSet node ({len(nodes)} found)", shown)
     node = nodes[0]
-    name = str(g.value(node, DCTERMS.identifier) or "")
+
+    def text(p: str) -> str | None:
+        v = g.value(node, _iri(p))
+        return None if v is None else terms.plain(v)
+
+    name = text(vocab.DCTERMS + "identifier") or ""
     if name != folder.name:
         raise RuleSetError(f"dcterms:identifier {name!r} is not the folder's name {folder.name!r}", shown)
 
-    def day(p) -> date | None:
-        v = g.value(node, p)
+    def day(p: str) -> date | None:
+        v = text(p)
         if v is None:
             return None
         try:
-            return date.fromisoformat(str(v))
+            return date.fromisoformat(v)
         except ValueError:
-            raise RuleSetError(f"{p.split('#')[-1]} {str(v)!r} is not a date", shown) from None
+            raise RuleSetError(f"{p.split('#')[-1]} {v!r} is not a date", shown) from None
 
-    start, end = day(slx.applicableFrom), day(slx.applicableUntil)
+    start, end = day(SLX + "applicableFrom"), day(SLX + "applicableUntil")
     if start is None:
         raise RuleSetError("a rule set says from when it applies (slx:applicableFrom)", shown)
-    return RuleSet(name=name, iri=str(node), label=str(g.value(node, RDFS.label) or name), start=start, end=end,
-                   encodes=tuple(sorted(str(o) for o in g.objects(node, slx.encodes))),
-                   basis=tuple(sorted(str(o) for o in g.objects(node, slx.periodBasis))),
+    return RuleSet(name=name, iri=terms.plain(node), label=text(vocab.RDFS + "label") or name, start=start,
+                   end=end, encodes=tuple(sorted(map(terms.plain, g.objects(node, _iri(SLX + "encodes"))))),
+                   basis=tuple(sorted(map(terms.plain, g.objects(node, _iri(SLX + "periodBasis"))))),
                    shapes_dir=folder, ontology_dir=paths.ONTOLOGY / folder.name)
 
 

@@ -12,15 +12,13 @@ form, by this module's own reading of XML Schema 1.1 Part 2, never by rdflib's.
 """
 from __future__ import annotations
 
-import logging
 import re
+import sys
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 
 import pyoxigraph as ox
-import rdflib
-from rdflib import BNode, Literal, URIRef
 
 from santelex import formats, vocab
 
@@ -30,16 +28,37 @@ XSD_STRING = XSD + "string"
 LANG_STRING = RDF_NS + "langString"
 
 Triple = tuple[str, str, str]
+RDF_FIRST = f"<{RDF_NS}first>"
+RDF_REST = f"<{RDF_NS}rest>"
+RDF_NIL = f"<{RDF_NS}nil>"
 
-# rdflib logs a warning with a traceback for every ill-typed literal it is given; an ill-typed
-# literal is data here (sh:datatype reports it), not an event to print on stderr
-logging.getLogger("rdflib.term").addHandler(logging.NullHandler())
+
+def _rdflib():
+    """rdflib, imported on first use: only the Turtle report graph, pySHACL and a caller's own
+    rdflib graphs need it (importing it costs more than the rest of ``validate``)."""
+    import logging
+
+    import rdflib
+
+    # rdflib logs a warning with a traceback for every ill-typed literal it is given; an
+    # ill-typed literal is data here (sh:datatype reports it), not an event to print on stderr
+    logging.getLogger("rdflib.term").addHandler(logging.NullHandler())
+    return rdflib
+
+
+def is_rdflib_graph(obj) -> bool:
+    """Whether ``obj`` is an rdflib graph (without importing rdflib: if it is not loaded, no
+    object can be one)."""
+    rdflib = sys.modules.get("rdflib")
+    return rdflib is not None and isinstance(obj, rdflib.Graph)
 
 
 def canon(term) -> str | None:
     """An rdflib term in canonical N-Triples form, exactly as Oxigraph writes it."""
     if term is None:
         return None
+    from rdflib import Literal, URIRef
+
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
@@ -80,9 +99,22 @@ def text(node: str) -> str:
     return split(node)[0]
 
 
+def plain(node: str) -> str:
+    """What ``str()`` gives of the node's rdflib term: an IRI, a blank node's label, a
+    literal's lexical form."""
+    if node[0] == "<":
+        return node[1:-1]
+    if node[0] == "_":
+        return node[2:]
+    return split(node)[0]
+
+
 @lru_cache(maxsize=1 << 16)
 def rdflib_term(node: str):
     """The rdflib term of a node, lexical form kept as it is."""
+    from rdflib import BNode, Literal, URIRef
+
+    _rdflib()
     if node.startswith("<"):
         return URIRef(node[1:-1])
     if node.startswith("_:"):
@@ -115,7 +147,7 @@ _HEX = re.compile(r"([0-9a-fA-F]{2})*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/= ]*")
 
 #: the integer datatypes and their bounds (None: unbounded)
-_INTEGERS = {
+INTEGER_TYPES = _INTEGERS = {
     "integer": (None, None), "long": (-2**63, 2**63 - 1), "int": (-2**31, 2**31 - 1),
     "short": (-2**15, 2**15 - 1), "byte": (-2**7, 2**7 - 1), "nonNegativeInteger": (0, None),
     "positiveInteger": (1, None), "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
@@ -306,9 +338,99 @@ class Pairs:
         return sum(map(len, self.by_predicate.values()))
 
 
-def graph_triples(g: rdflib.Graph) -> list[Triple]:
+def graph_triples(g) -> list[Triple]:
     """An rdflib graph's triples in canonical form (rdflib's lexical forms, as it parsed them)."""
+    if isinstance(g, Graph):
+        return list(g)
     return [(canon(s), canon(p), canon(o)) for s, p, o in g]
+
+
+class Graph:
+    """A graph read only, held as canonical N-Triples triples (no rdflib), indexed for the
+    lookups a shapes graph or a vocabulary is read with: ``value``, ``objects``,
+    ``subjects``, ``predicates``, ``subject_objects``, ``items`` (an RDF list).  A triple
+    given twice is held once, as in any RDF graph.  ``rdflib()`` is the same graph in rdflib
+    (built on first call, with the same blank node labels)."""
+
+    __slots__ = ("triples", "_sp", "_po", "_s", "_p", "_rdflib")
+
+    def __init__(self, triples):
+        self.triples: list[Triple] = list(dict.fromkeys(triples))
+        self._sp: dict[tuple[str, str], list[str]] = {}
+        self._po: dict[tuple[str, str], list[str]] = {}
+        self._s: dict[str, list[tuple[str, str]]] = {}
+        self._p: dict[str, list[tuple[str, str]]] = {}
+        for s, p, o in self.triples:
+            self._sp.setdefault((s, p), []).append(o)
+            self._po.setdefault((p, o), []).append(s)
+            self._s.setdefault(s, []).append((p, o))
+            self._p.setdefault(p, []).append((s, o))
+        self._rdflib = None
+
+    def __iter__(self):
+        return iter(self.triples)
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def value(self, s: str, p: str) -> str | None:
+        """One object of (s, p), or None."""
+        found = self._sp.get((s, p))
+        return found[0] if found else None
+
+    def objects(self, s: str, p: str) -> list[str]:
+        return self._sp.get((s, p), [])
+
+    def subjects(self, p: str, o: str | None = None) -> list[str]:
+        """The subjects of (p, o), or of p whatever the object (each once)."""
+        if o is None:
+            return list(dict.fromkeys(s for s, _ in self._p.get(p, ())))
+        return self._po.get((p, o), [])
+
+    def predicates(self, s: str) -> list[str]:
+        return list(dict.fromkeys(p for p, _ in self._s.get(s, ())))
+
+    def subject_objects(self, p: str) -> list[tuple[str, str]]:
+        return self._p.get(p, [])
+
+    def items(self, node: str) -> list[str]:
+        """The members of the RDF list ``node`` (rdf:first / rdf:rest), as rdflib's
+        ``Collection`` reads them (a list that loops is a ValueError)."""
+        out, chain = [], {node}
+        while node is not None:
+            first = self.value(node, RDF_FIRST)
+            if first is not None:
+                out.append(first)
+            node = self.value(node, RDF_REST)
+            if node in chain:
+                raise ValueError("List contains a recursive rdf:rest reference")
+            chain.add(node)
+        return out
+
+    def rdflib(self):
+        """The same graph in rdflib (built once; do not modify it)."""
+        if self._rdflib is None:
+            g = _rdflib().Graph()
+            for s, p, o in self.triples:
+                g.add((rdflib_term(s), rdflib_term(p), rdflib_term(o)))
+            self._rdflib = g
+        return self._rdflib
+
+
+def as_graph(g) -> Graph:
+    """A :class:`Graph` of ``g``: itself, or an rdflib graph's triples (converted once per graph
+    object, the last few kept)."""
+    if isinstance(g, Graph):
+        return g
+    hit = _CONVERTED.get(id(g))
+    if hit is None or hit[0] is not g:
+        if len(_CONVERTED) >= 8:
+            _CONVERTED.pop(next(iter(_CONVERTED)))
+        hit = _CONVERTED[id(g)] = (g, Graph(graph_triples(g)))
+    return hit[1]
+
+
+_CONVERTED: dict[int, tuple[object, Graph]] = {}
 
 
 def store_triples(store: ox.Store):
