@@ -208,13 +208,23 @@ def _plan(store, work: str) -> list[tuple[str, str | None]]:
     return list(reversed(chain))
 
 
-def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
+class Labels(dict):
+    """``label`` of each URI a page names, computed once for the page (a range of hundreds of
+    articles names each target three times: to order, to title and to link it)."""
+
+    def __missing__(self, uri: str) -> str:
+        value = self[uri] = label(uri)
+        return value
+
+
+def _runs(text: str, cites: list[dict], present: set[str], names: Labels | None = None) -> list[Run]:
     """Cut a subdivision's text at its citations' offsets.
 
     Citations of the same words (a range, "articles D. 712-1 à D. 712-3", gives one per
     article) make one link to the first target and small links to the others; a citation
     overlapping an earlier one is dropped.
     """
+    names = Labels() if names is None else names
     spans: dict[tuple[int, int], list[dict]] = {}
     at = 0
     for c in sorted(cites, key=lambda c: (c["start"], -c["end"])):
@@ -231,11 +241,11 @@ def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
             continue
         if start > at:
             runs.append(Run(text[at:start]))
-        group = sorted(group, key=lambda c: (c.get("cited") is None, sort_key(label(c.get("sub") or c.get("cited") or ""))))
-        run = _ref_run(text[start:end], group[0], present)
+        group = sorted(group, key=lambda c: (c.get("cited") is None, sort_key(names[c.get("sub") or c.get("cited") or ""])))
+        run = _ref_run(text[start:end], group[0], present, names)
         seen = {run.href}
         for c in group[1:]:
-            other = _ref_run(label(c.get("sub") or c.get("cited") or ""), c, present)
+            other = _ref_run(names[c.get("sub") or c.get("cited") or ""], c, present, names)
             if other.href not in seen:
                 seen.add(other.href)
                 run.also.append(other)
@@ -246,13 +256,13 @@ def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
     return runs
 
 
-def _ref_run(words: str, c: dict, present: set[str]) -> Run:
+def _ref_run(words: str, c: dict, present: set[str], names: Labels | None = None) -> Run:
     target = c.get("sub") or c.get("cited")
     if not c.get("cited"):
         why = c.get("reason") or "renvoi non résolu"
         return Run(words, None, f"Renvoi non résolu : {why}", unresolved=True)
     absent = c["cited"] not in present
-    title = label(target) + (" — absent du graphe" if absent else "")
+    title = (label(target) if names is None else names[target]) + (" — absent du graphe" if absent else "")
     return Run(words, page_url(target), title, absent=absent)
 
 
@@ -274,7 +284,8 @@ def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
 
 
 def _tree(store, work: str, version: Version, cites: list[dict], present: set[str],
-          target: str | None) -> tuple[list[Sub], bool]:
+          target: str | None, names: Labels | None = None) -> tuple[list[Sub], bool]:
+    names = Labels() if names is None else names
     rows = _rows(store, """SELECT ?c ?parent ?text ?order ?number ?kind ?real WHERE {
         ?v eli:has_part+ ?c . ?c slx:text ?text ; eli:is_part_of ?parent .
         OPTIONAL { ?c slx:order ?order } OPTIONAL { ?c eli:number ?number }
@@ -305,7 +316,7 @@ def _tree(store, work: str, version: Version, cites: list[dict], present: set[st
             hit = target is not None and anchor == target
             found = found or hit
             subs.append(Sub(anchor=anchor, number=_v(r["number"]) or "", kind=_v(r["kind"]) or "",
-                            depth=depth, runs=_runs(r["text"].value, by_node.get(node, []), present), cited=hit))
+                            depth=depth, runs=_runs(r["text"].value, by_node.get(node, []), present, names), cited=hit))
             walk(node, depth + 1)
 
     walk(version.uri, 0)
@@ -338,9 +349,10 @@ def article_page(store, work: str, version_key: str | None = None, target: str |
         page.shown = chosen[0] if chosen else next((v for v in reversed(page.versions) if v.in_force), page.versions[-1])
         cites = _citations(store, w, page.shown.uri)
         present = in_store(store, [c["cited"] for c in cites if c["cited"]])
-        page.subs, page.target_found = _tree(store, work, page.shown, cites, present, target)
+        names = Labels()
+        page.subs, page.target_found = _tree(store, work, page.shown, cites, present, target, names)
         nodes = {page.shown.uri}
-        page.other_refs = [_ref_run(c["surface"], c, present) for c in cites if c["node"] in nodes]
+        page.other_refs = [_ref_run(c["surface"], c, present, names) for c in cites if c["node"] in nodes]
         nota = _rows(store, "SELECT ?n WHERE { ?v slx:nota ?n }", v=ox.NamedNode(page.shown.uri))
         page.nota = nota[0]["n"].value if nota else None
         page.changes = _changes(store, w)
