@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from santelex import codes, lookup, paths, uris, vocab
 from santelex.ingest.numbers import sort_key
 from santelex.services.show import in_force
+from santelex.store.local import Store as LocalStore
 from santelex.uris import label, sub_label
 
 P = vocab.sparql_prefixes("eli", "slx", "prov", "rdfs")
@@ -266,20 +267,70 @@ def _ref_run(words: str, c: dict, present: set[str], names: Labels | None = None
     return Run(words, page_url(target), title, absent=absent)
 
 
+#: what the page reads of a citation, in the order of the values ``_scanned`` and ``_plain`` give
+_PROPS = ("citingSubdivision", "surface", "start", "end", "cited", "citedSubdivision", "reason")
+#: each citation's triples read in one scan, each numbered by its place in ``_PROPS``, and a row
+#: numbered -1 before or after them that tells one citation from the next (Oxigraph's LATERAL:
+#: one lookup per property costs twice as much on an article that cites hundreds)
+_SCAN = """SELECT ?k ?o WHERE { ?c slx:citingWork ?w LATERAL { { BIND(-1 AS ?k) } UNION {
+    ?c ?p ?o FILTER(?p IN (slx:citingSubdivision, slx:surface, slx:start, slx:end, slx:cited,
+                           slx:citedSubdivision, slx:reason))
+    BIND(IF(?p = slx:citingSubdivision, 0, IF(?p = slx:surface, 1, IF(?p = slx:start, 2, IF(?p = slx:end, 3,
+         IF(?p = slx:cited, 4, IF(?p = slx:citedSubdivision, 5, 6)))))) AS ?k) } } }"""
+_PLAIN = """SELECT ?sub ?surface ?start ?end ?cited ?cs ?reason WHERE {
+    ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
+    OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
+    OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
+    OPTIONAL { ?c slx:reason ?reason } }"""
+
+
 def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
-    rows = _rows(store, """SELECT ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
-        ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
-        OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
-        OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
-        OPTIONAL { ?c slx:pinpoint ?pin } OPTIONAL { ?c slx:reason ?reason }
-        FILTER(STRSTARTS(STR(?c), ?prefix)) }""", w=w, prefix=ox.Literal(version_uri + "/"))
+    """The citations made in one version of an article, in the store's order.
+
+    A citation is the version's when the subdivision it is made in is the version or one of
+    its subdivisions (santelex mints the citation's URI under that version's).  The embedded
+    store reads each citation's triples in one scan (``_SCAN``); a SPARQL server, or a
+    citation with two values of a property, gets the plain query (one row per combination).
+    """
+    rows = _scanned(store, w) if isinstance(store, LocalStore) else None
+    if rows is None:
+        rows = _plain(store, w)
+    mine = version_uri + "/"
     out = []
-    for r in rows:
-        out.append({"node": r["sub"].value, "surface": r["surface"].value,
-                    "start": int(r["start"].value) if r["start"] else 0,
-                    "end": int(r["end"].value) if r["end"] else 0,
-                    "cited": _v(r["cited"]), "sub": _v(r["cs"]), "pin": _v(r["pin"]),
-                    "reason": _v(r["reason"])})
+    for node, surface, start, end, cited, sub, reason in rows:
+        if node is None or surface is None or not (node == version_uri or node.startswith(mine)):
+            continue
+        out.append({"node": node, "surface": surface, "start": int(start) if start else 0,
+                    "end": int(end) if end else 0, "cited": cited, "sub": sub, "reason": reason})
+    return out
+
+
+def _plain(store, w: ox.NamedNode) -> list[list[str | None]]:
+    """``_PLAIN``'s rows: the values of ``_PROPS``, in that order."""
+    return [[_v(t) for t in r] for r in _rows(store, _PLAIN, w=w)]
+
+
+def _scanned(store, w: ox.NamedNode) -> list[list[str | None]] | None:
+    """``_SCAN``'s rows as one list of values per citation (None when a citation has two values
+    of one property)."""
+    rows = [(int(r[0].value), r[1]) for r in store.query(P + _SCAN, {"w": w})]
+    if not rows:
+        return []
+    marks = [i for i, (k, _) in enumerate(rows) if k < 0]
+    if rows[0][0] < 0:  # the row -1 opens each citation's rows
+        spans = zip(marks, marks[1:] + [len(rows)])
+    elif marks and marks[-1] == len(rows) - 1:  # or closes them
+        spans = zip([-1] + marks[:-1], marks)
+    else:
+        return None
+    out = []
+    for a, b in spans:
+        values: list[str | None] = [None] * len(_PROPS)
+        for k, o in rows[a + 1:b]:
+            if values[k] is not None:
+                return None
+            values[k] = o.value
+        out.append(values)
     return out
 
 
