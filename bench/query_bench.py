@@ -269,11 +269,14 @@ def main():
         page = law.article_page(store, work)
         parts = [("versions", lambda: law._versions(store, w)), ("plan", lambda: law._plan(store, work))]
         if page.shown:
-            cites = law._citations(store, w, page.shown.uri)
+            subs = law._parts(store, page.shown.uri)
+            nodes = [page.shown.uri, *subs]
+            cites = law._citations(store, w, nodes)
             present = law.in_store(store, [c["cited"] for c in cites if c["cited"]])
-            parts += [("citations", lambda: law._citations(store, w, page.shown.uri)),
+            parts += [("subdivisions", lambda: law._parts(store, page.shown.uri)),
+                      ("citations", lambda: law._citations(store, w, nodes)),
                       ("cited-in-store", lambda: law.in_store(store, [c["cited"] for c in cites if c["cited"]])),
-                      ("text and links", lambda: law._tree(store, work, page.shown, cites, present, None))]
+                      ("text and links", lambda: law._tree(store, work, page.shown, subs, cites, present, None))]
         graph = neighbourhood(store, work)
         parts += [("cited by", lambda: law.cited_by(store, work)), ("concepts", lambda: law.concepts(work)),
                   ("neighbourhood", lambda: neighbourhood(store, work)), ("svg", lambda: to_svg(graph, work))]

@@ -278,14 +278,15 @@ def _ref_run(words: str, c: dict, present: set[str], names: Labels | None = None
 
 #: what the page reads of a citation, in the order of the values ``_scanned`` and ``_plain`` give
 _PROPS = ("citingSubdivision", "surface", "start", "end", "cited", "citedSubdivision", "reason")
-#: each citation's triples read in one scan, each numbered by its place in ``_PROPS``, and a row
-#: numbered -1 before or after them that tells one citation from the next (Oxigraph's LATERAL:
-#: one lookup per property costs twice as much on an article that cites hundreds)
-_SCAN = """SELECT ?k ?o WHERE { ?c slx:citingWork ?w LATERAL { { BIND(-1 AS ?k) } UNION {
-    ?c ?p ?o FILTER(?p IN (slx:citingSubdivision, slx:surface, slx:start, slx:end, slx:cited,
-                           slx:citedSubdivision, slx:reason))
-    BIND(IF(?p = slx:citingSubdivision, 0, IF(?p = slx:surface, 1, IF(?p = slx:start, 2, IF(?p = slx:end, 3,
-         IF(?p = slx:cited, 4, IF(?p = slx:citedSubdivision, 5, 6)))))) AS ?k) } } }"""
+#: the citations made in each of the subdivisions ``?s`` (numbered ``?i``), each read in one
+#: scan of its triples: a row numbered -1, then (or before it) one row for each property read,
+#: numbered by its place in ``_PROPS`` (Oxigraph's LATERAL; one lookup per property costs
+#: twice as much on an article that cites hundreds)
+_SCAN = """SELECT ?i ?k ?o WHERE {{ VALUES (?s ?i) {{ {values} }} ?c slx:citingSubdivision ?s LATERAL {{
+    {{ BIND(-1 AS ?k) }} UNION {{
+    ?c ?p ?o FILTER(?p IN (slx:surface, slx:start, slx:end, slx:cited, slx:citedSubdivision, slx:reason))
+    BIND(IF(?p = slx:surface, 1, IF(?p = slx:start, 2, IF(?p = slx:end, 3, IF(?p = slx:cited, 4,
+         IF(?p = slx:citedSubdivision, 5, 6))))) AS ?k) }} }} }}"""
 _PLAIN = """SELECT ?sub ?surface ?start ?end ?cited ?cs ?reason WHERE {
     ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
     OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
@@ -293,21 +294,30 @@ _PLAIN = """SELECT ?sub ?surface ?start ?end ?cited ?cs ?reason WHERE {
     OPTIONAL { ?c slx:reason ?reason } }"""
 
 
-def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
-    """The citations made in one version of an article, in the store's order.
+def _parts(store, version_uri: str) -> dict[str, dict]:
+    """The subdivisions of a version that have a text, each row by its node's URI."""
+    rows = _rows(store, """SELECT ?c ?parent ?text ?order ?number ?kind ?real WHERE {
+        ?v eli:has_part+ ?c . ?c slx:text ?text ; eli:is_part_of ?parent .
+        OPTIONAL { ?c slx:order ?order } OPTIONAL { ?c eli:number ?number }
+        OPTIONAL { ?c slx:kind ?kind } OPTIONAL { ?c eli:realizes ?real } }""", v=ox.NamedNode(version_uri))
+    return {r["c"].value: r for r in rows}
 
-    A citation is the version's when the subdivision it is made in is the version or one of
-    its subdivisions (santelex mints the citation's URI under that version's).  The embedded
-    store reads each citation's triples in one scan (``_SCAN``); a SPARQL server, or a
-    citation with two values of a property, gets the plain query (one row per combination).
+
+def _citations(store, w: ox.NamedNode, nodes: list[str]) -> list[dict]:
+    """The citations of article ``w`` made in these nodes (a version and its subdivisions), node
+    by node, each node's in the store's order.
+
+    The embedded store reads them from the nodes, each citation's triples in one scan
+    (``_SCAN``); a SPARQL server, or a citation with two values of a property, gets the plain
+    query on the article (one row per combination of values), its rows kept for these nodes.
     """
-    rows = _scanned(store, w) if isinstance(store, LocalStore) else None
+    rows = _scanned(store, nodes) if isinstance(store, LocalStore) else None
     if rows is None:
-        rows = _plain(store, w)
-    mine = version_uri + "/"
+        at = {n: i for i, n in enumerate(nodes)}
+        rows = sorted((r for r in _plain(store, w) if r[0] in at), key=lambda r: at[r[0]])
     out = []
     for node, surface, start, end, cited, sub, reason in rows:
-        if node is None or surface is None or not (node == version_uri or node.startswith(mine)):
+        if node is None or surface is None:
             continue
         out.append({"node": node, "surface": surface, "start": int(start) if start else 0,
                     "end": int(end) if end else 0, "cited": cited, "sub": sub, "reason": reason})
@@ -319,14 +329,17 @@ def _plain(store, w: ox.NamedNode) -> list[list[str | None]]:
     return [[_v(t) for t in r] for r in _rows(store, _PLAIN, w=w)]
 
 
-def _scanned(store, w: ox.NamedNode) -> list[list[str | None]] | None:
-    """``_SCAN``'s rows as one list of values per citation (None when a citation has two values
-    of one property)."""
-    rows = [(int(r[0].value), r[1]) for r in store.query(P + _SCAN, {"w": w})]
+def _scanned(store, nodes: list[str]) -> list[list[str | None]] | None:
+    """``_SCAN``'s rows as one list of the values of ``_PROPS`` per citation, node by node (None
+    when a citation has two values of one property)."""
+    if not nodes:
+        return []
+    values = " ".join(f"({ox.NamedNode(n)} {i})" for i, n in enumerate(nodes))
+    rows = [(int(r[0].value), int(r[1].value), r[2]) for r in store.query(P + _SCAN.format(values=values))]
     if not rows:
         return []
-    marks = [i for i, (k, _) in enumerate(rows) if k < 0]
-    if rows[0][0] < 0:  # the row -1 opens each citation's rows
+    marks = [at for at, (_, k, _) in enumerate(rows) if k < 0]
+    if rows[0][1] < 0:  # the row -1 opens each citation's rows
         spans = zip(marks, marks[1:] + [len(rows)])
     elif marks and marks[-1] == len(rows) - 1:  # or closes them
         spans = zip([-1] + marks[:-1], marks)
@@ -334,34 +347,29 @@ def _scanned(store, w: ox.NamedNode) -> list[list[str | None]] | None:
         return None
     out = []
     for a, b in spans:
-        values: list[str | None] = [None] * len(_PROPS)
-        for k, o in rows[a + 1:b]:
-            if values[k] is not None:
+        i = rows[a if rows[0][1] < 0 else b][0]  # the node of the row -1
+        found: list[str | None] = [nodes[i]] + [None] * (len(_PROPS) - 1)
+        for j, k, o in rows[a + 1:b]:
+            if found[k] is not None or j != i:
                 return None
-            values[k] = o.value
-        out.append(values)
-    return out
+            found[k] = o.value
+        out.append((i, found))
+    out.sort(key=lambda iv: iv[0])  # node by node, each node's citations in the order read
+    return [found for _, found in out]
 
 
-def _tree(store, work: str, version: Version, cites: list[dict], present: set[str],
+def _tree(store, work: str, version: Version, parts: dict[str, dict], cites: list[dict], present: set[str],
           target: str | None, names: Labels | None = None) -> tuple[list[Sub], bool]:
     names = Labels() if names is None else names
-    rows = _rows(store, """SELECT ?c ?parent ?text ?order ?number ?kind ?real WHERE {
-        ?v eli:has_part+ ?c . ?c slx:text ?text ; eli:is_part_of ?parent .
-        OPTIONAL { ?c slx:order ?order } OPTIONAL { ?c eli:number ?number }
-        OPTIONAL { ?c slx:kind ?kind } OPTIONAL { ?c eli:realizes ?real } }""", v=ox.NamedNode(version.uri))
     by_node: dict[str, list[dict]] = {}
     for c in cites:
         by_node.setdefault(c["node"], []).append(c)
-    nodes = {}
-    for r in rows:
-        nodes[r["c"].value] = r
     children: dict[str, list[str]] = {}
-    for node, r in nodes.items():
+    for node, r in parts.items():
         children.setdefault(r["parent"].value, []).append(node)
 
     def order(node):
-        o = nodes[node]["order"]
+        o = parts[node]["order"]
         return (int(o.value) if o is not None else 0, node)
 
     subs: list[Sub] = []
@@ -370,7 +378,7 @@ def _tree(store, work: str, version: Version, cites: list[dict], present: set[st
     def walk(parent: str, depth: int):
         nonlocal found
         for node in sorted(children.get(parent, []), key=order):
-            r = nodes[node]
+            r = parts[node]
             real = _v(r["real"]) or node
             anchor = real[len(work) + 1:] if real.startswith(work + "/") else node[len(version.uri) + 1:]
             hit = target is not None and anchor == target
@@ -407,10 +415,11 @@ def article_page(store, work: str, version_key: str | None = None, target: str |
         page.plan = _plan(store, work)
         chosen = [v for v in page.versions if v.key == version_key] if version_key else []
         page.shown = chosen[0] if chosen else next((v for v in reversed(page.versions) if v.in_force), page.versions[-1])
-        cites = _citations(store, w, page.shown.uri)
+        parts = _parts(store, page.shown.uri)
+        cites = _citations(store, w, [page.shown.uri, *parts])
         present = in_store(store, [c["cited"] for c in cites if c["cited"]])
         names = Labels()
-        page.subs, page.target_found = _tree(store, work, page.shown, cites, present, target, names)
+        page.subs, page.target_found = _tree(store, work, page.shown, parts, cites, present, target, names)
         nodes = {page.shown.uri}
         page.other_refs = [_ref_run(c["surface"], c, present, names) for c in cites if c["node"] in nodes]
         nota = _rows(store, "SELECT ?n WHERE { ?v slx:nota ?n }", v=ox.NamedNode(page.shown.uri))
