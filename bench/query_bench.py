@@ -14,7 +14,8 @@ Targets (issue 4): cites and cited-by < 20 ms, citation-count < 2 s; issue 16: e
 the most cited articles included, and every article page < 100 ms.  The article page is what
 the web page of an article computes from the store (``santelex.web.law.article_page`` and the
 neighbourhood graph it draws), on the same sample and on the articles that cite and are
-cited the most, without rendering the HTML.
+cited the most, without rendering the HTML (``--html DIR`` writes the rendered pages, to
+compare two versions byte for byte).
 
 Baseline, on the same citations read out of the same store, in this process:
 ``networkx`` (default): a MultiDiGraph citing work -> cited work, one edge per citation
@@ -144,6 +145,22 @@ def short(uri: str) -> str:
     return f"{codes.short(p.code) or p.code} {p.number}"
 
 
+def save_pages(store, folder: Path, works: list[str]):
+    """The HTML of these articles' pages, as the server renders it, one file each, and their SHA-256."""
+    import hashlib
+
+    from santelex.web.app import _article_context, render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    index = []
+    for n, work in enumerate(works):
+        body = render("article.html", **_article_context(store, work, None, None)).body
+        (folder / f"{n:04d}.html").write_bytes(body)
+        index.append(f"{n:04d} {hashlib.sha256(body).hexdigest()} {work}")
+    (folder / "index.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
+    print(f"HTML of {len(works)} pages in {folder} (index.txt: their SHA-256)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", default=None, help="store folder or sparql+http://… (default: build seeds + CSP in a temp dir)")
@@ -152,6 +169,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=10, help="runs of citation-count")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--baseline", choices=("networkx", "rdflib", "none"), default="networkx")
+    ap.add_argument("--html", default=None, metavar="DIR",
+                    help="also write the HTML of every article page timed into DIR (one file per page and "
+                         "index.txt of their SHA-256), to compare two versions of santelex byte for byte")
     args = ap.parse_args()
 
     tmp = None
@@ -263,17 +283,22 @@ def main():
     for name, work in worst.items():
         ms, cpu_ms, _ = cold(lambda: _article_context(store, work, None, None), 3)
         line("article page", f"{name} most (best of 3): {short(work)}", 1, ms, cpu_ms)
+    if args.html:
+        save_pages(store, Path(args.html), [*sample, *worst.values()])
     print("\nwhere the most cited articles' pages spend it, ms cpu (cold caches, best of 3):")
     for name, work in worst.items():
         w = ox.NamedNode(work)
         page = law.article_page(store, work)
         parts = [("versions", lambda: law._versions(store, w)), ("plan", lambda: law._plan(store, work))]
         if page.shown:
-            cites = law._citations(store, w, page.shown.uri)
+            subs = law._parts(store, page.shown.uri)
+            nodes = [page.shown.uri, *subs]
+            cites = law._citations(store, w, nodes)
             present = law.in_store(store, [c["cited"] for c in cites if c["cited"]])
-            parts += [("citations", lambda: law._citations(store, w, page.shown.uri)),
+            parts += [("subdivisions", lambda: law._parts(store, page.shown.uri)),
+                      ("citations", lambda: law._citations(store, w, nodes)),
                       ("cited-in-store", lambda: law.in_store(store, [c["cited"] for c in cites if c["cited"]])),
-                      ("text and links", lambda: law._tree(store, work, page.shown, cites, present, None))]
+                      ("text and links", lambda: law._tree(store, work, page.shown, subs, cites, present, None))]
         graph = neighbourhood(store, work)
         parts += [("cited by", lambda: law.cited_by(store, work)), ("concepts", lambda: law.concepts(work)),
                   ("neighbourhood", lambda: neighbourhood(store, work)), ("svg", lambda: to_svg(graph, work))]

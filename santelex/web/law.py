@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from santelex import codes, lookup, paths, uris, vocab
 from santelex.ingest.numbers import sort_key
 from santelex.services.show import in_force
+from santelex.store.local import Store as LocalStore
 from santelex.uris import label, sub_label
 
 P = vocab.sparql_prefixes("eli", "slx", "prov", "rdfs")
@@ -162,10 +163,19 @@ def _v(term) -> str | None:
     return term.value if term is not None else None
 
 
+_REALIZED = ox.NamedNode(vocab.ELI + "is_realized_by")
+
+
 def in_store(store, uris_: list[str]) -> set[str]:
-    """Which of these works have at least one version in the store."""
+    """Which of these works have at least one version in the store (in a named graph, where
+    santelex writes: the union the queries read).  The embedded store is asked directly, one
+    lookup per work: half the time of a query naming hundreds of works."""
     if not uris_:
         return set()
+    if isinstance(store, LocalStore):
+        quads = store.oxigraph.quads_for_pattern
+        return {u for u in set(uris_)
+                if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads(ox.NamedNode(u), _REALIZED, None))}
     values = " ".join(str(ox.NamedNode(u)) for u in sorted(set(uris_)))
     rows = store.query(P + f"SELECT DISTINCT ?w WHERE {{ VALUES ?w {{ {values} }} ?w eli:is_realized_by ?v }}")
     return {r["w"].value for r in rows}
@@ -208,13 +218,23 @@ def _plan(store, work: str) -> list[tuple[str, str | None]]:
     return list(reversed(chain))
 
 
-def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
+class Labels(dict):
+    """``label`` of each URI a page names, computed once for the page (a range of hundreds of
+    articles names each target three times: to order, to title and to link it)."""
+
+    def __missing__(self, uri: str) -> str:
+        value = self[uri] = label(uri)
+        return value
+
+
+def _runs(text: str, cites: list[dict], present: set[str], names: Labels | None = None) -> list[Run]:
     """Cut a subdivision's text at its citations' offsets.
 
     Citations of the same words (a range, "articles D. 712-1 à D. 712-3", gives one per
     article) make one link to the first target and small links to the others; a citation
     overlapping an earlier one is dropped.
     """
+    names = Labels() if names is None else names
     spans: dict[tuple[int, int], list[dict]] = {}
     at = 0
     for c in sorted(cites, key=lambda c: (c["start"], -c["end"])):
@@ -231,11 +251,11 @@ def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
             continue
         if start > at:
             runs.append(Run(text[at:start]))
-        group = sorted(group, key=lambda c: (c.get("cited") is None, sort_key(label(c.get("sub") or c.get("cited") or ""))))
-        run = _ref_run(text[start:end], group[0], present)
+        group = sorted(group, key=lambda c: (c.get("cited") is None, sort_key(names[c.get("sub") or c.get("cited") or ""])))
+        run = _ref_run(text[start:end], group[0], present, names)
         seen = {run.href}
         for c in group[1:]:
-            other = _ref_run(label(c.get("sub") or c.get("cited") or ""), c, present)
+            other = _ref_run(names[c.get("sub") or c.get("cited") or ""], c, present, names)
             if other.href not in seen:
                 seen.add(other.href)
                 run.also.append(other)
@@ -246,51 +266,110 @@ def _runs(text: str, cites: list[dict], present: set[str]) -> list[Run]:
     return runs
 
 
-def _ref_run(words: str, c: dict, present: set[str]) -> Run:
+def _ref_run(words: str, c: dict, present: set[str], names: Labels | None = None) -> Run:
     target = c.get("sub") or c.get("cited")
     if not c.get("cited"):
         why = c.get("reason") or "renvoi non résolu"
         return Run(words, None, f"Renvoi non résolu : {why}", unresolved=True)
     absent = c["cited"] not in present
-    title = label(target) + (" — absent du graphe" if absent else "")
+    title = (label(target) if names is None else names[target]) + (" — absent du graphe" if absent else "")
     return Run(words, page_url(target), title, absent=absent)
 
 
-def _citations(store, w: ox.NamedNode, version_uri: str) -> list[dict]:
-    rows = _rows(store, """SELECT ?sub ?surface ?start ?end ?cited ?cs ?pin ?reason WHERE {
-        ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
-        OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
-        OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
-        OPTIONAL { ?c slx:pinpoint ?pin } OPTIONAL { ?c slx:reason ?reason }
-        FILTER(STRSTARTS(STR(?c), ?prefix)) }""", w=w, prefix=ox.Literal(version_uri + "/"))
-    out = []
-    for r in rows:
-        out.append({"node": r["sub"].value, "surface": r["surface"].value,
-                    "start": int(r["start"].value) if r["start"] else 0,
-                    "end": int(r["end"].value) if r["end"] else 0,
-                    "cited": _v(r["cited"]), "sub": _v(r["cs"]), "pin": _v(r["pin"]),
-                    "reason": _v(r["reason"])})
-    return out
+#: what the page reads of a citation, in the order of the values ``_scanned`` and ``_plain`` give
+_PROPS = ("citingSubdivision", "surface", "start", "end", "cited", "citedSubdivision", "reason")
+#: the citations made in each of the subdivisions ``?s`` (numbered ``?i``), each read in one
+#: scan of its triples: a row numbered -1, then (or before it) one row for each property read,
+#: numbered by its place in ``_PROPS`` (Oxigraph's LATERAL; one lookup per property costs
+#: twice as much on an article that cites hundreds)
+_SCAN = """SELECT ?i ?k ?o WHERE {{ VALUES (?s ?i) {{ {values} }} ?c slx:citingSubdivision ?s LATERAL {{
+    {{ BIND(-1 AS ?k) }} UNION {{
+    ?c ?p ?o FILTER(?p IN (slx:surface, slx:start, slx:end, slx:cited, slx:citedSubdivision, slx:reason))
+    BIND(IF(?p = slx:surface, 1, IF(?p = slx:start, 2, IF(?p = slx:end, 3, IF(?p = slx:cited, 4,
+         IF(?p = slx:citedSubdivision, 5, 6))))) AS ?k) }} }} }}"""
+_PLAIN = """SELECT ?sub ?surface ?start ?end ?cited ?cs ?reason WHERE {
+    ?c slx:citingWork ?w ; slx:citingSubdivision ?sub ; slx:surface ?surface .
+    OPTIONAL { ?c slx:start ?start } OPTIONAL { ?c slx:end ?end }
+    OPTIONAL { ?c slx:cited ?cited } OPTIONAL { ?c slx:citedSubdivision ?cs }
+    OPTIONAL { ?c slx:reason ?reason } }"""
 
 
-def _tree(store, work: str, version: Version, cites: list[dict], present: set[str],
-          target: str | None) -> tuple[list[Sub], bool]:
+def _parts(store, version_uri: str) -> dict[str, dict]:
+    """The subdivisions of a version that have a text, each row by its node's URI."""
     rows = _rows(store, """SELECT ?c ?parent ?text ?order ?number ?kind ?real WHERE {
         ?v eli:has_part+ ?c . ?c slx:text ?text ; eli:is_part_of ?parent .
         OPTIONAL { ?c slx:order ?order } OPTIONAL { ?c eli:number ?number }
-        OPTIONAL { ?c slx:kind ?kind } OPTIONAL { ?c eli:realizes ?real } }""", v=ox.NamedNode(version.uri))
+        OPTIONAL { ?c slx:kind ?kind } OPTIONAL { ?c eli:realizes ?real } }""", v=ox.NamedNode(version_uri))
+    return {r["c"].value: r for r in rows}
+
+
+def _citations(store, w: ox.NamedNode, nodes: list[str]) -> list[dict]:
+    """The citations of article ``w`` made in these nodes (a version and its subdivisions), node
+    by node, each node's in the store's order.
+
+    The embedded store reads them from the nodes, each citation's triples in one scan
+    (``_SCAN``); a SPARQL server, or a citation with two values of a property, gets the plain
+    query on the article (one row per combination of values), its rows kept for these nodes.
+    """
+    rows = _scanned(store, nodes) if isinstance(store, LocalStore) else None
+    if rows is None:
+        at = {n: i for i, n in enumerate(nodes)}
+        rows = sorted((r for r in _plain(store, w) if r[0] in at), key=lambda r: at[r[0]])
+    out = []
+    for node, surface, start, end, cited, sub, reason in rows:
+        if node is None or surface is None:
+            continue
+        out.append({"node": node, "surface": surface, "start": int(start) if start else 0,
+                    "end": int(end) if end else 0, "cited": cited, "sub": sub, "reason": reason})
+    return out
+
+
+def _plain(store, w: ox.NamedNode) -> list[list[str | None]]:
+    """``_PLAIN``'s rows: the values of ``_PROPS``, in that order."""
+    return [[_v(t) for t in r] for r in _rows(store, _PLAIN, w=w)]
+
+
+def _scanned(store, nodes: list[str]) -> list[list[str | None]] | None:
+    """``_SCAN``'s rows as one list of the values of ``_PROPS`` per citation, node by node (None
+    when a citation has two values of one property)."""
+    if not nodes:
+        return []
+    values = " ".join(f"({ox.NamedNode(n)} {i})" for i, n in enumerate(nodes))
+    rows = [(int(r[0].value), int(r[1].value), r[2]) for r in store.query(P + _SCAN.format(values=values))]
+    if not rows:
+        return []
+    marks = [at for at, (_, k, _) in enumerate(rows) if k < 0]
+    if rows[0][1] < 0:  # the row -1 opens each citation's rows
+        spans = zip(marks, marks[1:] + [len(rows)])
+    elif marks and marks[-1] == len(rows) - 1:  # or closes them
+        spans = zip([-1] + marks[:-1], marks)
+    else:
+        return None
+    out = []
+    for a, b in spans:
+        i = rows[a if rows[0][1] < 0 else b][0]  # the node of the row -1
+        found: list[str | None] = [nodes[i]] + [None] * (len(_PROPS) - 1)
+        for j, k, o in rows[a + 1:b]:
+            if found[k] is not None or j != i:
+                return None
+            found[k] = o.value
+        out.append((i, found))
+    out.sort(key=lambda iv: iv[0])  # node by node, each node's citations in the order read
+    return [found for _, found in out]
+
+
+def _tree(store, work: str, version: Version, parts: dict[str, dict], cites: list[dict], present: set[str],
+          target: str | None, names: Labels | None = None) -> tuple[list[Sub], bool]:
+    names = Labels() if names is None else names
     by_node: dict[str, list[dict]] = {}
     for c in cites:
         by_node.setdefault(c["node"], []).append(c)
-    nodes = {}
-    for r in rows:
-        nodes[r["c"].value] = r
     children: dict[str, list[str]] = {}
-    for node, r in nodes.items():
+    for node, r in parts.items():
         children.setdefault(r["parent"].value, []).append(node)
 
     def order(node):
-        o = nodes[node]["order"]
+        o = parts[node]["order"]
         return (int(o.value) if o is not None else 0, node)
 
     subs: list[Sub] = []
@@ -299,13 +378,13 @@ def _tree(store, work: str, version: Version, cites: list[dict], present: set[st
     def walk(parent: str, depth: int):
         nonlocal found
         for node in sorted(children.get(parent, []), key=order):
-            r = nodes[node]
+            r = parts[node]
             real = _v(r["real"]) or node
             anchor = real[len(work) + 1:] if real.startswith(work + "/") else node[len(version.uri) + 1:]
             hit = target is not None and anchor == target
             found = found or hit
             subs.append(Sub(anchor=anchor, number=_v(r["number"]) or "", kind=_v(r["kind"]) or "",
-                            depth=depth, runs=_runs(r["text"].value, by_node.get(node, []), present), cited=hit))
+                            depth=depth, runs=_runs(r["text"].value, by_node.get(node, []), present, names), cited=hit))
             walk(node, depth + 1)
 
     walk(version.uri, 0)
@@ -336,11 +415,13 @@ def article_page(store, work: str, version_key: str | None = None, target: str |
         page.plan = _plan(store, work)
         chosen = [v for v in page.versions if v.key == version_key] if version_key else []
         page.shown = chosen[0] if chosen else next((v for v in reversed(page.versions) if v.in_force), page.versions[-1])
-        cites = _citations(store, w, page.shown.uri)
+        parts = _parts(store, page.shown.uri)
+        cites = _citations(store, w, [page.shown.uri, *parts])
         present = in_store(store, [c["cited"] for c in cites if c["cited"]])
-        page.subs, page.target_found = _tree(store, work, page.shown, cites, present, target)
+        names = Labels()
+        page.subs, page.target_found = _tree(store, work, page.shown, parts, cites, present, target, names)
         nodes = {page.shown.uri}
-        page.other_refs = [_ref_run(c["surface"], c, present) for c in cites if c["node"] in nodes]
+        page.other_refs = [_ref_run(c["surface"], c, present, names) for c in cites if c["node"] in nodes]
         nota = _rows(store, "SELECT ?n WHERE { ?v slx:nota ?n }", v=ox.NamedNode(page.shown.uri))
         page.nota = nota[0]["n"].value if nota else None
         page.changes = _changes(store, w)

@@ -26,17 +26,35 @@ WIDTH, HEIGHT, MARGIN, RADIUS = 860, 560, 70, 9
 PER_NODE = 150
 
 
+_PAIRS = """SELECT DISTINCT ?a ?b WHERE {{ {values}
+    {{ ?c slx:citingWork ?n ; slx:cited ?b . BIND(?n AS ?a) }}
+    UNION {{ ?c slx:cited ?n ; slx:citingWork ?a . BIND(?n AS ?b) }} }} {limit}"""
+
+
+def _values(nodes: list[str]) -> str:
+    return "VALUES ?n { " + " ".join(str(ox.NamedNode(n)) for n in nodes) + " }"
+
+
 def _links(store, nodes: list[str], per_node: int = PER_NODE) -> set[tuple[str, str]]:
     """(citing work, cited work) for citations made or received by these works, at most
-    ``per_node`` for each (an article applying the whole code elsewhere cites thousands)."""
+    ``per_node`` for each (an article applying the whole code elsewhere cites thousands).
+
+    The works with ``per_node`` citations or fewer (counted first) are read in one query,
+    each of the others in its own, cut at ``per_node``."""
+    many = nodes
     found = set()
-    for n in nodes:
-        rows = store.query(law.P + f"""SELECT DISTINCT ?a ?b WHERE {{
-            {{ ?c slx:citingWork ?n ; slx:cited ?b . BIND(?n AS ?a) }}
-            UNION {{ ?c slx:cited ?n ; slx:citingWork ?a . BIND(?n AS ?b) }} }} LIMIT {per_node}""",
-                           {"n": ox.NamedNode(n)})
-        found.update((r["a"].value, r["b"].value) for r in rows if r["a"].value != r["b"].value)
-    return found
+    if len(nodes) > 1:
+        counts = {r[0].value: int(r[1].value) for r in store.query(law.P + f"""SELECT ?n (COUNT(*) AS ?k) WHERE {{
+            {_values(nodes)} {{ ?c slx:citingWork ?n }} UNION {{ ?c slx:cited ?n }} }} GROUP BY ?n""")}
+        few = [n for n in nodes if counts.get(n, 0) <= per_node]
+        many = [n for n in nodes if counts.get(n, 0) > per_node]
+        if few:
+            rows = store.query(law.P + _PAIRS.format(values=_values(few), limit=""))
+            found.update((r[0].value, r[1].value) for r in rows)
+    for n in many:
+        rows = store.query(law.P + _PAIRS.format(values="", limit=f"LIMIT {per_node}"), {"n": ox.NamedNode(n)})
+        found.update((r[0].value, r[1].value) for r in rows)
+    return {(a, b) for a, b in found if a != b}
 
 
 def neighbourhood(store, work: str, steps: int = 2, limit: int = 30) -> nx.DiGraph:
