@@ -58,12 +58,18 @@ def _running(marker: str) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
-def test_a_process_left_running_fails_the_run_and_is_stopped(tmp_path):
+def leaving_suite(tmp_path: Path) -> Path:
+    """A test folder with this project's conftest.py and the tests of LEAVING."""
     folder = tmp_path / "suite"
     folder.mkdir()
     shutil.copy(HERE / "conftest.py", folder / "conftest.py")
     (folder / "test_leaving.py").write_text(LEAVING)
+    return folder
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
+def test_a_process_left_running_fails_the_run_and_is_stopped(tmp_path):
+    folder = leaving_suite(tmp_path)
     basetemp = tmp_path / "base"
     r = pytest_run(folder, "--basetemp", str(basetemp))
     out = r.stdout + r.stderr
@@ -81,10 +87,7 @@ def test_a_process_left_running_fails_the_run_and_is_stopped(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc here")
 def test_a_run_that_stops_what_it_starts_passes(tmp_path):
-    folder = tmp_path / "suite"
-    folder.mkdir()
-    shutil.copy(HERE / "conftest.py", folder / "conftest.py")
-    (folder / "test_leaving.py").write_text(LEAVING)
+    folder = leaving_suite(tmp_path)
     r = pytest_run(folder, "--basetemp", str(tmp_path / "base"), "-k", "stopped or soon")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "still running" not in r.stdout

@@ -38,14 +38,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def oxigraph_binary() -> str | None:
+    """The `oxigraph` server installed beside this Python (the test extra), else on the PATH."""
+    return str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
+
+
 @contextmanager
-def oxigraph_server(location: Path) -> Iterator[str]:
-    """An Oxigraph server on a free loopback port, its database in ``location``, as santelex
-    would meet it in production: its ``sparql+http://…`` address, the server stopped when the
-    ``with`` ends, however it ends."""
+def oxigraph_server(location: Path, command: str = "serve") -> Iterator[str]:
+    """An Oxigraph server (``command``: serve, or serve-read-only) on a free loopback port, its
+    database in ``location``, as santelex would meet it in production: its ``sparql+http://…``
+    address, the server stopped when the ``with`` ends, however it ends."""
     port = free_port()
-    binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
-    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([oxigraph_binary(), command, "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -8,20 +8,15 @@ The server is the real Oxigraph server (``oxigraph serve-read-only``) on the sam
 """
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import tarfile
-import time
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
 from bs4 import BeautifulSoup
+from conftest import SEEDS, csp_files
+from test_remote import oxigraph_binary, oxigraph_server
 
-from santelex import builder, paths
+from santelex import builder
 from santelex.store import open_store
 from santelex.store.local import Store as LocalStore
 from santelex.web import law
@@ -29,28 +24,15 @@ from santelex.web.app import _article_context, render
 
 CSP = "https://data.santelex.fr/code/code-de-la-sante-publique/article/"
 FILES = {"l6163-1.md", "l1525-7.md", "l1434-7.md", "l1434-9.md"}
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
-BINARY = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("web-citations")
-    wanted = set(FILES)
-    with tarfile.open(paths.CSP_ARCHIVE, "r|*") as tar:
-        for member in tar:
-            name = member.name.rsplit("/", 1)[-1]
-            if member.isfile() and name in wanted:
-                code = root / "code-de-la-sante-publique"  # the folder names the code
-                code.mkdir(exist_ok=True)
-                (code / name).write_bytes(tar.extractfile(member).read())
-                wanted.discard(name)
-                if not wanted:
-                    break
-    assert not wanted
+    code = csp_files(root / "csp", FILES)
+    assert {p.name for p in code.rglob("*.md")} == FILES
     store = root / "store"
-    builder.build([paths.SEEDS / "r1434-4-sros-version.md", paths.SEEDS / "decret-2005-76-jo.txt",
-                   root / "code-de-la-sante-publique"], store, workers=1)
+    builder.build([*SEEDS, code], store, workers=1)
     return store
 
 
@@ -64,34 +46,12 @@ def local(folder):
 
 @pytest.fixture(scope="module")
 def remote(folder):
-    if BINARY is None:
+    if oxigraph_binary() is None:
         pytest.skip("the oxigraph server (pip package 'oxigraph', test extra) is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([BINARY, "serve-read-only", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"oxigraph server did not start: {proc.stderr.read()!r}")
-        time.sleep(0.1)
-    store = open_store("sparql+" + url, read_only=True)
-    yield store
-    store.close()
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with oxigraph_server(folder, "serve-read-only") as url:
+        store = open_store(url, read_only=True)
+        yield store
+        store.close()
 
 
 def citing_works(store) -> list[str]:
