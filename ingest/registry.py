@@ -390,8 +390,8 @@ def count_archive_members(path: str | os.PathLike) -> int | None:
         return None
     suffixes = _member_suffixes()
     try:
-        with tarfile.open(p, mode="r|*") as tar:
-            return sum(1 for m in tar if m.isfile() and m.name.lower().endswith(suffixes))
+        with decompressed(p) as raw:  # the build's own reader: the same members, counted alike
+            return sum(1 for name, kind, _ in _TarStream(raw) if kind == _FILE and name.lower().endswith(suffixes))
     except Exception:  # a broken archive is reported by the build itself
         return None
 
